@@ -1,0 +1,140 @@
+//! Command-line definitions and help text. Parsing only: no I/O, no defaults from config
+//! (flags left unset are `None`, so config values can fill them in).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Reliability numbers from where the data already is: crash-free users, SLOs, \
+freshness, autoscaling and DORA metrics, reported to a terminal, JSON, Markdown or Slack.";
+
+const EXAMPLES: &str = "\
+Examples:
+  vitals crash-free --config examples/vitals.toml
+  vitals crash-free --events 'exports/events_*.ndjson.gz' --days 30 --format json
+  vitals crash-free --bigquery my-project.analytics_123456 --tz Asia/Tokyo --slack
+  vitals crash-free --bigquery my-project.analytics_123456 --dry-run
+
+Exit codes: 0 all objectives met, 1 an objective is violated, 2 bad usage, config or input
+(nothing was posted), 3 an upstream service failed.";
+
+#[derive(Debug, Parser)]
+#[command(name = "vitals", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: ./vitals.toml when it exists]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Output on stdout
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Pin "now" (reproducible runs, backfills, tests) [default: the system clock]
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
+
+    /// Time zone for calendar days, e.g. Asia/Tokyo [default: config `timezone`, else UTC]
+    #[arg(long, global = true, value_name = "IANA")]
+    pub tz: Option<String>,
+
+    /// Post the result to Slack (SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with --slack-channel)
+    #[arg(long, global = true)]
+    pub slack: bool,
+
+    /// Print the Slack payload (a JSON array of Block Kit messages) on stdout instead of posting
+    #[arg(long, global = true)]
+    pub slack_dry_run: bool,
+
+    /// Channel for SLACK_BOT_TOKEN posts [default: config `slack.channel`]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub slack_channel: Option<String>,
+
+    /// Warnings also make the run exit 1
+    #[arg(long, global = true)]
+    pub strict: bool,
+
+    /// No progress on stderr
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Log each upstream call on stderr (secrets redacted)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crash-free user rate per platform and app version, from a GA4 export
+    #[command(
+        long_about = "Crash-free user rate per platform and app version from a GA4 export: the \
+7- and 30-day windows against each platform's SLO (defaults IOS 0.9995, ANDROID 0.996), and the \
+daily rate with its 7- and 30-day simple moving averages. The report ends on the last complete \
+day before --now in --tz. Exits 1 when a platform's window misses its SLO.",
+        after_help = "Examples:
+  vitals crash-free --config examples/vitals.toml
+  vitals crash-free --events 'export/*.ndjson.gz' --platform ios --crash fatal
+  vitals crash-free --events export.parquet --chart crash-free.svg --format markdown
+  vitals crash-free --bigquery my-project.analytics_123456 --dry-run
+  vitals crash-free --config vitals.toml --slack-dry-run"
+    )]
+    CrashFree(CrashFreeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CrashFreeArgs {
+    /// GA4 export files or globs: NDJSON (plain or .gz) or Parquet [config: crash_free.events]
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "bigquery")]
+    pub events: Vec<PathBuf>,
+
+    /// Query the GA4 export dataset in BigQuery [config: crash_free.bigquery]
+    #[arg(long, value_name = "PROJECT.DATASET")]
+    pub bigquery: Option<String>,
+
+    /// Calendar days in the report, ending yesterday [default: 60]
+    #[arg(long, value_name = "N")]
+    pub days: Option<i64>,
+
+    /// Only this platform [default: both]
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
+
+    /// What counts as a crash: any app_exception, or only those with fatal = 1 [default: any]
+    #[arg(long, value_enum)]
+    pub crash: Option<CrashArg>,
+
+    /// Also draw daily rate, SMA-7 and SMA-30 per platform with the SLO line (.svg)
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+
+    /// With --bigquery: print the bytes the query would scan, and run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Ios,
+    Android,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CrashArg {
+    Any,
+    Fatal,
+}

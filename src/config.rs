@@ -1,0 +1,246 @@
+//! `vitals.toml`: one file configures every check. Paths in it are relative to the file;
+//! command-line flags override it. Unknown keys are errors, so a typo is never silently
+//! ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::crash_free::CrashKind;
+
+/// A config problem, as one line naming the file, line and key.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The file's schema.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// IANA time zone for calendar days; `--tz` overrides it.
+    pub timezone: Option<Spanned<String>>,
+    /// Pins "now" (RFC 3339) for reproducible demos and backfills; `--now` overrides it.
+    pub now: Option<Spanned<String>>,
+    pub slack: Option<SlackSection>,
+    pub crash_free: Option<CrashFreeSection>,
+    // Sections of subcommands still to come are accepted as they are, so one file serves the
+    // whole contract.
+    pub slo: Option<toml::Table>,
+    pub freshness: Option<toml::Table>,
+    pub autoscale: Option<toml::Table>,
+    pub four_keys: Option<toml::Table>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackSection {
+    /// Channel for `SLACK_BOT_TOKEN` posts.
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashFreeSection {
+    /// Local export files or globs.
+    pub events: Option<OneOrMany>,
+    /// `PROJECT.DATASET` of the GA4 export.
+    pub bigquery: Option<Spanned<String>>,
+    pub days: Option<Spanned<i64>>,
+    /// SLO per platform (`IOS`, `ANDROID`), as ratios.
+    pub slo: Option<BTreeMap<String, Spanned<f64>>>,
+    pub crash: Option<CrashKind>,
+    pub platform: Option<Spanned<String>>,
+    /// Write the chart here on every run.
+    pub chart: Option<PathBuf>,
+}
+
+/// `events = "a.ndjson"` or `events = ["a", "b"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A loaded config: its contents and where it lives.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub file: ConfigFile,
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+    /// Base for relative paths: the file's folder, else the working directory.
+    pub dir: PathBuf,
+    text: String,
+}
+
+/// The default file, read when it exists.
+pub const DEFAULT_PATH: &str = "vitals.toml";
+
+impl Config {
+    /// Loads `explicit`, or `./vitals.toml` when present, or nothing.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None if Path::new(DEFAULT_PATH).is_file() => PathBuf::from(DEFAULT_PATH),
+            None => {
+                return Ok(Config {
+                    dir: PathBuf::from("."),
+                    ..Config::default()
+                })
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
+        Config::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| line_col(text, s.start));
+            let message = e.message().trim().replace('\n', " ");
+            match at {
+                Some((line, col)) => {
+                    ConfigError(format!("{}:{line}:{col}: {message}", path.display()))
+                }
+                None => ConfigError(format!("{}: {message}", path.display())),
+            }
+        })?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Config {
+            file,
+            path: Some(path.to_path_buf()),
+            dir,
+            text: text.to_string(),
+        })
+    }
+
+    /// A path from the config, resolved against the config's folder.
+    pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
+        let path = path.as_ref();
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.dir.join(path)
+        }
+    }
+
+    /// An error about a value at `span`, as `file:line:col: key: message`.
+    pub fn error_at<T>(
+        &self,
+        value: &Spanned<T>,
+        key: &str,
+        message: impl std::fmt::Display,
+    ) -> ConfigError {
+        let path = self
+            .path
+            .as_deref()
+            .unwrap_or(Path::new(DEFAULT_PATH))
+            .display();
+        let (line, col) = line_col(&self.text, value.span().start);
+        ConfigError(format!("{path}:{line}:{col}: {key}: {message}"))
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("conf/vitals.toml"))
+    }
+
+    #[test]
+    fn the_contract_example_parses() {
+        let config = parse(
+            r##"
+timezone = "Asia/Tokyo"
+[slack]
+channel = "#reliability"
+[crash_free]
+events = ["data/ga4/*.ndjson.gz"]
+days = 60
+slo = { IOS = 0.9995, ANDROID = 0.996 }
+[slo]
+specs = ["slo/*.yaml"]
+[[freshness.checks]]
+name = "exports.daily"
+path = "data/exports/*.csv"
+warn_after = "2h"
+error_after = "1d"
+[autoscale]
+trace = "data/api-cpu.csv"
+policy = "autoscale/api.toml"
+[four_keys]
+git = "."
+deploy_tag = "deploy/*"
+"##,
+        )
+        .unwrap();
+        let crash = config.file.crash_free.as_ref().unwrap();
+        assert_eq!(crash.days.as_ref().unwrap().get_ref(), &60);
+        assert_eq!(config.resolve("data/x"), Path::new("conf/data/x"));
+    }
+
+    #[test]
+    fn a_typo_names_the_file_line_and_key() {
+        let err = parse("[crash_free]\ndays = 60\ndayz = 7\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("conf/vitals.toml:3:1: unknown field `dayz`"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_line() {
+        let err = parse("[crash_free]\ndays = \"sixty\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("conf/vitals.toml:2:8: "), "{err}");
+    }
+
+    #[test]
+    fn value_errors_point_at_the_value() {
+        let config = parse("[crash_free]\n\ndays = 0\n").unwrap();
+        let days = config
+            .file
+            .crash_free
+            .as_ref()
+            .unwrap()
+            .days
+            .as_ref()
+            .unwrap();
+        let err = config
+            .error_at(days, "crash_free.days", "must be at least 1")
+            .to_string();
+        assert_eq!(
+            err,
+            "conf/vitals.toml:3:8: crash_free.days: must be at least 1"
+        );
+    }
+}

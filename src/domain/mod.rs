@@ -1,0 +1,20 @@
+//! The functional core: pure computations on plain data.
+//!
+//! Nothing in here performs I/O or reads the clock. Callers pass `now` and the data they
+//! fetched; every rule of the contract is a function that can be tested with literals.
+
+pub mod crash_free;
+
+/// Serde helper: times as RFC 3339 UTC with a `Z`, whole seconds unless finer precision exists.
+pub mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    pub fn format(t: &DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+}

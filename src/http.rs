@@ -1,0 +1,126 @@
+//! Outbound HTTP with the retry rules every upstream call follows: 429 waits for
+//! `Retry-After`, 5xx and refused connections back off exponentially, a bounded number of
+//! times. Errors never carry the request URL (it may hold a secret).
+
+use std::time::Duration;
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+
+use crate::redact;
+
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    /// First backoff after a 5xx; doubles each time.
+    pub base_delay: Duration,
+    /// A `Retry-After` longer than this fails the call instead of stalling the job.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(250),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("HTTP {status}{detail} (after {attempts} attempt{s})", detail = if body.is_empty() { String::new() } else { format!(": {body}") }, s = if *attempts == 1 { "" } else { "s" })]
+    Status {
+        status: StatusCode,
+        body: String,
+        attempts: u32,
+    },
+    #[error("rate limited: Retry-After {0:?} is longer than vitals waits")]
+    RetryAfterTooLong(Duration),
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// A reqwest error as one line without the URL.
+pub fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    redact::clean(&text)
+}
+
+pub fn client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .user_agent(concat!("vitals/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(15))
+        .build()
+        .map_err(describe)
+}
+
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Sends the request built by `build` (called once per attempt) under `policy`; `log` names
+/// the call for `-v`.
+pub async fn send(
+    build: impl Fn() -> RequestBuilder,
+    policy: RetryPolicy,
+    log: &dyn Fn(String),
+) -> Result<Response, HttpError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = build().send().await;
+        let wait = match result {
+            Ok(response) => {
+                let status = response.status();
+                log(format!("attempt {attempt}: HTTP {}", status.as_u16()));
+                if status.is_success() {
+                    return Ok(response);
+                }
+                let wait = if status == StatusCode::TOO_MANY_REQUESTS {
+                    let wait = retry_after(&response).unwrap_or(Duration::from_secs(1));
+                    if wait > policy.max_retry_after {
+                        return Err(HttpError::RetryAfterTooLong(wait));
+                    }
+                    Some(wait)
+                } else if status.is_server_error() {
+                    Some(policy.base_delay * 2u32.saturating_pow(attempt - 1))
+                } else {
+                    None
+                };
+                match wait {
+                    Some(wait) if attempt < policy.max_attempts => wait,
+                    _ => {
+                        let body = response.text().await.unwrap_or_default();
+                        let body = redact::clean(body.trim());
+                        let body: String = body.chars().take(200).collect();
+                        return Err(HttpError::Status {
+                            status,
+                            body,
+                            attempts: attempt,
+                        });
+                    }
+                }
+            }
+            Err(e) if e.is_connect() && attempt < policy.max_attempts => {
+                log(format!("attempt {attempt}: {}", describe(e)));
+                policy.base_delay * 2u32.saturating_pow(attempt - 1)
+            }
+            Err(e) => return Err(HttpError::Transport(describe(e))),
+        };
+        tokio::time::sleep(wait).await;
+    }
+}

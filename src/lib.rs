@@ -1,0 +1,26 @@
+//! vitals: reliability numbers for an engineering org.
+//!
+//! The layout follows the data: `sources` read and fetch, `domain` computes (pure, no I/O,
+//! no clock), `report` renders and delivers; `commands` wires the three per subcommand.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod progress;
+pub mod redact;
+pub mod report;
+pub mod sources;
+
+use cli::{Cli, Command};
+use error::{ExitCode, Result};
+
+/// Runs one invocation and returns its exit code (errors map through [`error::Error::exit_code`]).
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let ctx = commands::Context::new(&cli.global)?;
+    match &cli.command {
+        Command::CrashFree(args) => commands::crash_free::run(&ctx, args).await,
+    }
+}

@@ -1,0 +1,234 @@
+//! SVG line charts: one panel per group (platform, SLO, …), each with its series and
+//! reference lines. Hand-written SVG: no font or raster dependencies, readable in a browser,
+//! a pull request or Slack.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::ReportError;
+
+pub struct Series {
+    pub name: String,
+    pub color: &'static str,
+    pub width: f64,
+    /// One value per x position; `None` breaks the line.
+    pub values: Vec<Option<f64>>,
+}
+
+/// A horizontal reference line (an SLO, a target).
+pub struct Rule {
+    pub label: String,
+    pub value: f64,
+    pub color: &'static str,
+}
+
+pub struct Panel {
+    pub title: String,
+    pub x_labels: Vec<String>,
+    pub series: Vec<Series>,
+    pub rules: Vec<Rule>,
+    /// Formats a y value for the axis.
+    pub y_format: fn(f64) -> String,
+}
+
+const WIDTH: f64 = 900.0;
+const PANEL_HEIGHT: f64 = 280.0;
+const LEFT: f64 = 80.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn y_range(panel: &Panel) -> (f64, f64) {
+    let values = panel
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten().copied())
+        .chain(panel.rules.iter().map(|r| r.value));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    (lo - pad, hi + pad)
+}
+
+fn panel_svg(out: &mut String, panel: &Panel, top: f64) {
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = PANEL_HEIGHT - TOP - BOTTOM;
+    let (y0, y1) = y_range(panel);
+    let n = panel.x_labels.len().max(1);
+    let x = |i: usize| {
+        LEFT + if n == 1 {
+            plot_w / 2.0
+        } else {
+            plot_w * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = |v: f64| top + TOP + plot_h * (1.0 - (v - y0) / (y1 - y0));
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="{}" font-size="15" font-weight="bold">{}</text>"#,
+        top + 22.0,
+        escape(&panel.title)
+    );
+    let _ = writeln!(
+        out,
+        r##"<rect x="{LEFT}" y="{}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#ccc"/>"##,
+        top + TOP
+    );
+    for k in 0..=4 {
+        let v = y0 + (y1 - y0) * k as f64 / 4.0;
+        let _ = writeln!(
+            out,
+            r##"<line x1="{LEFT}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#eee"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#555">{}</text>"##,
+            LEFT + plot_w,
+            LEFT - 6.0,
+            y(v) + 4.0,
+            escape(&(panel.y_format)(v)),
+            yy = y(v)
+        );
+    }
+    let step = (n / 8).max(1);
+    for (i, label) in panel.x_labels.iter().enumerate().step_by(step) {
+        let _ = writeln!(
+            out,
+            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#555">{}</text>"##,
+            x(i),
+            top + TOP + plot_h + 18.0,
+            escape(label)
+        );
+    }
+    for rule in &panel.rules {
+        let _ = writeln!(
+            out,
+            r#"<line x1="{LEFT}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="{}" stroke-dasharray="6 4"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="{}">{}</text>"#,
+            LEFT + plot_w,
+            rule.color,
+            LEFT + plot_w - 4.0,
+            y(rule.value) - 4.0,
+            rule.color,
+            escape(&rule.label),
+            yy = y(rule.value)
+        );
+    }
+    for series in &panel.series {
+        let mut path = String::new();
+        let mut pen_down = false;
+        for (i, v) in series.values.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    let _ = write!(
+                        path,
+                        "{}{:.1},{:.1} ",
+                        if pen_down { "L" } else { "M" },
+                        x(i),
+                        y(*v)
+                    );
+                    pen_down = true;
+                }
+                None => pen_down = false,
+            }
+        }
+        if !path.is_empty() {
+            let _ = writeln!(
+                out,
+                r#"<path d="{}" fill="none" stroke="{}" stroke-width="{}"/>"#,
+                path.trim_end(),
+                series.color,
+                series.width
+            );
+        }
+    }
+    let mut lx = LEFT + 260.0;
+    for series in &panel.series {
+        let _ = writeln!(
+            out,
+            r#"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{}" stroke-width="3"/><text x="{}" y="{}" font-size="12">{}</text>"#,
+            lx + 18.0,
+            series.color,
+            lx + 22.0,
+            top + 22.0 + 4.0,
+            escape(&series.name),
+            ly = top + 22.0
+        );
+        lx += 30.0 + 7.0 * series.name.len() as f64;
+    }
+}
+
+/// The panels stacked in one SVG document.
+pub fn svg(panels: &[Panel]) -> String {
+    let height = PANEL_HEIGHT * panels.len().max(1) as f64;
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="Helvetica, Arial, sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+"#
+    );
+    for (i, panel) in panels.iter().enumerate() {
+        panel_svg(&mut out, panel, PANEL_HEIGHT * i as f64);
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Writes the chart; only SVG is drawn (PNG would need fonts and a rasteriser).
+pub fn write(path: &Path, panels: &[Panel]) -> Result<(), ReportError> {
+    let is_svg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if !is_svg {
+        return Err(ReportError::Write(format!(
+            "--chart {}: only .svg charts are supported",
+            path.display()
+        )));
+    }
+    std::fs::write(path, svg(panels))
+        .map_err(|e| ReportError::Write(format!("--chart {}: cannot write: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_break_the_line_and_text_is_escaped() {
+        let panel = Panel {
+            title: "A & B".into(),
+            x_labels: vec!["d1".into(), "d2".into(), "d3".into()],
+            series: vec![Series {
+                name: "rate".into(),
+                color: "red",
+                width: 1.0,
+                values: vec![Some(1.0), None, Some(0.5)],
+            }],
+            rules: vec![Rule {
+                label: "SLO".into(),
+                value: 0.9,
+                color: "green",
+            }],
+            y_format: |v| format!("{v:.2}"),
+        };
+        let svg = svg(&[panel]);
+        assert!(svg.contains("A &amp; B"));
+        let path = svg.lines().find(|l| l.starts_with("<path")).unwrap();
+        assert_eq!(path.matches('M').count(), 2, "{path}");
+        assert!(svg.ends_with("</svg>\n"));
+    }
+
+    #[test]
+    fn only_svg_files_are_written() {
+        let err = write(Path::new("chart.png"), &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--chart chart.png: only .svg charts are supported"
+        );
+    }
+}

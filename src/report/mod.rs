@@ -1,0 +1,76 @@
+//! Sinks: where finished results go. A sink receives a typed, computed result and renders or
+//! delivers it; it never fetches or computes. One format per file, behind [`Sink`]; adding a
+//! format means one new file and one arm in [`sink_for`].
+
+pub mod chart;
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod slack;
+pub mod sparkline;
+pub mod table;
+pub mod view;
+pub mod views;
+
+use crate::cli::Format;
+use crate::error::ExitCode;
+use view::View;
+
+/// A finished result: the contract's JSON document and the picture humans read.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub document: serde_json::Value,
+    pub view: View,
+}
+
+/// Renders a report as the text that goes to stdout.
+pub trait Sink {
+    fn render(&self, report: &Report) -> String;
+}
+
+/// Whether the terminal output may use colour (a TTY, and `NO_COLOR` unset).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub fn detect() -> Style {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            color: std::io::stdout().is_terminal() && !no_color,
+        }
+    }
+}
+
+pub fn sink_for(format: Format, style: Style) -> Box<dyn Sink> {
+    match format {
+        Format::Table => Box::new(table::TableSink { style }),
+        Format::Json => Box::new(json::JsonSink),
+        Format::Markdown => Box::new(markdown::MarkdownSink),
+    }
+}
+
+/// A sink failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Posting to Slack failed (the message never contains the webhook URL or token).
+    #[error("{0}")]
+    Delivery(String),
+    /// Slack was asked for without credentials or a channel.
+    #[error("{0}")]
+    Setup(String),
+    /// A file sink (chart) could not be written.
+    #[error("{0}")]
+    Write(String),
+}
+
+impl ReportError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            ReportError::Delivery(_) => ExitCode::Upstream,
+            ReportError::Setup(_) | ReportError::Write(_) => ExitCode::BadInput,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Delivery through an incoming webhook or `chat.postMessage` with a bot token. The webhook
+//! URL and the token are registered as secrets and never appear in errors or logs.
+
+use serde_json::Value;
+
+use crate::http::{self, HttpError, RetryPolicy};
+use crate::report::ReportError;
+
+/// Where Slack messages go.
+pub enum Destination {
+    /// `SLACK_WEBHOOK_URL`: the channel is fixed by the webhook.
+    Webhook { url: String },
+    /// `SLACK_BOT_TOKEN` + channel, via `{api_url}/chat.postMessage`.
+    Bot {
+        token: String,
+        channel: String,
+        api_url: String,
+    },
+}
+
+impl Destination {
+    /// Picks the destination from the environment: a bot token with a channel wins, else the
+    /// webhook. Registers the secrets for redaction.
+    pub fn from_env(channel: Option<&str>) -> Result<Destination, ReportError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let token = var("SLACK_BOT_TOKEN");
+        let webhook = var("SLACK_WEBHOOK_URL");
+        if let Some(t) = &token {
+            crate::redact::register(t);
+        }
+        if let Some(w) = &webhook {
+            crate::redact::register(w);
+        }
+        match (token, channel, webhook) {
+            (Some(token), Some(channel), _) => Ok(Destination::Bot {
+                token,
+                channel: channel.to_string(),
+                api_url: var("SLACK_API_URL").unwrap_or_else(|| "https://slack.com/api".into()),
+            }),
+            (_, _, Some(url)) => Ok(Destination::Webhook { url }),
+            (Some(_), None, None) => Err(ReportError::Setup(
+                "--slack: SLACK_BOT_TOKEN needs a channel (--slack-channel or [slack] channel in the config)".into(),
+            )),
+            (None, _, None) => Err(ReportError::Setup(
+                "--slack: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with --slack-channel".into(),
+            )),
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            Destination::Webhook { .. } => "Slack webhook",
+            Destination::Bot { .. } => "Slack chat.postMessage",
+        }
+    }
+}
+
+/// Posts each message in order; stops at the first failure.
+pub async fn post(
+    destination: &Destination,
+    messages: &[Value],
+    log: &dyn Fn(String),
+) -> Result<(), ReportError> {
+    let client = http::client().map_err(ReportError::Delivery)?;
+    let what = destination.describe();
+    for (i, message) in messages.iter().enumerate() {
+        let log_attempt = |line: String| {
+            log(format!(
+                "{what} message {}/{}: {line}",
+                i + 1,
+                messages.len()
+            ))
+        };
+        let fail =
+            |e: HttpError| ReportError::Delivery(crate::redact::clean(&format!("{what}: {e}")));
+        match destination {
+            Destination::Webhook { url } => {
+                http::send(
+                    || client.post(url).json(message),
+                    RetryPolicy::default(),
+                    &log_attempt,
+                )
+                .await
+                .map_err(fail)?;
+            }
+            Destination::Bot {
+                token,
+                channel,
+                api_url,
+            } => {
+                let mut body = message.clone();
+                body["channel"] = Value::String(channel.clone());
+                let url = format!("{}/chat.postMessage", api_url.trim_end_matches('/'));
+                let response = http::send(
+                    || client.post(&url).bearer_auth(token).json(&body),
+                    RetryPolicy::default(),
+                    &log_attempt,
+                )
+                .await
+                .map_err(fail)?;
+                // The Web API reports failures as HTTP 200 with `ok: false`.
+                let reply: Value = response.json().await.map_err(|e| {
+                    ReportError::Delivery(format!(
+                        "{what}: unreadable reply: {}",
+                        http::describe(e)
+                    ))
+                })?;
+                if reply["ok"] != Value::Bool(true) {
+                    let code = reply["error"].as_str().unwrap_or("unknown error");
+                    return Err(ReportError::Delivery(crate::redact::clean(&format!(
+                        "{what}: Slack refused the message: {code}"
+                    ))));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Slack: a view as Block Kit messages within Slack's limits, and their delivery.
+
+mod blocks;
+mod deliver;
+
+pub use blocks::{messages, MAX_BLOCKS, MAX_SECTION_TEXT};
+pub use deliver::{post, Destination};

@@ -1,0 +1,130 @@
+//! Terminal tables (comfy-table): readable at 80 columns; colour only on a TTY without
+//! `NO_COLOR`.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{modifiers::UTF8_ROUND_CORNERS, CellAlignment, Color, ContentArrangement, Table};
+
+use super::view::{Align, Block, Grid, Tone, View};
+use super::{Report, Sink, Style};
+
+pub struct TableSink {
+    pub style: Style,
+}
+
+fn color(tone: Tone) -> Option<Color> {
+    match tone {
+        Tone::Good => Some(Color::Green),
+        Tone::Warn => Some(Color::Yellow),
+        Tone::Bad => Some(Color::Red),
+        Tone::Muted => Some(Color::DarkGrey),
+        Tone::Plain => None,
+    }
+}
+
+/// A terminal symbol for a verdict (no emoji: they break column widths).
+fn symbol(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Good => "✓",
+        Tone::Warn => "!",
+        Tone::Bad => "✗",
+        Tone::Plain | Tone::Muted => "",
+    }
+}
+
+impl TableSink {
+    fn paint(&self, text: &str, tone: Tone, bold: bool) -> String {
+        if !self.style.color {
+            return text.to_string();
+        }
+        let code = match tone {
+            Tone::Good => "32",
+            Tone::Warn => "33",
+            Tone::Bad => "31",
+            Tone::Muted => "90",
+            Tone::Plain => "39",
+        };
+        let weight = if bold { "1;" } else { "" };
+        format!("\x1b[{weight}{code}m{text}\x1b[0m")
+    }
+
+    fn grid(&self, grid: &Grid) -> String {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .apply_modifier(UTF8_ROUND_CORNERS);
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        if self.style.color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(grid.header.clone());
+        for row in &grid.rows {
+            table.add_row(row.iter().map(|cell| {
+                let mut c = comfy_table::Cell::new(&cell.text);
+                if let (true, Some(fg)) = (self.style.color, color(cell.tone)) {
+                    c = c.fg(fg);
+                }
+                c
+            }));
+        }
+        for (i, align) in grid.align.iter().enumerate() {
+            if let Some(column) = table.column_mut(i) {
+                column.set_cell_alignment(match align {
+                    Align::Left => CellAlignment::Left,
+                    Align::Right => CellAlignment::Right,
+                });
+            }
+        }
+        table.to_string()
+    }
+
+    pub fn render_view(&self, view: &View) -> String {
+        let mut out = String::new();
+        let mark = symbol(view.tone);
+        out.push_str(&self.paint(
+            format!("{mark} {}", view.title).trim_start(),
+            view.tone,
+            true,
+        ));
+        if !view.subtitle.is_empty() {
+            out.push_str("  ");
+            out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
+        }
+        out.push('\n');
+        if !view.headline.is_empty() {
+            out.push_str(&view.headline);
+            out.push('\n');
+        }
+        for block in &view.blocks {
+            match block {
+                Block::Heading { text, tone } => {
+                    out.push('\n');
+                    let mark = symbol(*tone);
+                    out.push_str(&self.paint(format!("{mark} {text}").trim_start(), *tone, true));
+                    out.push('\n');
+                }
+                Block::Text(text) => {
+                    out.push_str(text);
+                    out.push('\n');
+                }
+                Block::Table(grid) => {
+                    out.push_str(&self.grid(grid));
+                    out.push('\n');
+                }
+            }
+        }
+        if !view.footer.is_empty() {
+            out.push('\n');
+            out.push_str(&self.paint(&view.footer, Tone::Muted, false));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Sink for TableSink {
+    fn render(&self, report: &Report) -> String {
+        self.render_view(&report.view)
+    }
+}

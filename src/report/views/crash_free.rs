@@ -1,0 +1,233 @@
+//! How a crash-free report reads: per platform, its windows against the SLO, the daily trend
+//! as a sparkline, and the versions driving it.
+
+use crate::domain::crash_free::{CrashFreeReport, PlatformReport, Trend, Window, WindowStats};
+use crate::domain::rfc3339;
+use crate::report::format::{count, percent};
+use crate::report::sparkline::sparkline;
+use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+
+/// Versions listed per platform; the rest are summed up in one line.
+pub const TOP_VERSIONS: usize = 8;
+/// Days shown in the sparkline.
+pub const SPARKLINE_DAYS: usize = 30;
+
+fn window_tone(stats: &WindowStats) -> Tone {
+    match stats.meets_slo {
+        Some(true) => Tone::Good,
+        Some(false) => Tone::Bad,
+        None => Tone::Muted,
+    }
+}
+
+fn platform_tone(p: &PlatformReport) -> Tone {
+    let tones = Window::ALL.map(|w| window_tone(p.windows.get(w)));
+    if tones.contains(&Tone::Bad) {
+        Tone::Bad
+    } else if tones.contains(&Tone::Good) {
+        Tone::Good
+    } else {
+        Tone::Muted
+    }
+}
+
+fn trend_text(trend: Option<Trend>) -> &'static str {
+    match trend {
+        Some(Trend::Improving) => "improving ↗",
+        Some(Trend::Worsening) => "worsening ↘",
+        Some(Trend::Steady) => "steady →",
+        None => "no trend yet",
+    }
+}
+
+fn verdict(stats: &WindowStats) -> Cell {
+    match stats.meets_slo {
+        Some(true) => Cell::toned("meets", Tone::Good),
+        Some(false) => Cell::toned("misses", Tone::Bad),
+        None => Cell::toned("no data", Tone::Muted),
+    }
+}
+
+fn windows_grid(p: &PlatformReport) -> Grid {
+    Grid {
+        header: ["Window", "Users", "Crashed", "Crash-free", "SLO"]
+            .map(String::from)
+            .to_vec(),
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+        rows: Window::ALL
+            .iter()
+            .map(|&w| {
+                let s = p.windows.get(w);
+                vec![
+                    Cell::new(w.label()),
+                    Cell::new(count(s.users)),
+                    Cell::new(count(s.crashed_users)),
+                    Cell::toned(percent(s.crash_free_rate), window_tone(s)),
+                    verdict(s),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn versions_grid(p: &PlatformReport) -> Grid {
+    Grid {
+        header: [
+            "Version",
+            "7d users",
+            "7d crash-free",
+            "30d users",
+            "30d crash-free",
+        ]
+        .map(String::from)
+        .to_vec(),
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: p
+            .versions
+            .iter()
+            .take(TOP_VERSIONS)
+            .map(|v| {
+                let (d7, d30) = (&v.windows.days7, &v.windows.days30);
+                vec![
+                    Cell::new(&v.version),
+                    Cell::new(count(d7.users)),
+                    Cell::toned(percent(d7.crash_free_rate), window_tone(d7)),
+                    Cell::new(count(d30.users)),
+                    Cell::toned(percent(d30.crash_free_rate), window_tone(d30)),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn daily_line(p: &PlatformReport) -> String {
+    let tail = &p.daily[p.daily.len().saturating_sub(SPARKLINE_DAYS)..];
+    let rates: Vec<Option<f64>> = tail.iter().map(|d| d.crash_free_rate).collect();
+    let last = p.daily.last();
+    format!(
+        "Daily, last {} days  {}\nLast day {} · SMA-7 {} · SMA-30 {}",
+        tail.len(),
+        sparkline(&rates),
+        percent(last.and_then(|d| d.crash_free_rate)),
+        percent(last.and_then(|d| d.sma_7d)),
+        percent(last.and_then(|d| d.sma_30d)),
+    )
+}
+
+/// The view of a crash-free report; `tz` names the calendar the days are in.
+pub fn view(report: &CrashFreeReport, tz: &str) -> View {
+    let mut blocks = Vec::new();
+    let mut headline = Vec::new();
+    for p in &report.platforms {
+        let tone = platform_tone(p);
+        let d7 = &p.windows.days7;
+        headline.push(format!(
+            "{} {} {} (7d)",
+            tone.emoji(),
+            p.platform,
+            percent(d7.crash_free_rate)
+        ));
+        blocks.push(Block::Heading {
+            text: format!(
+                "{}  SLO {}  trend {}",
+                p.platform,
+                percent(Some(p.slo)),
+                trend_text(p.trend)
+            ),
+            tone,
+        });
+        blocks.push(Block::Table(windows_grid(p)));
+        blocks.push(Block::Text(daily_line(p)));
+        if !p.versions.is_empty() {
+            blocks.push(Block::Table(versions_grid(p)));
+            if p.versions.len() > TOP_VERSIONS {
+                blocks.push(Block::Text(format!(
+                    "…and {} more versions",
+                    p.versions.len() - TOP_VERSIONS
+                )));
+            }
+        }
+    }
+    let tone = if report.misses_slo() {
+        Tone::Bad
+    } else if report
+        .platforms
+        .iter()
+        .any(|p| platform_tone(p) == Tone::Good)
+    {
+        Tone::Good
+    } else {
+        Tone::Muted
+    };
+    View {
+        title: "Crash-free users".into(),
+        subtitle: format!(
+            "{} → {} ({tz}) · crash: {}",
+            report.first_day,
+            report.last_day,
+            report.crash.as_str()
+        ),
+        tone,
+        headline: headline.join("   ").trim().to_string(),
+        blocks,
+        footer: format!(
+            "vitals crash-free · generated {}",
+            rfc3339::format(&report.generated_at)
+        ),
+    }
+}
+
+/// Chart panels: per platform, the daily rate, SMA-7 and SMA-30 with the SLO line.
+pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
+    use crate::report::chart::{Panel, Rule, Series};
+    report
+        .platforms
+        .iter()
+        .map(|p| Panel {
+            title: format!("{} crash-free users", p.platform),
+            x_labels: p
+                .daily
+                .iter()
+                .map(|d| d.date.format("%m-%d").to_string())
+                .collect(),
+            series: vec![
+                Series {
+                    name: "daily".into(),
+                    color: "#9ab",
+                    width: 1.2,
+                    values: p.daily.iter().map(|d| d.crash_free_rate).collect(),
+                },
+                Series {
+                    name: "SMA-7".into(),
+                    color: "#1f77b4",
+                    width: 2.2,
+                    values: p.daily.iter().map(|d| d.sma_7d).collect(),
+                },
+                Series {
+                    name: "SMA-30".into(),
+                    color: "#ff7f0e",
+                    width: 2.2,
+                    values: p.daily.iter().map(|d| d.sma_30d).collect(),
+                },
+            ],
+            rules: vec![Rule {
+                label: format!("SLO {}", percent(Some(p.slo))),
+                value: p.slo,
+                color: "#d62728",
+            }],
+            y_format: |v| format!("{:.2} %", v * 100.0),
+        })
+        .collect()
+}

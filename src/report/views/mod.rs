@@ -1,0 +1,4 @@
+//! Per-domain presentation: how each result reads in a table, Markdown or Slack. The sinks
+//! stay format-only; what to show and in which order lives here.
+
+pub mod crash_free;

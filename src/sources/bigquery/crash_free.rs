@@ -1,0 +1,154 @@
+//! Crash-free counts from the GA4 export in BigQuery (`queries/crash_free.sql`): the same
+//! [`CrashCounts`] the local engine computes, so both paths render identical reports.
+
+use chrono::NaiveDate;
+
+use super::{BigQuery, DatasetId, Param, Row};
+use crate::domain::crash_free::{
+    parse_event_date, Counts, CrashCounts, CrashKind, DayRange, Platform, Window,
+};
+use crate::sources::SourceError;
+
+const SQL: &str = include_str!("../../../queries/crash_free.sql");
+
+fn suffix(date: NaiveDate) -> String {
+    date.format("%Y%m%d").to_string()
+}
+
+/// The SQL and its parameters for `range`.
+pub fn query(dataset: &DatasetId, range: DayRange, crash: CrashKind) -> (String, Vec<Param>) {
+    let sql = SQL.replace("{events_table}", &dataset.events_wildcard());
+    let params = vec![
+        Param::string("first_day", suffix(range.first())),
+        Param::string("last_day", suffix(range.last())),
+        Param::string("first_day_7d", suffix(range.window_start(Window::Days7))),
+        Param::string("first_day_30d", suffix(range.window_start(Window::Days30))),
+        Param::string("crash", crash.as_str()),
+    ];
+    (sql, params)
+}
+
+pub async fn dry_run(
+    bq: &BigQuery,
+    dataset: &DatasetId,
+    range: DayRange,
+    crash: CrashKind,
+) -> Result<u64, SourceError> {
+    let (sql, params) = query(dataset, range, crash);
+    bq.dry_run(&dataset.project, &sql, &params).await
+}
+
+pub async fn fetch(
+    bq: &BigQuery,
+    dataset: &DatasetId,
+    range: DayRange,
+    crash: CrashKind,
+) -> Result<CrashCounts, SourceError> {
+    let (sql, params) = query(dataset, range, crash);
+    let rows = bq.query(&dataset.project, &sql, &params).await?;
+    counts_from_rows(dataset, &rows)
+}
+
+fn field<'r>(row: &'r Row, name: &str) -> Option<&'r str> {
+    row.get(name).and_then(|v| v.as_deref())
+}
+
+fn number(row: &Row, name: &str) -> Result<u64, SourceError> {
+    field(row, name)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            SourceError::Upstream(format!("BigQuery: result column `{name}` is not a count"))
+        })
+}
+
+/// Turns the query's rows into counts; rows with platforms vitals cannot classify are bad
+/// input, as in the local engine.
+pub fn counts_from_rows(dataset: &DatasetId, rows: &[Row]) -> Result<CrashCounts, SourceError> {
+    let mut counts = CrashCounts::default();
+    for row in rows {
+        let scope = field(row, "scope").unwrap_or_default();
+        let platform_text = field(row, "platform").unwrap_or_default();
+        if scope == "unknown_platform" {
+            return Err(SourceError::Input(format!(
+                "BigQuery {dataset}: field `platform`: unknown value {platform_text:?} in {} rows (first on {}; expected ANDROID, IOS or WEB)",
+                number(row, "users")?,
+                field(row, "day").unwrap_or("?"),
+            )));
+        }
+        let platform = match Platform::from_export(platform_text) {
+            Some(Ok(p)) => p,
+            _ => {
+                return Err(SourceError::Upstream(format!(
+                    "BigQuery: unexpected platform {platform_text:?} in the result"
+                )))
+            }
+        };
+        let c = Counts {
+            users: number(row, "users")?,
+            crashed_users: number(row, "crashed_users")?,
+        };
+        let window = match scope {
+            "day" => {
+                let day = field(row, "day")
+                    .and_then(|d| parse_event_date(d.as_bytes()))
+                    .ok_or_else(|| {
+                        SourceError::Input(format!(
+                            "BigQuery {dataset}: field `event_date`: not a YYYYMMDD date"
+                        ))
+                    })?;
+                counts.daily.insert((platform, day), c);
+                continue;
+            }
+            "7d" => Window::Days7,
+            "30d" => Window::Days30,
+            other => {
+                return Err(SourceError::Upstream(format!(
+                    "BigQuery: unexpected scope {other:?} in the result"
+                )))
+            }
+        };
+        match field(row, "version") {
+            Some(version) => counts
+                .versions
+                .insert((platform, version.to_string(), window), c),
+            None => counts.windows.insert((platform, window), c),
+        };
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_cover_exactly_the_report_range() {
+        let range = DayRange::ending(NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(), 60);
+        let (sql, params) = query(
+            &DatasetId::parse("p.analytics_1").unwrap(),
+            range,
+            CrashKind::Fatal,
+        );
+        assert!(sql.contains("`p.analytics_1.events_*`"));
+        assert!(!sql.contains("{events_table}"));
+        let values: Vec<(&str, &str)> = params.iter().map(|p| (p.name, p.value.as_str())).collect();
+        assert_eq!(
+            values,
+            [
+                ("first_day", "20260923"),
+                ("last_day", "20261121"),
+                ("first_day_7d", "20261115"),
+                ("first_day_30d", "20261023"),
+                ("crash", "fatal")
+            ]
+        );
+    }
+
+    #[test]
+    fn sql_comments_never_name_parameters_with_an_at_sign() {
+        // bqemulator binds every `@name` in the text, comments included.
+        for line in SQL.lines().filter(|l| l.trim_start().starts_with("--")) {
+            assert!(!line.contains('@'), "{line}");
+        }
+    }
+}

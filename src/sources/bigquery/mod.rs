@@ -1,0 +1,433 @@
+//! BigQuery through gcp-bigquery-client: credentials, parameterised queries with polling and
+//! paging, dry runs. Domain adapters (`crash_free`, …) build on [`BigQuery::query`].
+//!
+//! Credentials, first found wins:
+//! 1. `GOOGLE_OAUTH_ACCESS_TOKEN`: a ready OAuth token (e.g. `gcloud auth print-access-token`);
+//! 2. `GOOGLE_APPLICATION_CREDENTIALS`: a service-account key, an `authorized_user` file, or an
+//!    `external_account` file (workload identity federation, as google-github-actions/auth
+//!    writes for GitHub Actions OIDC);
+//! 3. application default credentials: gcloud's user credentials, or the metadata server.
+//!
+//! `VITALS_BIGQUERY_API_URL` overrides the REST base URL (`…/bigquery/v2`), for proxies and
+//! tests.
+
+pub mod crash_free;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gcp_bigquery_client::auth::Authenticator;
+use gcp_bigquery_client::client_builder::ClientBuilder;
+use gcp_bigquery_client::error::BQError;
+use gcp_bigquery_client::model::get_query_results_parameters::GetQueryResultsParameters;
+use gcp_bigquery_client::model::query_parameter::QueryParameter;
+use gcp_bigquery_client::model::query_parameter_type::QueryParameterType;
+use gcp_bigquery_client::model::query_parameter_value::QueryParameterValue;
+use gcp_bigquery_client::model::query_request::QueryRequest;
+use gcp_bigquery_client::model::table_row::TableRow;
+use gcp_bigquery_client::model::table_schema::TableSchema;
+use gcp_bigquery_client::yup_oauth2;
+
+use super::SourceError;
+use crate::redact;
+
+const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
+const PAGE_ROWS: i32 = 10_000;
+const MAX_ATTEMPTS: u32 = 4;
+
+/// `project.dataset`, validated: identifiers are spliced into SQL, so only BigQuery's own
+/// identifier characters are accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatasetId {
+    pub project: String,
+    pub dataset: String,
+}
+
+impl DatasetId {
+    pub fn parse(text: &str) -> Result<DatasetId, String> {
+        let (project, dataset) = text
+            .rsplit_once('.')
+            .ok_or_else(|| format!("{text:?} is not PROJECT.DATASET"))?;
+        // Project ids: letters, digits, hyphens; legacy domain-scoped ids add `example.com:`.
+        let project_ok = !project.is_empty()
+            && project
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'));
+        let dataset_ok = !dataset.is_empty()
+            && dataset.len() <= 1024
+            && dataset
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !project_ok || !dataset_ok {
+            return Err(format!(
+                "{text:?} is not PROJECT.DATASET (letters, digits, `-` and `_` only)"
+            ));
+        }
+        Ok(DatasetId {
+            project: project.to_string(),
+            dataset: dataset.to_string(),
+        })
+    }
+
+    /// The date-sharded export tables, as a wildcard.
+    pub fn events_wildcard(&self) -> String {
+        format!("{}.{}.events_*", self.project, self.dataset)
+    }
+}
+
+impl std::fmt::Display for DatasetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.project, self.dataset)
+    }
+}
+
+/// A ready OAuth token from the environment.
+#[derive(Clone)]
+struct StaticToken(String);
+
+#[async_trait]
+impl Authenticator for StaticToken {
+    async fn access_token(&self) -> Result<String, BQError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Workload identity federation, which gcp-bigquery-client's own ADC path does not read.
+#[derive(Clone)]
+struct ExternalAccount(Arc<yup_oauth2::authenticator::DefaultAuthenticator>);
+
+#[async_trait]
+impl Authenticator for ExternalAccount {
+    async fn access_token(&self) -> Result<String, BQError> {
+        let token = self.0.token(&[SCOPE]).await?;
+        token.token().map(str::to_string).ok_or(BQError::NoToken)
+    }
+}
+
+/// One result row, by column name (BigQuery returns every scalar as a string).
+pub type Row = std::collections::HashMap<String, Option<String>>;
+
+/// A named query parameter.
+pub struct Param {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub value: String,
+}
+
+impl Param {
+    pub fn string(name: &'static str, value: impl Into<String>) -> Param {
+        Param {
+            name,
+            kind: "STRING",
+            value: value.into(),
+        }
+    }
+}
+
+pub struct BigQuery {
+    client: gcp_bigquery_client::Client,
+    log: Box<dyn Fn(String) + Send + Sync>,
+}
+
+fn upstream(e: BQError) -> SourceError {
+    let text = match e {
+        BQError::ResponseError { error } => {
+            let reason = error
+                .error
+                .errors
+                .first()
+                .and_then(|m| m.get("reason"))
+                .cloned()
+                .unwrap_or_default();
+            format!(
+                "BigQuery: HTTP {} {} ({reason})",
+                error.error.code, error.error.message
+            )
+        }
+        BQError::RequestError(e) => format!("BigQuery: {}", crate::http::describe(e)),
+        other => format!("BigQuery: {other}"),
+    };
+    SourceError::Upstream(redact::clean(&text.replace('\n', " ")))
+}
+
+fn retriable(e: &BQError) -> bool {
+    match e {
+        BQError::ResponseError { error } => matches!(error.error.code, 429 | 500 | 502 | 503 | 504),
+        BQError::RequestError(e) => e.is_connect() || e.is_timeout(),
+        _ => false,
+    }
+}
+
+impl BigQuery {
+    /// Connects with the first credentials found (see the module docs).
+    pub async fn connect(log: Box<dyn Fn(String) + Send + Sync>) -> Result<BigQuery, SourceError> {
+        let mut builder = ClientBuilder::new();
+        if let Ok(url) = std::env::var("VITALS_BIGQUERY_API_URL") {
+            builder.with_v2_base_url(url.trim_end_matches('/').to_string());
+        }
+        let auth_error = |e: BQError| {
+            SourceError::Upstream(redact::clean(&format!("BigQuery credentials: {e}")))
+        };
+        let client = if let Some(token) = std::env::var("GOOGLE_OAUTH_ACCESS_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+        {
+            redact::register(&token);
+            log("BigQuery credentials: GOOGLE_OAUTH_ACCESS_TOKEN".into());
+            builder
+                .build_from_authenticator(Arc::new(StaticToken(token)))
+                .await
+                .map_err(auth_error)?
+        } else if let Some(path) = std::env::var("GOOGLE_APPLICATION_CREDENTIALS")
+            .ok()
+            .filter(|p| !p.is_empty())
+        {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                SourceError::Upstream(format!(
+                    "GOOGLE_APPLICATION_CREDENTIALS: cannot read {path}: {e}"
+                ))
+            })?;
+            let kind = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v["type"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            log(format!(
+                "BigQuery credentials: GOOGLE_APPLICATION_CREDENTIALS ({kind})"
+            ));
+            match kind.as_str() {
+                "service_account" => builder
+                    .build_from_service_account_key_file(&path)
+                    .await
+                    .map_err(auth_error)?,
+                "authorized_user" => builder
+                    .build_from_authorized_user_authenticator(&path)
+                    .await
+                    .map_err(auth_error)?,
+                "external_account" => {
+                    let secret = yup_oauth2::read_external_account_secret(&path)
+                        .await
+                        .map_err(|e| {
+                            SourceError::Upstream(format!(
+                                "GOOGLE_APPLICATION_CREDENTIALS {path}: {e}"
+                            ))
+                        })?;
+                    let auth = yup_oauth2::ExternalAccountAuthenticator::builder(secret)
+                        .build()
+                        .await
+                        .map_err(|e| {
+                            SourceError::Upstream(format!(
+                                "GOOGLE_APPLICATION_CREDENTIALS {path}: {e}"
+                            ))
+                        })?;
+                    builder
+                        .build_from_authenticator(Arc::new(ExternalAccount(Arc::new(auth))))
+                        .await
+                        .map_err(auth_error)?
+                }
+                other => return Err(SourceError::Upstream(format!(
+                    "GOOGLE_APPLICATION_CREDENTIALS {path}: unsupported credentials type {other:?}"
+                ))),
+            }
+        } else {
+            log("BigQuery credentials: application default credentials".into());
+            builder
+                .build_from_application_default_credentials()
+                .await
+                .map_err(auth_error)?
+        };
+        Ok(BigQuery { client, log })
+    }
+
+    fn request(sql: &str, params: &[Param]) -> QueryRequest {
+        let mut request = QueryRequest::new(sql);
+        request.use_legacy_sql = false;
+        request.parameter_mode = Some("NAMED".into());
+        request.query_parameters = Some(
+            params
+                .iter()
+                .map(|p| QueryParameter {
+                    name: Some(p.name.to_string()),
+                    parameter_type: Some(QueryParameterType {
+                        r#type: p.kind.to_string(),
+                        array_type: None,
+                        struct_types: None,
+                    }),
+                    parameter_value: Some(QueryParameterValue {
+                        value: Some(p.value.clone()),
+                        array_values: None,
+                        struct_values: None,
+                    }),
+                })
+                .collect(),
+        );
+        request.timeout_ms = Some(20_000);
+        request.max_results = Some(PAGE_ROWS);
+        request
+    }
+
+    async fn retry<T, F, Fut>(&self, what: &str, call: F) -> Result<T, SourceError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, BQError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            (self.log)(format!("BigQuery {what} (attempt {attempt})"));
+            match call().await {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < MAX_ATTEMPTS && retriable(&e) => {
+                    tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt - 1)).await;
+                }
+                Err(e) => return Err(upstream(e)),
+            }
+        }
+    }
+
+    /// Bytes the query would process, from a dry run (nothing is billed or run).
+    pub async fn dry_run(
+        &self,
+        project: &str,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<u64, SourceError> {
+        let mut request = Self::request(sql, params);
+        request.dry_run = Some(true);
+        let response = self
+            .retry("jobs.query (dry run)", || {
+                self.client.job().query(project, request.clone())
+            })
+            .await?;
+        check_errors(response.errors.as_deref())?;
+        Ok(response
+            .total_bytes_processed
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Runs the query to completion (polling while BigQuery says the job is not complete) and
+    /// returns every row of every page.
+    pub async fn query(
+        &self,
+        project: &str,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Vec<Row>, SourceError> {
+        let mut request = Self::request(sql, params);
+        // One request id for all attempts makes a retried jobs.query idempotent.
+        request.request_id = Some(request_id());
+        let response = self
+            .retry("jobs.query", || {
+                self.client.job().query(project, request.clone())
+            })
+            .await?;
+        check_errors(response.errors.as_deref())?;
+        let job = response.job_reference.clone().unwrap_or_default();
+        let mut complete = response.job_complete.unwrap_or(false);
+        let mut schema = response.schema.clone();
+        let mut rows = response.rows.clone().unwrap_or_default();
+        let mut page_token = response.page_token.clone();
+        while !complete || page_token.is_some() {
+            let job_id = job.job_id.clone().ok_or_else(|| {
+                SourceError::Upstream("BigQuery: the query returned no job id".into())
+            })?;
+            let params = GetQueryResultsParameters {
+                page_token: if complete { page_token.clone() } else { None },
+                max_results: Some(PAGE_ROWS),
+                location: job.location.clone(),
+                timeout_ms: Some(20_000),
+                ..Default::default()
+            };
+            let page = self
+                .retry("jobs.getQueryResults", || {
+                    self.client
+                        .job()
+                        .get_query_results(project, &job_id, params.clone())
+                })
+                .await?;
+            check_errors(page.errors.as_deref())?;
+            if !page.job_complete.unwrap_or(false) {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            if !complete {
+                // The first complete answer starts the row set afresh.
+                complete = true;
+                rows.clear();
+            }
+            schema = page.schema.or(schema);
+            rows.extend(page.rows.unwrap_or_default());
+            page_token = page.page_token;
+        }
+        rows_by_name(schema.as_ref(), rows)
+    }
+}
+
+fn request_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("vitals-{}-{nanos}", std::process::id())
+}
+
+fn check_errors(
+    errors: Option<&[gcp_bigquery_client::model::error_proto::ErrorProto]>,
+) -> Result<(), SourceError> {
+    match errors.and_then(|e| e.first()) {
+        None => Ok(()),
+        Some(e) => Err(SourceError::Upstream(redact::clean(&format!(
+            "BigQuery: {} ({})",
+            e.message.clone().unwrap_or_default().replace('\n', " "),
+            e.reason.clone().unwrap_or_default()
+        )))),
+    }
+}
+
+/// Rows keyed by column name: BigQuery does not promise column order.
+fn rows_by_name(
+    schema: Option<&TableSchema>,
+    rows: Vec<TableRow>,
+) -> Result<Vec<Row>, SourceError> {
+    let names: Vec<String> = schema
+        .and_then(|s| s.fields.as_ref())
+        .map(|f| f.iter().map(|f| f.name.clone()).collect())
+        .unwrap_or_default();
+    rows.into_iter()
+        .map(|row| {
+            let cells = row.columns.unwrap_or_default();
+            if cells.len() != names.len() {
+                return Err(SourceError::Upstream(format!(
+                    "BigQuery: a row has {} cells for {} columns",
+                    cells.len(),
+                    names.len()
+                )));
+            }
+            Ok(names
+                .iter()
+                .cloned()
+                .zip(cells.into_iter().map(|c| match c.value {
+                    Some(serde_json::Value::String(s)) => Some(s),
+                    Some(serde_json::Value::Null) | None => None,
+                    Some(other) => Some(other.to_string()),
+                }))
+                .collect())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_ids_accept_bigquery_identifiers_only() {
+        let id = DatasetId::parse("my-project.analytics_123456").unwrap();
+        assert_eq!(id.events_wildcard(), "my-project.analytics_123456.events_*");
+        assert!(DatasetId::parse("example.com:proj.analytics_1").is_ok());
+        for bad in ["analytics", "p.", ".d", "p.d`; DROP", "p.d-x", "p q.d"] {
+            assert!(DatasetId::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

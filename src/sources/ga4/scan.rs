@@ -1,0 +1,526 @@
+//! A validating, field-skipping reader of one GA4 export row (one NDJSON line).
+//!
+//! Parsing every field of a 1–2 KB export row into a JSON tree is most of the cost of the
+//! job; this scanner walks the row once, borrows the six fields the report needs and skips
+//! the rest while still checking the JSON structure. Anything it is unsure of — an escaped
+//! string among the wanted fields, a syntax error, a wrong type — goes to the full parser in
+//! [`slow`], which has the final word and the precise error message.
+
+use crate::domain::crash_free::RawRow;
+
+/// The scanner declined the row; the full parser decides.
+#[derive(Debug)]
+pub struct Declined;
+
+type Scan<T> = Result<T, Declined>;
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+/// Containers nested deeper than this are handed to the full parser.
+const MAX_DEPTH: u32 = 64;
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if !matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                break;
+            }
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Scan<u8> {
+        self.ws();
+        self.b.get(self.i).copied().ok_or(Declined)
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Scan<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Declined)
+        }
+    }
+
+    /// A string without escapes, after its opening quote.
+    #[inline]
+    fn plain_string(&mut self) -> Scan<&'a [u8]> {
+        let rest = &self.b[self.i..];
+        let end = memchr::memchr2(b'"', b'\\', rest).ok_or(Declined)?;
+        if rest[end] == b'\\' {
+            return Err(Declined);
+        }
+        self.i += end + 1;
+        Ok(&rest[..end])
+    }
+
+    /// Any string, after its opening quote.
+    #[inline]
+    fn skip_string(&mut self) -> Scan<()> {
+        loop {
+            let rest = &self.b[self.i..];
+            let at = memchr::memchr2(b'"', b'\\', rest).ok_or(Declined)?;
+            self.i += at + 1;
+            if rest[at] == b'"' {
+                return Ok(());
+            }
+            // An escape: skip the escaped byte (a `\uXXXX` tail is plain hex).
+            self.i += 1;
+        }
+    }
+
+    fn skip_number(&mut self) -> Scan<()> {
+        let start = self.i;
+        let b = self.b;
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > s
+        };
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return Err(Declined);
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return Err(Declined);
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return Err(Declined);
+            }
+        }
+        debug_assert!(i > start);
+        self.i = i;
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Scan<()> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Declined)
+        }
+    }
+
+    fn skip_value(&mut self, depth: u32) -> Scan<()> {
+        if depth > MAX_DEPTH {
+            return Err(Declined);
+        }
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.skip_string()
+            }
+            b'{' => {
+                self.i += 1;
+                self.object(|cur, _| cur.skip_value(depth + 1))
+            }
+            b'[' => {
+                self.i += 1;
+                self.array(|cur| cur.skip_value(depth + 1))
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.skip_number(),
+        }
+    }
+
+    /// The members of an object, after its `{`; `member` consumes each value.
+    #[inline]
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Scan<()>) -> Scan<()> {
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.eat(b'"')?;
+            let key = self.plain_string()?;
+            self.eat(b':')?;
+            member(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Declined),
+            }
+        }
+    }
+
+    /// The elements of an array, after its `[`.
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Scan<()>) -> Scan<()> {
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            element(self)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Declined),
+            }
+        }
+    }
+
+    /// A string or `null`; any other type is the full parser's to report.
+    #[inline]
+    fn opt_str(&mut self) -> Scan<Option<&'a [u8]>> {
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.plain_string().map(Some)
+            }
+            b'n' => self.literal(b"null").map(|_| None),
+            _ => Err(Declined),
+        }
+    }
+
+    /// An INT64 as BigQuery writes it: a JSON number or a string of digits, or `null`.
+    fn opt_int(&mut self) -> Scan<Option<i64>> {
+        let text = match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.plain_string()?
+            }
+            b'n' => return self.literal(b"null").map(|_| None),
+            _ => {
+                let start = self.i;
+                self.skip_number()?;
+                &self.b[start..self.i]
+            }
+        };
+        std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .map(Some)
+            .ok_or(Declined)
+    }
+
+    fn opt_object(&mut self, member: impl FnMut(&mut Self, &'a [u8]) -> Scan<()>) -> Scan<()> {
+        match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                self.object(member)
+            }
+            b'n' => self.literal(b"null"),
+            _ => Err(Declined),
+        }
+    }
+}
+
+/// Scans one row. `Err(Declined)` means: ask [`slow::parse_row`].
+pub fn scan_row(line: &[u8]) -> Scan<RawRow<'_>> {
+    let mut row = RawRow::default();
+    let mut cur = Cursor { b: line, i: 0 };
+    cur.eat(b'{')?;
+    cur.object(|cur, key| match key {
+        b"event_date" => cur.opt_str().map(|v| row.event_date = v),
+        b"event_name" => cur.opt_str().map(|v| row.event_name = v),
+        b"user_pseudo_id" => cur.opt_str().map(|v| row.user_pseudo_id = v),
+        b"platform" => cur.opt_str().map(|v| row.platform = v),
+        b"app_info" => {
+            row.app_version = None;
+            cur.opt_object(|cur, key| match key {
+                b"version" => cur.opt_str().map(|v| row.app_version = v),
+                _ => cur.skip_value(2),
+            })
+        }
+        b"event_params" => {
+            row.fatal = None;
+            match cur.peek()? {
+                b'n' => cur.literal(b"null"),
+                b'[' => {
+                    cur.i += 1;
+                    cur.array(|cur| {
+                        let (mut name, mut int_value) = (None, None);
+                        cur.eat(b'{')?;
+                        cur.object(|cur, key| match key {
+                            b"key" => cur.opt_str().map(|v| name = v),
+                            b"value" => cur.opt_object(|cur, key| match key {
+                                b"int_value" => cur.opt_int().map(|v| int_value = v),
+                                _ => cur.skip_value(4),
+                            }),
+                            _ => cur.skip_value(3),
+                        })?;
+                        if name == Some(b"fatal".as_slice()) {
+                            row.fatal = int_value;
+                        }
+                        Ok(())
+                    })
+                }
+                _ => Err(Declined),
+            }
+        }
+        _ => cur.skip_value(1),
+    })?;
+    cur.ws();
+    if cur.i != line.len() {
+        return Err(Declined);
+    }
+    Ok(row)
+}
+
+/// The full parser: the authority on every row the scanner declines.
+pub mod slow {
+    use serde_json::Value;
+
+    use crate::domain::crash_free::RawRow;
+
+    /// Owned copies of the wanted fields (escapes decoded).
+    #[derive(Debug, Default)]
+    pub struct OwnedRow {
+        event_date: Option<String>,
+        event_name: Option<String>,
+        user_pseudo_id: Option<String>,
+        platform: Option<String>,
+        app_version: Option<String>,
+        fatal: Option<i64>,
+    }
+
+    impl OwnedRow {
+        pub fn as_raw(&self) -> RawRow<'_> {
+            fn b(s: &Option<String>) -> Option<&[u8]> {
+                s.as_deref().map(str::as_bytes)
+            }
+            RawRow {
+                event_date: b(&self.event_date),
+                event_name: b(&self.event_name),
+                user_pseudo_id: b(&self.user_pseudo_id),
+                platform: b(&self.platform),
+                app_version: b(&self.app_version),
+                fatal: self.fatal,
+            }
+        }
+    }
+
+    /// A precise, one-line reason; `column` is 1-based when known.
+    #[derive(Debug, PartialEq, Eq)]
+    pub struct LineError {
+        pub column: Option<usize>,
+        pub message: String,
+    }
+
+    fn type_error(field: &str, expected: &str, got: &Value) -> LineError {
+        let got = match got {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        };
+        LineError {
+            column: None,
+            message: format!("field `{field}`: expected {expected}, found {got}"),
+        }
+    }
+
+    fn opt_str(
+        obj: &serde_json::Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Result<Option<String>, LineError> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(type_error(path, "a string", other)),
+        }
+    }
+
+    fn opt_int(value: Option<&Value>, path: &str) -> Result<Option<i64>, LineError> {
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| LineError {
+                column: None,
+                message: format!("field `{path}`: {n} is not an INT64"),
+            }),
+            Some(Value::String(s)) => s.parse().map(Some).map_err(|_| LineError {
+                column: None,
+                message: format!("field `{path}`: {s:?} is not an INT64"),
+            }),
+            Some(other) => Err(type_error(path, "an INT64", other)),
+        }
+    }
+
+    pub fn parse_row(line: &[u8]) -> Result<OwnedRow, LineError> {
+        let value: Value = serde_json::from_slice(line).map_err(|e| {
+            let text = e.to_string();
+            let message = match text.find(" at line ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            LineError {
+                column: Some(e.column()),
+                message: format!("invalid JSON: {message}"),
+            }
+        })?;
+        let Value::Object(obj) = &value else {
+            return Err(type_error("(row)", "an object", &value));
+        };
+        let mut row = OwnedRow {
+            event_date: opt_str(obj, "event_date", "event_date")?,
+            event_name: opt_str(obj, "event_name", "event_name")?,
+            user_pseudo_id: opt_str(obj, "user_pseudo_id", "user_pseudo_id")?,
+            platform: opt_str(obj, "platform", "platform")?,
+            ..OwnedRow::default()
+        };
+        match obj.get("app_info") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(app)) => {
+                row.app_version = opt_str(app, "version", "app_info.version")?
+            }
+            Some(other) => return Err(type_error("app_info", "an object", other)),
+        }
+        match obj.get("event_params") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(params)) => {
+                for (i, param) in params.iter().enumerate() {
+                    let path = format!("event_params[{i}]");
+                    let Value::Object(param) = param else {
+                        return Err(type_error(&path, "an object", param));
+                    };
+                    let key = opt_str(param, "key", &format!("{path}.key"))?;
+                    let int_value = match param.get("value") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::Object(v)) => {
+                            opt_int(v.get("int_value"), &format!("{path}.value.int_value"))?
+                        }
+                        Some(other) => {
+                            return Err(type_error(&format!("{path}.value"), "an object", other))
+                        }
+                    };
+                    if key.as_deref() == Some("fatal") {
+                        row.fatal = int_value;
+                    }
+                }
+            }
+            Some(other) => return Err(type_error("event_params", "an array", other)),
+        }
+        Ok(row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slow::parse_row;
+    use super::*;
+
+    const ROW: &str = r#"{"event_date":"20261121","event_timestamp":"1763683200000000","event_name":"app_exception","event_params":[{"key":"timestamp","value":{"string_value":null,"int_value":"1763683200000","float_value":null,"double_value":null}},{"key":"fatal","value":{"string_value":null,"int_value":"1","float_value":null,"double_value":null}}],"event_previous_timestamp":null,"user_properties":[],"user_pseudo_id":"0f1e2d3c4b5a69788796a5b4c3d2e1f0","device":{"category":"mobile","mobile_brand_name":"Google","time_zone_offset_seconds":"32400","is_limited_ad_tracking":"No"},"geo":{"country":"Japan","city":"Tokyo"},"app_info":{"id":"com.example.app","version":"5.12.0","install_source":"com.android.vending"},"platform":"ANDROID","items":[]}"#;
+
+    fn same(line: &str) {
+        let fast = scan_row(line.as_bytes()).expect("scanner accepts");
+        let slow = parse_row(line.as_bytes()).expect("parser accepts");
+        let slow = slow.as_raw();
+        assert_eq!(fast.event_date, slow.event_date);
+        assert_eq!(fast.event_name, slow.event_name);
+        assert_eq!(fast.user_pseudo_id, slow.user_pseudo_id);
+        assert_eq!(fast.platform, slow.platform);
+        assert_eq!(fast.app_version, slow.app_version);
+        assert_eq!(fast.fatal, slow.fatal);
+    }
+
+    #[test]
+    fn scanner_and_parser_agree_on_an_export_row() {
+        same(ROW);
+        let row = scan_row(ROW.as_bytes()).unwrap();
+        assert_eq!(row.event_date, Some(b"20261121".as_slice()));
+        assert_eq!(row.app_version, Some(b"5.12.0".as_slice()));
+        assert_eq!(row.fatal, Some(1));
+    }
+
+    #[test]
+    fn int64_may_be_a_number_or_a_string() {
+        same(&ROW.replace(r#""int_value":"1""#, r#""int_value":1"#));
+        let row = ROW.replace(r#""int_value":"1""#, r#""int_value":1"#);
+        assert_eq!(scan_row(row.as_bytes()).unwrap().fatal, Some(1));
+    }
+
+    #[test]
+    fn nulls_and_missing_fields_are_none() {
+        same(
+            r#"{"event_date":"20261121","user_pseudo_id":null,"app_info":null,"event_params":null,"platform":"IOS"}"#,
+        );
+        same(
+            r#"{ "event_date" : "20261121" , "platform" : "IOS" , "x" : [1, -2.5e3, true, false, null, {"a": [{}]}] }"#,
+        );
+        same("{}");
+    }
+
+    #[test]
+    fn escaped_and_unicode_strings_go_to_the_parser() {
+        let line = ROW.replace("5.12.0", r"5.12\u002e0");
+        assert!(scan_row(line.as_bytes()).is_err());
+        assert_eq!(
+            parse_row(line.as_bytes()).unwrap().as_raw().app_version,
+            Some(b"5.12.0".as_slice())
+        );
+        // Escapes in skipped fields do not need the parser.
+        same(&ROW.replace("Tokyo", r#"To\"kyo \u00e9"#));
+    }
+
+    #[test]
+    fn malformed_rows_are_declined_and_explained() {
+        for bad in [
+            r#"{"event_date":"20261121",}"#,
+            r#"{"event_date":"20261121" "platform":"IOS"}"#,
+            r#"{"event_date":"20261121"} trailing"#,
+            r#"{"event_date":"2026"#,
+            r#"{"x": 01.}"#,
+            r#"[1]"#,
+            "",
+        ] {
+            assert!(scan_row(bad.as_bytes()).is_err(), "{bad}");
+            assert!(parse_row(bad.as_bytes()).is_err(), "{bad}");
+        }
+        let err = parse_row(br#"{"event_date":"20261121",}"#).unwrap_err();
+        assert!(err.message.starts_with("invalid JSON"), "{err:?}");
+        assert_eq!(err.column, Some(26));
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let err = parse_row(br#"{"event_date":20261121}"#).unwrap_err();
+        assert_eq!(
+            err.message,
+            "field `event_date`: expected a string, found a number"
+        );
+        let err = parse_row(br#"{"app_info":{"version":5}}"#).unwrap_err();
+        assert_eq!(
+            err.message,
+            "field `app_info.version`: expected a string, found a number"
+        );
+        let err = parse_row(br#"{"event_params":[{"key":"fatal","value":{"int_value":"yes"}}]}"#)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            r#"field `event_params[0].value.int_value`: "yes" is not an INT64"#
+        );
+        assert!(scan_row(br#"{"event_date":20261121}"#).is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! CLI tests: the `vitals` binary against real files, a real BigQuery emulator, and local HTTP
+//! servers standing in for Slack and BigQuery's REST API. One test binary (each extra binary
+//! relinks everything); one module per area.
+
+mod bigquery_emulator;
+mod bigquery_rest;
+mod crash_free;
+mod exit_codes;
+mod slack;
+mod support;

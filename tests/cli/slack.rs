@@ -1,0 +1,224 @@
+//! Slack delivery against a local HTTP server that records what it received.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wiremock::matchers::{header, method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+const WEBHOOK_SECRET: &str = "Zq8webhookSECRETpart7731";
+const BOT_TOKEN: &str = "xoxb-000000-test-token-SECRET";
+
+fn webhook(server: &MockServer) -> String {
+    format!("{}/services/T0000/B0000/{WEBHOOK_SECRET}", server.uri())
+}
+
+/// Runs vitals off the async runtime (the mock server lives on it).
+async fn run(mut cmd: assert_cmd::Command) -> (i32, String, String) {
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run vitals"))
+        .await
+        .expect("join");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn assert_no_secret(texts: &[&str]) {
+    for text in texts {
+        assert!(
+            !text.contains(WEBHOOK_SECRET)
+                && !text.contains(BOT_TOKEN)
+                && !text.contains("/services/T0000"),
+            "secret leaked:\n{text}"
+        );
+    }
+}
+
+/// crash-free on the hand-checked rows (whose windows miss their SLO: exit 1 once posted),
+/// with the example config's `[slack]` channel.
+fn example_with_slack() -> (Scratch, assert_cmd::Command) {
+    let scratch = Scratch::new();
+    let events = scratch.write("events.ndjson", ndjson(&hand_checked_rows()));
+    let config = scratch.write("vitals.toml", "[slack]\nchannel = \"#reliability\"\n");
+    let mut cmd = vitals();
+    cmd.args(["crash-free", "--slack", "--config"])
+        .arg(config)
+        .arg("--events")
+        .arg(events)
+        .args(HAND_CHECKED_ARGS);
+    (scratch, cmd)
+}
+
+async fn bodies(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("JSON body"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_posts_one_block_kit_message() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex("^/services/"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
+    let (code, stdout, stderr) = run(cmd).await;
+    assert_eq!(code, 1, "posted, and the SLO is missed: {stderr}");
+    assert!(
+        stdout.contains("Crash-free users"),
+        "the report still goes to stdout"
+    );
+    let sent = bodies(&server).await;
+    assert_eq!(sent.len(), 1);
+    let blocks = sent[0]["blocks"].as_array().unwrap();
+    assert_eq!(blocks[0]["type"], "header");
+    assert!(blocks.iter().any(|b| b["type"] == "section"));
+    assert_eq!(blocks.last().unwrap()["type"], "context");
+    assert!(
+        sent[0].get("channel").is_none(),
+        "a webhook has its own channel"
+    );
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limit_waits_for_retry_after_then_posts() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
+    let started = Instant::now();
+    let (code, _, stderr) = run(cmd).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(bodies(&server).await.len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_are_retried_a_bounded_number_of_times_then_exit_3() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+        .mount(&server)
+        .await;
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
+    let (code, stdout, stderr) = run(cmd).await;
+    assert_eq!(code, 3);
+    assert_eq!(bodies(&server).await.len(), 5);
+    assert!(stderr.contains("Slack webhook: HTTP 500"), "{stderr}");
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_webhook_exits_3_without_printing_its_url() {
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env(
+        "SLACK_WEBHOOK_URL",
+        format!("http://127.0.0.1:9/services/T0000/B0000/{WEBHOOK_SECRET}"),
+    )
+    .arg("-v");
+    let (code, stdout, stderr) = run(cmd).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("Slack webhook"), "{stderr}");
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bot_token_posts_to_chat_post_message_with_the_channel() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/chat.postMessage"))
+        .and(header(
+            "authorization",
+            format!("Bearer {BOT_TOKEN}").as_str(),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true, "ts": "1.2"})),
+        )
+        .mount(&server)
+        .await;
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", server.uri())
+        .args(["--slack-channel", "#ops"]);
+    let (code, stdout, stderr) = run(cmd).await;
+    assert_eq!(code, 1, "{stderr}");
+    let sent = bodies(&server).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["channel"], "#ops");
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_bot_message_exits_3_with_slacks_reason() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"ok": false, "error": "channel_not_found"})),
+        )
+        .mount(&server)
+        .await;
+    let (_files, mut cmd) = example_with_slack();
+    // The channel comes from the config's [slack] section.
+    cmd.env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", server.uri());
+    let (code, stdout, stderr) = run(cmd).await;
+    assert_eq!(code, 3);
+    assert!(stderr.contains("channel_not_found"), "{stderr}");
+    assert_eq!(bodies(&server).await[0]["channel"], "#reliability");
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_posts_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let scratch = Scratch::new();
+    let file = scratch.write("bad.ndjson", "{not json}\n");
+    let mut cmd = vitals();
+    cmd.args(["crash-free", "--slack", "--events"])
+        .arg(&file)
+        .args(HAND_CHECKED_ARGS)
+        .env("SLACK_WEBHOOK_URL", webhook(&server));
+    let (code, _, _) = run(cmd).await;
+    assert_eq!(code, 2);
+    assert!(bodies(&server).await.is_empty());
+}
+
+#[test]
+fn slack_without_credentials_is_a_usage_error() {
+    let (_files, mut cmd) = example_with_slack();
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "fails before any work");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SLACK_WEBHOOK_URL"));
+}
