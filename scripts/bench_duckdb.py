@@ -39,19 +39,23 @@ NDJSON_COLUMNS = {
     "event_params": "STRUCT(key VARCHAR, value STRUCT(int_value VARCHAR))[]",
 }
 
-# Mirrors queries/crash_free.sql (the BigQuery engine's query) on one file. `crashed` keeps the
-# `fatal` lookup behind a parameter, as the contract does: DuckDB can't fold it away, so it reads
-# event_params like vitals does, yet only evaluates the lookup when crash = 'fatal'.
-# The CTE is MATERIALIZED so the file is scanned once for the five aggregations.
+# Mirrors queries/crash_free.sql (the BigQuery engine's query) on one file. `crashed` has the
+# contract's `fatal` lookup with the crash kind as a run-time value, as vitals has it (--crash):
+# DuckDB folds a plain parameter at plan time and then skips event_params altogether, while
+# vitals reads event_params' key and int_value for every row; reading the kind from a
+# materialised one-row CTE keeps the two engines reading the same columns. The lookup itself
+# only runs when crash = 'fatal'.
+# The events CTE is MATERIALIZED so the file is scanned once for the five aggregations.
 QUERY = """
-WITH events AS MATERIALIZED (
+WITH settings AS MATERIALIZED (SELECT $crash AS crash),
+events AS MATERIALIZED (
   SELECT
     event_date AS day,
     platform,
     IFNULL(app_info.version, '(not set)') AS version,
     user_pseudo_id AS user_id,
     event_name = 'app_exception'
-      AND ($crash = 'any' OR len(list_filter(event_params,
+      AND ((SELECT crash FROM settings) = 'any' OR len(list_filter(event_params,
             lambda p: p.key = 'fatal' AND TRY_CAST(p.value.int_value AS BIGINT) = 1)) > 0) AS crashed
   FROM {source}
   WHERE event_date BETWEEN $first_day AND $last_day

@@ -94,6 +94,48 @@ day before --now in --tz. Exits 1 when a platform's window misses its SLO.",
   vitals crash-free --config vitals.toml --slack-dry-run"
     )]
     CrashFree(CrashFreeArgs),
+
+    /// Data freshness SLOs and SLAs per source: BigQuery tables and local files, dbt-compatible
+    #[command(
+        long_about = "How old the newest data of each source is, against its SLO (warn_after) and SLA \
+(error_after): BigQuery tables by last-modified time (0 bytes scanned) or MAX(loaded_at_field), and \
+local files by newest modification time (or newest loaded_at_field value). Checks come from \
+[[freshness.checks]] in the config and from dbt sources.yml files, read unchanged. Exits 1 on an \
+error or runtime error (on a warn too with --strict).",
+        after_help = "Examples:
+  vitals freshness --config examples/vitals.toml
+  vitals freshness --dbt-sources models/sources.yml --write-dbt-artifact target/sources.json
+  vitals freshness --config vitals.toml --slack --state .vitals/freshness-state.json --remind-every 6h
+  vitals freshness --dbt-sources models/staging/*.yml --concurrency 16 --timeout 30s --format json"
+    )]
+    Freshness(FreshnessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FreshnessArgs {
+    /// dbt sources.yml files to check, besides [[freshness.checks]] [config: freshness.dbt_sources]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub dbt_sources: Vec<PathBuf>,
+
+    /// Checks measured at once [default: 8]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<i64>,
+
+    /// Give up on a check after this long, e.g. 30s, 2m [default: 60s]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Also write dbt's sources.json artifact here (for dbt docs and dbt-aware tools)
+    #[arg(long, value_name = "PATH")]
+    pub write_dbt_artifact: Option<PathBuf>,
+
+    /// With --slack: remember each check's status here and post only when one changes
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// With --state: remind about a check still failing this often, e.g. 6h
+    #[arg(long, value_name = "DURATION")]
+    pub remind_every: Option<String>,
 }
 
 #[derive(Debug, Args)]

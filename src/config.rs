@@ -28,7 +28,7 @@ pub struct ConfigFile {
     // Sections of subcommands still to come are accepted as they are, so one file serves the
     // whole contract.
     pub slo: Option<toml::Table>,
-    pub freshness: Option<toml::Table>,
+    pub freshness: Option<FreshnessSection>,
     pub autoscale: Option<toml::Table>,
     pub four_keys: Option<toml::Table>,
 }
@@ -54,6 +54,37 @@ pub struct CrashFreeSection {
     pub platform: Option<Spanned<String>>,
     /// Write the chart here on every run.
     pub chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreshnessSection {
+    #[serde(default)]
+    pub checks: Vec<FreshnessCheck>,
+    /// dbt `sources.yml` files whose sources are checked too.
+    pub dbt_sources: Option<OneOrMany>,
+    /// BigQuery project for dbt sources without `database`.
+    pub project: Option<String>,
+    pub concurrency: Option<Spanned<i64>>,
+    /// Per-check timeout, e.g. "60s".
+    pub timeout: Option<Spanned<String>>,
+    /// Alert state file (with `--slack`): post only on changes.
+    pub state: Option<PathBuf>,
+    /// Remind about a still-failing check this often, e.g. "6h".
+    pub remind_every: Option<Spanned<String>>,
+}
+
+/// One `[[freshness.checks]]` entry: a local `path` or a BigQuery `table`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreshnessCheck {
+    pub name: Spanned<String>,
+    pub path: Option<String>,
+    pub table: Option<Spanned<String>>,
+    pub loaded_at_field: Option<String>,
+    pub filter: Option<String>,
+    pub warn_after: Option<crate::domain::freshness::Threshold>,
+    pub error_after: Option<crate::domain::freshness::Threshold>,
 }
 
 /// `events = "a.ndjson"` or `events = ["a", "b"]`.

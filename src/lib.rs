@@ -22,5 +22,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = commands::Context::new(&cli.global)?;
     match &cli.command {
         Command::CrashFree(args) => commands::crash_free::run(&ctx, args).await,
+        Command::Freshness(args) => commands::freshness::run(&ctx, args).await,
     }
 }

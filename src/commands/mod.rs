@@ -2,6 +2,7 @@
 //! holds what they share: the run's context and the delivery of a finished report.
 
 pub mod crash_free;
+pub mod freshness;
 
 use std::io::Write;
 
@@ -13,6 +14,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::redact;
 use crate::report::slack::{self, Destination};
+use crate::report::view::View;
 use crate::report::{sink_for, Report, Style};
 
 /// What to do with Slack this run.
@@ -104,24 +106,77 @@ impl Context {
     /// Prints the report on stdout (or its Slack payload with `--slack-dry-run`) and posts it
     /// with `--slack`.
     pub async fn deliver(&self, report: &Report) -> Result<()> {
+        self.deliver_with(report, Some(&report.view))
+            .await
+            .map(|_| ())
+    }
+
+    /// Like [`Context::deliver`], with its own Slack view (`None`: nothing worth posting).
+    /// Returns whether a message was posted.
+    pub async fn deliver_with(&self, report: &Report, slack_view: Option<&View>) -> Result<bool> {
+        let messages = slack_view.map(slack::messages).unwrap_or_default();
         match &self.slack {
             SlackMode::DryRun => {
-                let payload = serde_json::Value::Array(slack::messages(&report.view));
-                let text = serde_json::to_string_pretty(&payload).unwrap_or_default();
+                let text = serde_json::to_string_pretty(&serde_json::Value::Array(messages))
+                    .unwrap_or_default();
                 print_stdout(&format!("{text}\n"));
+                Ok(false)
             }
-            SlackMode::Off => print_stdout(&sink_for(self.format, Style::detect()).render(report)),
+            SlackMode::Off => {
+                print_stdout(&sink_for(self.format, Style::detect()).render(report));
+                Ok(false)
+            }
             SlackMode::Post(destination) => {
                 print_stdout(&sink_for(self.format, Style::detect()).render(report));
+                if messages.is_empty() {
+                    if !self.quiet {
+                        eprintln!("Nothing to post to Slack.");
+                    }
+                    return Ok(false);
+                }
                 let log = self.logger();
-                slack::post(destination, &slack::messages(&report.view), &*log).await?;
+                slack::post(destination, &messages, &*log).await?;
                 if !self.quiet {
                     eprintln!("Posted to Slack.");
                 }
+                Ok(true)
             }
         }
-        Ok(())
     }
+}
+
+/// `90s`, `30m`, `6h`, `2d`: durations of flags like `--timeout` and `--remind-every`.
+pub fn parse_duration(text: &str) -> std::result::Result<chrono::Duration, String> {
+    let t = text.trim();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    let (number, unit) = t.split_at(digits);
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m, 6h or 1d"))?;
+    let seconds = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: unknown unit (use s, m, h or d)")),
+    };
+    if n <= 0 {
+        return Err(format!("{text:?} must be positive"));
+    }
+    Ok(chrono::Duration::seconds(n * seconds))
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename, so a
+/// crash never leaves half a file.
+pub fn write_atomically(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Writes the result; a closed pipe (`vitals … | head`) is not an error.

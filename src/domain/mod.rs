@@ -4,6 +4,7 @@
 //! fetched; every rule of the contract is a function that can be tested with literals.
 
 pub mod crash_free;
+pub mod freshness;
 
 /// Serde helper: times as RFC 3339 UTC with a `Z`, whole seconds unless finer precision exists.
 pub mod rfc3339 {

@@ -87,3 +87,159 @@ mod tests {
         );
     }
 }
+
+/// Freshness of local files: the newest modification time among a glob's matches, or with
+/// `loaded_at_field` the newest value of that column (CSV with a header) or field (NDJSON).
+pub mod freshness {
+    use std::path::{Path, PathBuf};
+
+    use chrono::{DateTime, Utc};
+
+    use crate::domain::freshness::Measurement;
+    use crate::sources::time::parse_timestamp;
+
+    fn matches(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+        super::expand(&[pattern.to_path_buf()], Path::new(".")).map_err(|e| e.to_string())
+    }
+
+    pub fn newest_mtime(pattern: &Path) -> Measurement {
+        let mut newest: Option<DateTime<Utc>> = None;
+        for path in matches(pattern)? {
+            let modified = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let t: DateTime<Utc> = modified.into();
+            newest = newest.max(Some(t));
+        }
+        newest.ok_or_else(|| format!("{}: no file matches this pattern", pattern.display()))
+    }
+
+    fn newest_in_csv(path: &Path, field: &str) -> Result<Option<DateTime<Utc>>, String> {
+        let mut reader =
+            csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .clone();
+        let column = headers
+            .iter()
+            .position(|h| h.trim() == field)
+            .ok_or_else(|| format!("{}: no column `{field}` in the header", path.display()))?;
+        let mut newest = None;
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| format!("{}:{}: {e}", path.display(), i + 2))?;
+            let cell = record.get(column).unwrap_or("").trim();
+            if cell.is_empty() {
+                continue;
+            }
+            let t = parse_timestamp(cell).ok_or_else(|| {
+                format!(
+                    "{}:{}: column `{field}`: {cell:?} is not a timestamp",
+                    path.display(),
+                    i + 2
+                )
+            })?;
+            newest = newest.max(Some(t));
+        }
+        Ok(newest)
+    }
+
+    fn newest_in_ndjson(path: &Path, field: &str) -> Result<Option<DateTime<Utc>>, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut newest = None;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .map_err(|e| format!("{}:{}: invalid JSON: {e}", path.display(), i + 1))?;
+            match &value[field] {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => {
+                    let t = parse_timestamp(s).ok_or_else(|| {
+                        format!(
+                            "{}:{}: field `{field}`: {s:?} is not a timestamp",
+                            path.display(),
+                            i + 1
+                        )
+                    })?;
+                    newest = newest.max(Some(t));
+                }
+                other => {
+                    return Err(format!(
+                        "{}:{}: field `{field}`: expected a timestamp string, found {other}",
+                        path.display(),
+                        i + 1
+                    ))
+                }
+            }
+        }
+        Ok(newest)
+    }
+
+    pub fn newest_value(pattern: &Path, field: &str) -> Measurement {
+        let mut newest = None;
+        for path in matches(pattern)? {
+            let is_json = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "ndjson" | "jsonl" | "json"));
+            let t = if is_json {
+                newest_in_ndjson(&path, field)?
+            } else {
+                newest_in_csv(&path, field)?
+            };
+            newest = newest.max(t);
+        }
+        newest.ok_or_else(|| {
+            format!(
+                "{}: no `{field}` values in the matching files",
+                pattern.display()
+            )
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn newest_column_value_across_files() {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join("a.csv"),
+                "id,loaded_at\n1,2026-11-21 10:00:00\n2,2026-11-22T01:00:00Z\n",
+            )
+            .unwrap();
+            std::fs::write(
+                dir.path().join("b.csv"),
+                "id,loaded_at\n3,2026-11-20 00:00:00\n4,\n",
+            )
+            .unwrap();
+            let t = newest_value(&dir.path().join("*.csv"), "loaded_at").unwrap();
+            assert_eq!(t.to_rfc3339(), "2026-11-22T01:00:00+00:00");
+            let err = newest_value(&dir.path().join("*.csv"), "nope").unwrap_err();
+            assert!(err.ends_with("no column `nope` in the header"), "{err}");
+        }
+
+        #[test]
+        fn bad_cells_name_file_line_and_column() {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("a.csv"), "loaded_at\n2026-11-21\nsoon\n").unwrap();
+            let err = newest_value(&dir.path().join("a.csv"), "loaded_at").unwrap_err();
+            assert!(
+                err.ends_with("a.csv:3: column `loaded_at`: \"soon\" is not a timestamp"),
+                "{err}"
+            );
+        }
+
+        #[test]
+        fn no_match_is_a_measurement_error() {
+            let dir = tempfile::tempdir().unwrap();
+            assert!(newest_mtime(&dir.path().join("*.csv"))
+                .unwrap_err()
+                .contains("no file matches"));
+        }
+    }
+}

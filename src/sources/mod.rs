@@ -5,8 +5,10 @@
 //! (exit 3).
 
 pub mod bigquery;
+pub mod dbt;
 pub mod files;
 pub mod ga4;
+pub mod time;
 
 /// What went wrong while reading a source.
 #[derive(Debug, thiserror::Error)]

@@ -15,10 +15,10 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-const PROJECT: &str = "test-project";
-const DATASET: &str = "analytics_1";
+pub const PROJECT: &str = "test-project";
+pub const DATASET: &str = "analytics_1";
 
-fn python() -> Option<PathBuf> {
+pub fn python() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("VITALS_TEST_PYTHON").map(PathBuf::from),
         std::env::var_os("VITALS_VENV").map(|v| PathBuf::from(v).join("bin/python")),
@@ -35,9 +35,9 @@ fn free_port() -> u16 {
 }
 
 /// A running emulator, stopped (with its process group) when dropped.
-struct Emulator {
+pub struct Emulator {
     child: Child,
-    base: String,
+    pub base: String,
     _home: tempfile::TempDir,
 }
 
@@ -52,7 +52,7 @@ impl Drop for Emulator {
     }
 }
 
-async fn start(python: PathBuf) -> Emulator {
+pub async fn start(python: PathBuf) -> Emulator {
     use std::os::unix::process::CommandExt;
     let home = tempfile::tempdir().expect("home");
     let (rest, grpc) = (free_port(), free_port());
@@ -98,7 +98,7 @@ async fn start(python: PathBuf) -> Emulator {
     panic!("bqemulator did not become healthy in 90 s");
 }
 
-fn field(name: &str, kind: &str) -> Value {
+pub fn field(name: &str, kind: &str) -> Value {
     json!({"name": name, "type": kind, "mode": "NULLABLE"})
 }
 
@@ -131,7 +131,7 @@ fn ga4_schema() -> Value {
     ]})
 }
 
-async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
+pub async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
     let response = client
         .post(&url)
         .json(&body)

@@ -6,5 +6,6 @@ mod bigquery_emulator;
 mod bigquery_rest;
 mod crash_free;
 mod exit_codes;
+mod freshness;
 mod slack;
 mod support;

@@ -2,3 +2,4 @@
 //! stay format-only; what to show and in which order lives here.
 
 pub mod crash_free;
+pub mod freshness;

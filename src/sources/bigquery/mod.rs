@@ -12,6 +12,7 @@
 //! tests.
 
 pub mod crash_free;
+pub mod freshness;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 use gcp_bigquery_client::auth::Authenticator;
 use gcp_bigquery_client::client_builder::ClientBuilder;
 use gcp_bigquery_client::error::BQError;
+use gcp_bigquery_client::model::data_format_options::DataFormatOptions;
 use gcp_bigquery_client::model::get_query_results_parameters::GetQueryResultsParameters;
 use gcp_bigquery_client::model::query_parameter::QueryParameter;
 use gcp_bigquery_client::model::query_parameter_type::QueryParameterType;
@@ -128,6 +130,8 @@ impl Param {
 pub struct BigQuery {
     client: gcp_bigquery_client::Client,
     log: Box<dyn Fn(String) + Send + Sync>,
+    /// API requests made, for `-v` and the benchmarks.
+    calls: std::sync::atomic::AtomicU64,
 }
 
 fn upstream(e: BQError) -> SourceError {
@@ -225,9 +229,11 @@ impl BigQuery {
                         .await
                         .map_err(auth_error)?
                 }
-                other => return Err(SourceError::Upstream(format!(
+                other => {
+                    return Err(SourceError::Upstream(format!(
                     "GOOGLE_APPLICATION_CREDENTIALS {path}: unsupported credentials type {other:?}"
-                ))),
+                )))
+                }
             }
         } else {
             log("BigQuery credentials: application default credentials".into());
@@ -236,7 +242,11 @@ impl BigQuery {
                 .await
                 .map_err(auth_error)?
         };
-        Ok(BigQuery { client, log })
+        Ok(BigQuery {
+            client,
+            log,
+            calls: Default::default(),
+        })
     }
 
     fn request(sql: &str, params: &[Param]) -> QueryRequest {
@@ -263,7 +273,29 @@ impl BigQuery {
         );
         request.timeout_ms = Some(20_000);
         request.max_results = Some(PAGE_ROWS);
+        // TIMESTAMPs as int64 microseconds, not float seconds: exact, and what emulators send.
+        request.format_options = Some(DataFormatOptions {
+            use_int64_timestamp: Some(true),
+        });
         request
+    }
+
+    /// API requests made so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `tables.get`: the table's metadata (no bytes scanned).
+    pub async fn table(
+        &self,
+        project: &str,
+        dataset: &str,
+        table: &str,
+    ) -> Result<gcp_bigquery_client::model::table::Table, SourceError> {
+        self.retry("tables.get", || {
+            self.client.table().get(project, dataset, table, None)
+        })
+        .await
     }
 
     async fn retry<T, F, Fut>(&self, what: &str, call: F) -> Result<T, SourceError>
@@ -274,6 +306,8 @@ impl BigQuery {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             (self.log)(format!("BigQuery {what} (attempt {attempt})"));
             match call().await {
                 Ok(v) => return Ok(v),
@@ -337,6 +371,9 @@ impl BigQuery {
                 max_results: Some(PAGE_ROWS),
                 location: job.location.clone(),
                 timeout_ms: Some(20_000),
+                // No format_options here: the client sends these parameters as a flat query
+                // string, which cannot carry the nested option; later pages may therefore
+                // hold float-second TIMESTAMPs (the readers accept both).
                 ..Default::default()
             };
             let page = self

@@ -1,0 +1,441 @@
+//! `vitals freshness`: checks (config and dbt) → measurements (files, BigQuery) → freshness
+//! domain → reports, the dbt artifact, and Slack alerts filtered by the state file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::cli::FreshnessArgs;
+use crate::commands::{parse_duration, write_atomically, Context, SlackMode};
+use crate::config::{FreshnessCheck, FreshnessSection};
+use crate::domain::freshness::{
+    evaluate, plan_alerts, AlertState, Criteria, FreshnessReport, Measurement, Status,
+};
+use crate::error::{Error, ExitCode, Result};
+use crate::report::{dbt_artifact, views, Report};
+use crate::sources::bigquery::freshness::{self as bq_freshness, TableRef};
+use crate::sources::bigquery::{BigQuery, DatasetId};
+use crate::sources::dbt::{self, CheckSpec, Target};
+use crate::sources::files;
+
+pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Tables per `UNION ALL` query: large enough to save calls, small enough to isolate failures.
+const MAX_PER_BATCH: usize = 50;
+
+fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
+    let config = &ctx.config;
+    let name = check.name.get_ref();
+    let unique_id = format!("source.{name}");
+    if check.warn_after.is_none() && check.error_after.is_none() {
+        return Err(config
+            .error_at(
+                &check.name,
+                "freshness.checks",
+                format!("{name}: needs warn_after or error_after"),
+            )
+            .into());
+    }
+    let target = match (&check.path, &check.table) {
+        (Some(path), None) => Target::Files {
+            pattern: config.resolve(path),
+            loaded_at_field: check.loaded_at_field.clone(),
+        },
+        (None, Some(table)) => {
+            let (dataset, table_name) = table.get_ref().rsplit_once('.').ok_or_else(|| {
+                config.error_at(
+                    table,
+                    "freshness.checks.table",
+                    "expected PROJECT.DATASET.TABLE",
+                )
+            })?;
+            let dataset = DatasetId::parse(dataset)
+                .map_err(|e| config.error_at(table, "freshness.checks.table", e))?;
+            Target::BigQuery {
+                project: dataset.project,
+                dataset: dataset.dataset,
+                table: table_name.into(),
+                loaded_at_field: check.loaded_at_field.clone(),
+                filter: check.filter.clone(),
+            }
+        }
+        _ => {
+            return Err(config
+                .error_at(
+                    &check.name,
+                    "freshness.checks",
+                    format!(
+                        "{name}: set exactly one of `path` (local files) or `table` (BigQuery)"
+                    ),
+                )
+                .into())
+        }
+    };
+    if let Target::BigQuery {
+        project,
+        dataset,
+        table,
+        ..
+    } = &target
+    {
+        let t = TableRef {
+            project: project.clone(),
+            dataset: dataset.clone(),
+            table: table.clone(),
+            loaded_at_field: None,
+            filter: None,
+        };
+        t.validate()
+            .map_err(|e| config.error_at(&check.name, "freshness.checks.table", e))?;
+    }
+    Ok(CheckSpec {
+        unique_id,
+        criteria: Criteria {
+            warn_after: check.warn_after,
+            error_after: check.error_after,
+            filter: check.filter.clone(),
+        },
+        target,
+    })
+}
+
+/// Every check, from the config and the dbt files, validated before anything is measured.
+fn collect_checks(
+    ctx: &Context,
+    args: &FreshnessArgs,
+    section: &FreshnessSection,
+) -> Result<Vec<CheckSpec>> {
+    let mut checks = Vec::new();
+    for check in &section.checks {
+        checks.push(config_check(ctx, check)?);
+    }
+    let mut dbt_files: Vec<PathBuf> = args.dbt_sources.clone();
+    if args.dbt_sources.is_empty() {
+        dbt_files.extend(
+            section
+                .dbt_sources
+                .iter()
+                .flat_map(|d| d.to_vec())
+                .map(|p| ctx.config.resolve(p)),
+        );
+    }
+    for file in files::expand(&dbt_files, Path::new("."))? {
+        checks.extend(dbt::read(&file, section.project.as_deref())?);
+    }
+    if checks.is_empty() {
+        return Err(Error::Usage(
+            "freshness needs checks: [[freshness.checks]] in the config, or --dbt-sources FILE"
+                .into(),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for c in &checks {
+        if !seen.insert(c.unique_id.clone()) {
+            return Err(Error::Usage(format!(
+                "freshness: two checks are named {:?}; unique ids must be unique",
+                c.unique_id
+            )));
+        }
+        if let (Some(warn), Some(error)) = (c.criteria.warn_after, c.criteria.error_after) {
+            if error.seconds() < warn.seconds() {
+                ctx.warn(&format!("{}: error_after ({error}) is shorter than warn_after ({warn}); it will never warn", c.unique_id));
+            }
+        }
+        if let Target::BigQuery {
+            project,
+            dataset,
+            table,
+            ..
+        } = &c.target
+        {
+            let t = TableRef {
+                project: project.clone(),
+                dataset: dataset.clone(),
+                table: table.clone(),
+                loaded_at_field: None,
+                filter: None,
+            };
+            t.validate()
+                .map_err(|e| Error::Usage(format!("{}: {e}", c.unique_id)))?;
+        }
+    }
+    Ok(checks)
+}
+
+/// One unit of measuring work: a check, or a batch of one dataset's tables.
+enum Job {
+    Files(usize),
+    Metadata(Vec<usize>),
+    Max(Vec<usize>),
+}
+
+fn plan_jobs(checks: &[CheckSpec]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut metadata: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut max: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, c) in checks.iter().enumerate() {
+        match &c.target {
+            Target::Files { .. } => jobs.push(Job::Files(i)),
+            Target::BigQuery {
+                project,
+                dataset,
+                loaded_at_field: None,
+                ..
+            } => metadata
+                .entry((project.clone(), dataset.clone()))
+                .or_default()
+                .push(i),
+            Target::BigQuery {
+                project, dataset, ..
+            } => max
+                .entry((project.clone(), dataset.clone()))
+                .or_default()
+                .push(i),
+        }
+    }
+    jobs.extend(metadata.into_values().map(Job::Metadata));
+    for group in max.into_values() {
+        jobs.extend(group.chunks(MAX_PER_BATCH).map(|c| Job::Max(c.to_vec())));
+    }
+    jobs
+}
+
+fn table_ref(check: &CheckSpec) -> Option<TableRef> {
+    match &check.target {
+        Target::BigQuery {
+            project,
+            dataset,
+            table,
+            loaded_at_field,
+            filter,
+        } => Some(TableRef {
+            project: project.clone(),
+            dataset: dataset.clone(),
+            table: table.clone(),
+            loaded_at_field: loaded_at_field.clone(),
+            filter: filter.clone(),
+        }),
+        Target::Files { .. } => None,
+    }
+}
+
+async fn run_job(
+    job: &Job,
+    checks: &[CheckSpec],
+    bq: Option<&BigQuery>,
+) -> Vec<(usize, Measurement)> {
+    let no_client = || Err("BigQuery client unavailable".to_string());
+    match job {
+        Job::Files(i) => {
+            let Target::Files {
+                pattern,
+                loaded_at_field,
+            } = checks[*i].target.clone()
+            else {
+                return vec![];
+            };
+            let measured = tokio::task::spawn_blocking(move || match &loaded_at_field {
+                Some(field) => files::freshness::newest_value(&pattern, field),
+                None => files::freshness::newest_mtime(&pattern),
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("check panicked: {e}")));
+            vec![(*i, measured)]
+        }
+        Job::Metadata(ids) | Job::Max(ids) => {
+            let Some(bq) = bq else {
+                return ids.iter().map(|&i| (i, no_client())).collect();
+            };
+            let tables: Vec<TableRef> = ids.iter().filter_map(|&i| table_ref(&checks[i])).collect();
+            let measured = match job {
+                Job::Metadata(_) if tables.len() == 1 => {
+                    vec![bq_freshness::last_modified(bq, &tables[0]).await]
+                }
+                Job::Metadata(_) => bq_freshness::last_modified_batch(bq, &tables).await,
+                _ => bq_freshness::max_loaded_at_batch(bq, &tables).await,
+            };
+            ids.iter().copied().zip(measured).collect()
+        }
+    }
+}
+
+fn job_ids(job: &Job) -> Vec<usize> {
+    match job {
+        Job::Files(i) => vec![*i],
+        Job::Metadata(ids) | Job::Max(ids) => ids.clone(),
+    }
+}
+
+/// Measures every check, `concurrency` jobs at a time, each within `timeout`.
+async fn measure(
+    ctx: &Context,
+    checks: &[CheckSpec],
+    concurrency: usize,
+    timeout: Duration,
+) -> Result<(Vec<Measurement>, Option<u64>)> {
+    let needs_bigquery = checks
+        .iter()
+        .any(|c| matches!(c.target, Target::BigQuery { .. }));
+    let bq = if needs_bigquery {
+        Some(BigQuery::connect(ctx.logger()).await?)
+    } else {
+        None
+    };
+    let jobs = plan_jobs(checks);
+    let progress = crate::progress::Progress::spinner(
+        &format!("checking {} sources", checks.len()),
+        ctx.quiet,
+    );
+    let outcomes: Vec<Vec<(usize, Measurement)>> = futures::stream::iter(jobs.iter())
+        .map(|job| {
+            let bq = bq.as_ref();
+            async move {
+                match tokio::time::timeout(timeout, run_job(job, checks, bq)).await {
+                    Ok(done) => done,
+                    Err(_) => job_ids(job)
+                        .into_iter()
+                        .map(|i| (i, Err(format!("timed out after {}s", timeout.as_secs()))))
+                        .collect(),
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    progress.finish();
+    let mut measurements: Vec<Measurement> = checks
+        .iter()
+        .map(|_| Err("not measured".to_string()))
+        .collect();
+    for (i, m) in outcomes.into_iter().flatten() {
+        measurements[i] = m;
+    }
+    Ok((measurements, bq.as_ref().map(BigQuery::calls)))
+}
+
+fn load_state(ctx: &Context, path: &Path) -> AlertState {
+    match std::fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => AlertState::default(),
+        Err(e) => {
+            ctx.warn(&format!(
+                "{}: cannot read the state file ({e}); starting afresh",
+                path.display()
+            ));
+            AlertState::default()
+        }
+        Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+            ctx.warn(&format!(
+                "{}: corrupt state file ({e}); it will be replaced",
+                path.display()
+            ));
+            AlertState::default()
+        }),
+    }
+}
+
+pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
+    let empty = FreshnessSection::default();
+    let section = ctx.config.file.freshness.as_ref().unwrap_or(&empty);
+    let concurrency = match (args.concurrency, &section.concurrency) {
+        (Some(n), _) if n < 1 => {
+            return Err(Error::Usage(format!(
+                "--concurrency {n}: must be at least 1"
+            )))
+        }
+        (Some(n), _) => n as usize,
+        (None, Some(n)) if *n.get_ref() < 1 => {
+            return Err(ctx
+                .config
+                .error_at(n, "freshness.concurrency", "must be at least 1")
+                .into())
+        }
+        (None, Some(n)) => *n.get_ref() as usize,
+        (None, None) => DEFAULT_CONCURRENCY,
+    };
+    let duration_setting = |flag: &Option<String>,
+                            key: &Option<toml::Spanned<String>>,
+                            name: &str|
+     -> Result<Option<chrono::Duration>> {
+        match (flag, key) {
+            (Some(f), _) => parse_duration(f)
+                .map(Some)
+                .map_err(|e| Error::Usage(format!("--{name}: {e}"))),
+            (None, Some(k)) => parse_duration(k.get_ref()).map(Some).map_err(|e| {
+                ctx.config
+                    .error_at(k, &format!("freshness.{}", name.replace('-', "_")), e)
+                    .into()
+            }),
+            (None, None) => Ok(None),
+        }
+    };
+    let timeout = duration_setting(&args.timeout, &section.timeout, "timeout")?
+        .and_then(|d| d.to_std().ok())
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let remind_every = duration_setting(&args.remind_every, &section.remind_every, "remind-every")?;
+    let state_path = args
+        .state
+        .clone()
+        .or_else(|| section.state.as_ref().map(|p| ctx.config.resolve(p)));
+    let checks = collect_checks(ctx, args, section)?;
+
+    let (measurements, calls) = measure(ctx, &checks, concurrency, timeout).await?;
+    if let Some(calls) = calls {
+        (ctx.logger())(format!(
+            "{calls} BigQuery API calls for {} checks",
+            checks.len()
+        ));
+    }
+    let results = checks
+        .iter()
+        .zip(measurements)
+        .map(|(c, m)| evaluate(&c.unique_id, &c.criteria, m, ctx.now))
+        .collect();
+    let report = FreshnessReport::new(ctx.now, results);
+
+    if let Some(path) = &args.write_dbt_artifact {
+        let artifact = dbt_artifact::sources_json(&report, std::time::Duration::ZERO);
+        let text = serde_json::to_vec_pretty(&artifact).unwrap_or_default();
+        write_atomically(path, &text).map_err(|e| {
+            Error::Usage(format!(
+                "--write-dbt-artifact {}: cannot write: {e}",
+                path.display()
+            ))
+        })?;
+    }
+
+    // Slack hears about what is not passing; with a state file, only about what changed.
+    let previous = state_path.as_ref().map(|p| load_state(ctx, p));
+    let plan = previous
+        .as_ref()
+        .map(|prev| plan_alerts(prev, &report.results, ctx.now, remind_every));
+    let alert_ids: Vec<String> = match &plan {
+        Some(plan) => plan.notify.clone(),
+        None => report
+            .results
+            .iter()
+            .filter(|r| r.status != Status::Pass)
+            .map(|r| r.unique_id.clone())
+            .collect(),
+    };
+    let slack_view =
+        (!alert_ids.is_empty()).then(|| views::freshness::view(&report, Some(&alert_ids)));
+    let document = serde_json::to_value(&report)
+        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let full = Report {
+        document,
+        view: views::freshness::view(&report, None),
+    };
+    ctx.deliver_with(&full, slack_view.as_ref()).await?;
+    if let (Some(path), Some(plan), SlackMode::Post(_)) = (&state_path, plan, &ctx.slack) {
+        let text = serde_json::to_vec_pretty(&plan.next).unwrap_or_default();
+        write_atomically(path, &text)
+            .map_err(|e| Error::Usage(format!("--state {}: cannot write: {e}", path.display())))?;
+    }
+    Ok(if report.violated(ctx.strict) {
+        ExitCode::Violated
+    } else {
+        ExitCode::Ok
+    })
+}
