@@ -8,6 +8,7 @@ pub mod bigquery;
 pub mod dbt;
 pub mod files;
 pub mod ga4;
+pub mod openslo;
 pub mod time;
 
 /// What went wrong while reading a source.
