@@ -5,6 +5,7 @@
 //! (exit 3).
 
 pub mod bigquery;
+pub mod csv_metrics;
 pub mod dbt;
 pub mod files;
 pub mod ga4;
