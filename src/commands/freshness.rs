@@ -73,23 +73,6 @@ fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
                 .into())
         }
     };
-    if let Target::BigQuery {
-        project,
-        dataset,
-        table,
-        ..
-    } = &target
-    {
-        let t = TableRef {
-            project: project.clone(),
-            dataset: dataset.clone(),
-            table: table.clone(),
-            loaded_at_field: None,
-            filter: None,
-        };
-        t.validate()
-            .map_err(|e| config.error_at(&check.name, "freshness.checks.table", e))?;
-    }
     Ok(CheckSpec {
         unique_id,
         criteria: Criteria {
@@ -143,20 +126,8 @@ fn collect_checks(
                 ctx.warn(&format!("{}: error_after ({error}) is shorter than warn_after ({warn}); it will never warn", c.unique_id));
             }
         }
-        if let Target::BigQuery {
-            project,
-            dataset,
-            table,
-            ..
-        } = &c.target
-        {
-            let t = TableRef {
-                project: project.clone(),
-                dataset: dataset.clone(),
-                table: table.clone(),
-                loaded_at_field: None,
-                filter: None,
-            };
+        // Identifiers are spliced into SQL: check them before anything runs.
+        if let Some(t) = table_ref(c) {
             t.validate()
                 .map_err(|e| Error::Usage(format!("{}: {e}", c.unique_id)))?;
         }

@@ -24,17 +24,6 @@ fn command(server: &MockServer, extra: &[&str]) -> assert_cmd::Command {
     cmd
 }
 
-async fn run(mut cmd: assert_cmd::Command) -> (i32, String, String) {
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run vitals"))
-        .await
-        .expect("join");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 fn schema() -> Value {
     let field = |name: &str, kind: &str| json!({"name": name, "type": kind, "mode": "NULLABLE"});
     json!({"fields": [field("scope", "STRING"), field("platform", "STRING"), field("version", "STRING"), field("day", "STRING"), field("users", "INTEGER"), field("crashed_users", "INTEGER")]})
@@ -93,7 +82,7 @@ async fn dry_run_prints_the_bytes_the_query_would_scan() {
             "jobReference": {"projectId": "test-project"}, "schema": schema()})))
         .mount(&server)
         .await;
-    let (code, stdout, stderr) = run(command(&server, &["--dry-run"])).await;
+    let (code, stdout, stderr) = run_async(command(&server, &["--dry-run"])).await;
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "The query over test-project.analytics_1.events_* from 2026-10-23 to 2026-11-21 would process 117.74 MiB (123456789 bytes).\n");
     let requests = server.received_requests().await.unwrap();
@@ -160,7 +149,7 @@ async fn an_unfinished_job_is_polled_and_every_page_read_giving_the_local_report
         .with_priority(3)
         .mount(&server)
         .await;
-    let (code, stdout, stderr) = run(command(&server, &["--format", "json"])).await;
+    let (code, stdout, stderr) = run_async(command(&server, &["--format", "json"])).await;
     assert_eq!(code, 1, "{stderr}");
     let remote: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
@@ -199,7 +188,7 @@ async fn access_denied_exits_3_with_the_reason_and_no_token() {
             "errors": [{"message": "Access Denied", "domain": "global", "reason": "accessDenied"}], "status": "PERMISSION_DENIED"}})))
         .mount(&server)
         .await;
-    let (code, stdout, stderr) = run(command(&server, &[])).await;
+    let (code, stdout, stderr) = run_async(command(&server, &[])).await;
     assert_eq!(code, 3);
     assert!(
         stderr.starts_with("error: BigQuery: HTTP 403 Access Denied"),
@@ -231,7 +220,7 @@ async fn a_backend_error_is_retried_with_the_same_request_id() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let (code, stdout, stderr) = run(command(&server, &["--format", "json"])).await;
+    let (code, stdout, stderr) = run_async(command(&server, &["--format", "json"])).await;
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         serde_json::from_str::<Value>(&stdout).unwrap(),
@@ -257,7 +246,7 @@ async fn an_empty_result_is_bad_input() {
             "jobReference": {"projectId": "test-project", "jobId": "job_3"}})))
         .mount(&server)
         .await;
-    let (code, _, stderr) = run(command(&server, &[])).await;
+    let (code, _, stderr) = run_async(command(&server, &[])).await;
     assert_eq!(code, 2);
     assert!(
         stderr.contains(

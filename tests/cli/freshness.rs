@@ -24,17 +24,6 @@ fn statuses(doc: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn run(mut cmd: assert_cmd::Command) -> (i32, String, String) {
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run vitals"))
-        .await
-        .expect("join");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 #[test]
 fn the_example_shows_pass_warn_and_error_worst_first() {
     let (code, doc, _) = run_json(vitals().args([
@@ -243,7 +232,7 @@ async fn the_state_file_posts_changes_and_reminders_only() {
         cmd
     };
     let posts = || async { server.received_requests().await.unwrap().len() };
-    assert_eq!(run(at("2026-11-22T00:00:00Z")).await.0, 0);
+    assert_eq!(run_async(at("2026-11-22T00:00:00Z")).await.0, 0);
     assert_eq!(posts().await, 1, "first run: the warning is news");
     let text = serde_json::to_string(
         &serde_json::from_slice::<Value>(&server.received_requests().await.unwrap()[0].body)
@@ -251,15 +240,15 @@ async fn the_state_file_posts_changes_and_reminders_only() {
     )
     .unwrap();
     assert!(text.contains("data.csv") && text.contains("warn"));
-    run(at("2026-11-22T00:15:00Z")).await;
+    run_async(at("2026-11-22T00:15:00Z")).await;
     assert_eq!(posts().await, 1, "unchanged: quiet");
-    run(at("2026-11-22T06:00:00Z")).await;
+    run_async(at("2026-11-22T06:00:00Z")).await;
     assert_eq!(posts().await, 2, "still failing after 6h: a reminder");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(saved["checks"]["source.data.csv"]["status"], "warn");
 
     std::fs::write(&state, "{ not json").unwrap();
-    let (code, _, stderr) = run(at("2026-11-22T06:15:00Z")).await;
+    let (code, _, stderr) = run_async(at("2026-11-22T06:15:00Z")).await;
     assert_eq!(code, 0);
     assert!(
         stderr.contains("corrupt state file") && stderr.contains("replaced"),
@@ -315,13 +304,9 @@ async fn many_tables_of_one_dataset_cost_one_metadata_query() {
                   [[freshness.checks]]\nname = \"a.gone\"\ntable = \"p.shop.gone\"\nwarn_after = \"2h\"\n";
     let mut cmd = vitals();
     cmd.args(["freshness", "--format", "json", "--config"])
-        .arg(config_with(&scratch, checks))
-        .env(
-            "VITALS_BIGQUERY_API_URL",
-            format!("{}/bigquery/v2", server.uri()),
-        )
-        .env("GOOGLE_OAUTH_ACCESS_TOKEN", "t0ken-for-the-stand-in");
-    let (code, stdout, stderr) = run(cmd).await;
+        .arg(config_with(&scratch, checks));
+    with_bigquery(&mut cmd, &server.uri());
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 1, "{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     let requests = server.received_requests().await.unwrap();
@@ -367,13 +352,9 @@ async fn a_slow_source_times_out_alone() {
         "1s",
         "--config",
     ])
-    .arg(config_with(&scratch, &checks))
-    .env(
-        "VITALS_BIGQUERY_API_URL",
-        format!("{}/bigquery/v2", server.uri()),
-    )
-    .env("GOOGLE_OAUTH_ACCESS_TOKEN", "t0ken-for-the-stand-in");
-    let (code, stdout, stderr) = run(cmd).await;
+    .arg(config_with(&scratch, &checks));
+    with_bigquery(&mut cmd, &server.uri());
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 1, "{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
@@ -436,13 +417,9 @@ async fn last_modified_and_max_loaded_at_on_the_emulator() {
         "2026-11-22T00:00:00Z",
         "--config",
     ])
-    .arg(config_with(&scratch, &checks))
-    .env(
-        "VITALS_BIGQUERY_API_URL",
-        format!("{}/bigquery/v2", emulator.base),
-    )
-    .env("GOOGLE_OAUTH_ACCESS_TOKEN", "emulator-does-not-check");
-    let (code, stdout, stderr) = run(cmd).await;
+    .arg(config_with(&scratch, &checks));
+    with_bigquery(&mut cmd, &emulator.base);
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 1, "{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     let by_id = |id: &str| {

@@ -15,18 +15,6 @@ fn webhook(server: &MockServer) -> String {
     format!("{}/services/T0000/B0000/{WEBHOOK_SECRET}", server.uri())
 }
 
-/// Runs vitals off the async runtime (the mock server lives on it).
-async fn run(mut cmd: assert_cmd::Command) -> (i32, String, String) {
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run vitals"))
-        .await
-        .expect("join");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 fn assert_no_secret(texts: &[&str]) {
     for text in texts {
         assert!(
@@ -73,7 +61,7 @@ async fn webhook_posts_one_block_kit_message() {
         .await;
     let (_files, mut cmd) = example_with_slack();
     cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
-    let (code, stdout, stderr) = run(cmd).await;
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 1, "posted, and the SLO is missed: {stderr}");
     assert!(
         stdout.contains("Crash-free users"),
@@ -109,7 +97,7 @@ async fn rate_limit_waits_for_retry_after_then_posts() {
     let (_files, mut cmd) = example_with_slack();
     cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
     let started = Instant::now();
-    let (code, _, stderr) = run(cmd).await;
+    let (code, _, stderr) = run_async(cmd).await;
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(bodies(&server).await.len(), 2);
     assert!(
@@ -127,7 +115,7 @@ async fn server_errors_are_retried_a_bounded_number_of_times_then_exit_3() {
         .await;
     let (_files, mut cmd) = example_with_slack();
     cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
-    let (code, stdout, stderr) = run(cmd).await;
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 3);
     assert_eq!(bodies(&server).await.len(), 5);
     assert!(stderr.contains("Slack webhook: HTTP 500"), "{stderr}");
@@ -142,7 +130,7 @@ async fn an_unreachable_webhook_exits_3_without_printing_its_url() {
         format!("http://127.0.0.1:9/services/T0000/B0000/{WEBHOOK_SECRET}"),
     )
     .arg("-v");
-    let (code, stdout, stderr) = run(cmd).await;
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("Slack webhook"), "{stderr}");
     assert_no_secret(&[&stdout, &stderr]);
@@ -166,7 +154,7 @@ async fn bot_token_posts_to_chat_post_message_with_the_channel() {
     cmd.env("SLACK_BOT_TOKEN", BOT_TOKEN)
         .env("SLACK_API_URL", server.uri())
         .args(["--slack-channel", "#ops"]);
-    let (code, stdout, stderr) = run(cmd).await;
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 1, "{stderr}");
     let sent = bodies(&server).await;
     assert_eq!(sent.len(), 1);
@@ -188,7 +176,7 @@ async fn a_refused_bot_message_exits_3_with_slacks_reason() {
     // The channel comes from the config's [slack] section.
     cmd.env("SLACK_BOT_TOKEN", BOT_TOKEN)
         .env("SLACK_API_URL", server.uri());
-    let (code, stdout, stderr) = run(cmd).await;
+    let (code, stdout, stderr) = run_async(cmd).await;
     assert_eq!(code, 3);
     assert!(stderr.contains("channel_not_found"), "{stderr}");
     assert_eq!(bodies(&server).await[0]["channel"], "#reliability");
@@ -209,7 +197,7 @@ async fn bad_input_posts_nothing() {
         .arg(&file)
         .args(HAND_CHECKED_ARGS)
         .env("SLACK_WEBHOOK_URL", webhook(&server));
-    let (code, _, _) = run(cmd).await;
+    let (code, _, _) = run_async(cmd).await;
     assert_eq!(code, 2);
     assert!(bodies(&server).await.is_empty());
 }

@@ -199,3 +199,21 @@ pub fn generator() -> PathBuf {
     );
     path
 }
+
+/// Runs vitals off the async runtime (mock servers live on it): (exit code, stdout, stderr).
+pub async fn run_async(mut cmd: Command) -> (i32, String, String) {
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run vitals"))
+        .await
+        .expect("join");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// Points vitals at a BigQuery stand-in or emulator with a throwaway token.
+pub fn with_bigquery(cmd: &mut Command, base: &str) {
+    cmd.env("VITALS_BIGQUERY_API_URL", format!("{base}/bigquery/v2"))
+        .env("GOOGLE_OAUTH_ACCESS_TOKEN", "t0ken-for-the-stand-in");
+}
