@@ -5,6 +5,7 @@
 
 pub mod crash_free;
 pub mod freshness;
+pub mod slo;
 
 /// Serde helper: times as RFC 3339 UTC with a `Z`, whole seconds unless finer precision exists.
 pub mod rfc3339 {

@@ -25,7 +25,11 @@ impl MetricTable {
         self.columns.get(name).map(Vec::as_slice).ok_or_else(|| {
             let mut known: Vec<&str> = self.columns.keys().map(String::as_str).collect();
             known.sort_unstable();
-            SourceError::Input(format!("{}: no column `{name}` (columns: {})", self.path.display(), known.join(", ")))
+            SourceError::Input(format!(
+                "{}: no column `{name}` (columns: {})",
+                self.path.display(),
+                known.join(", ")
+            ))
         })
     }
 
@@ -36,13 +40,21 @@ impl MetricTable {
 }
 
 pub fn read(path: &Path) -> Result<MetricTable, SourceError> {
-    let bad = |line: usize, message: String| SourceError::Input(format!("{}:{line}: {message}", path.display()));
+    let bad = |line: usize, message: String| {
+        SourceError::Input(format!("{}:{line}: {message}", path.display()))
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
         .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", path.display())))?;
-    let headers = reader.headers().map_err(|e| SourceError::Input(format!("{}: {e}", path.display())))?.clone();
-    let ts_index = headers.iter().position(|h| h == "timestamp").ok_or_else(|| bad(1, "no `timestamp` column".into()))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| SourceError::Input(format!("{}: {e}", path.display())))?
+        .clone();
+    let ts_index = headers
+        .iter()
+        .position(|h| h == "timestamp")
+        .ok_or_else(|| bad(1, "no `timestamp` column".into()))?;
     let names: Vec<String> = headers.iter().map(str::to_string).collect();
     let mut timestamps = Vec::new();
     let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len()];
@@ -56,10 +68,19 @@ pub fn read(path: &Path) -> Result<MetricTable, SourceError> {
         }
         line = record.position().map_or(line + 1, |p| p.line() as usize);
         let ts_text = record.get(ts_index).unwrap_or("");
-        let ts = parse_timestamp(ts_text).ok_or_else(|| bad(line, format!("column `timestamp`: {ts_text:?} is not an RFC 3339 time")))?;
+        let ts = parse_timestamp(ts_text).ok_or_else(|| {
+            bad(
+                line,
+                format!("column `timestamp`: {ts_text:?} is not an RFC 3339 time"),
+            )
+        })?;
         if let Some(&previous) = timestamps.last() {
             if ts <= previous {
-                let what = if ts == previous { "duplicate" } else { "out-of-order" };
+                let what = if ts == previous {
+                    "duplicate"
+                } else {
+                    "out-of-order"
+                };
                 return Err(bad(line, format!("column `timestamp`: {what} timestamp {ts_text} (rows must be sorted, one per interval)")));
             }
         }
@@ -72,12 +93,32 @@ pub fn read(path: &Path) -> Result<MetricTable, SourceError> {
             column.push(if cell.is_empty() {
                 None
             } else {
-                Some(cell.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| bad(line, format!("column `{}`: {cell:?} is not a number", names[i])))?)
+                Some(
+                    cell.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| {
+                            bad(
+                                line,
+                                format!("column `{}`: {cell:?} is not a number", names[i]),
+                            )
+                        })?,
+                )
             });
         }
     }
-    let columns = names.into_iter().zip(values).enumerate().filter(|(i, _)| *i != ts_index).map(|(_, c)| c).collect();
-    Ok(MetricTable { path: path.to_path_buf(), timestamps, columns })
+    let columns = names
+        .into_iter()
+        .zip(values)
+        .enumerate()
+        .filter(|(i, _)| *i != ts_index)
+        .map(|(_, c)| c)
+        .collect();
+    Ok(MetricTable {
+        path: path.to_path_buf(),
+        timestamps,
+        columns,
+    })
 }
 
 /// Reads each file once.
@@ -110,20 +151,37 @@ mod tests {
 
     #[test]
     fn columns_by_name_with_gaps() {
-        let (_d, path) = write("timestamp,good,total\n2026-11-01T00:00:00Z,9,10\n2026-11-01T00:01:00Z,,5\n");
+        let (_d, path) =
+            write("timestamp,good,total\n2026-11-01T00:00:00Z,9,10\n2026-11-01T00:01:00Z,,5\n");
         let t = read(&path).unwrap();
         assert_eq!(t.timestamps.len(), 2);
         assert_eq!(t.column("good").unwrap(), &[Some(9.0), None]);
-        assert!(t.column("bad").unwrap_err().to_string().ends_with("no column `bad` (columns: good, total)"));
+        assert!(t
+            .column("bad")
+            .unwrap_err()
+            .to_string()
+            .ends_with("no column `bad` (columns: good, total)"));
     }
 
     #[test]
     fn bad_rows_name_line_and_column() {
         let cases = [
-            ("timestamp,good\n2026-11-01T00:00:00Z,x\n", "m.csv:2: column `good`: \"x\" is not a number"),
-            ("timestamp,good\n2026-11-01T00:01:00Z,1\n2026-11-01T00:00:00Z,1\n", "m.csv:3: column `timestamp`: out-of-order timestamp"),
-            ("timestamp,good\n2026-11-01T00:00:00Z,1\n2026-11-01T00:00:00Z,1\n", "m.csv:3: column `timestamp`: duplicate timestamp"),
-            ("timestamp,good\nnoon,1\n", "m.csv:2: column `timestamp`: \"noon\" is not an RFC 3339 time"),
+            (
+                "timestamp,good\n2026-11-01T00:00:00Z,x\n",
+                "m.csv:2: column `good`: \"x\" is not a number",
+            ),
+            (
+                "timestamp,good\n2026-11-01T00:01:00Z,1\n2026-11-01T00:00:00Z,1\n",
+                "m.csv:3: column `timestamp`: out-of-order timestamp",
+            ),
+            (
+                "timestamp,good\n2026-11-01T00:00:00Z,1\n2026-11-01T00:00:00Z,1\n",
+                "m.csv:3: column `timestamp`: duplicate timestamp",
+            ),
+            (
+                "timestamp,good\nnoon,1\n",
+                "m.csv:2: column `timestamp`: \"noon\" is not an RFC 3339 time",
+            ),
             ("time,good\n", "m.csv:1: no `timestamp` column"),
         ];
         for (text, expected) in cases {

@@ -141,7 +141,12 @@ pub struct ResolvedSource {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResolvedIndicator {
-    Ratio { counter: bool, good: Option<ResolvedSource>, bad: Option<ResolvedSource>, total: ResolvedSource },
+    Ratio {
+        counter: bool,
+        good: Option<ResolvedSource>,
+        bad: Option<ResolvedSource>,
+        total: ResolvedSource,
+    },
     Threshold(ResolvedSource),
 }
 
@@ -163,7 +168,12 @@ pub struct ResolvedSlo {
 fn yaml_error(e: serde_yaml::Error) -> String {
     let text = e.to_string();
     match e.location() {
-        Some(at) => format!("line {}:{}: {}", at.line(), at.column(), text.split(" at line ").next().unwrap_or(&text)),
+        Some(at) => format!(
+            "line {}:{}: {}",
+            at.line(),
+            at.column(),
+            text.split(" at line ").next().unwrap_or(&text)
+        ),
         None => text,
     }
 }
@@ -190,21 +200,45 @@ fn string_field<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
 pub fn load(files: &[PathBuf]) -> Result<Vec<ResolvedSlo>, SourceError> {
     let mut raws = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(file).map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", file.display())))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", file.display())))?;
         for (i, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
-            let value = Value::deserialize(doc).map_err(|e| SourceError::Input(format!("{}: document {}: invalid YAML: {}", file.display(), i + 1, yaml_error(e))))?;
+            let value = Value::deserialize(doc).map_err(|e| {
+                SourceError::Input(format!(
+                    "{}: document {}: invalid YAML: {}",
+                    file.display(),
+                    i + 1,
+                    yaml_error(e)
+                ))
+            })?;
             if value.is_null() {
                 continue;
             }
             let kind = string_field(&value, "kind").unwrap_or("?").to_string();
-            let name = value.get("metadata").and_then(|m| string_field(m, "name")).unwrap_or("?").to_string();
+            let name = value
+                .get("metadata")
+                .and_then(|m| string_field(m, "name"))
+                .unwrap_or("?")
+                .to_string();
             let origin = format!("{}: document {} ({kind} {name})", file.display(), i + 1);
             match string_field(&value, "apiVersion") {
                 Some(API_VERSION) => {}
-                Some(other) => return Err(SourceError::Input(format!("{origin}: apiVersion: {other:?} is not supported (expected {API_VERSION})"))),
-                None => return Err(SourceError::Input(format!("{origin}: apiVersion: missing (expected {API_VERSION})"))),
+                Some(other) => {
+                    return Err(SourceError::Input(format!(
+                        "{origin}: apiVersion: {other:?} is not supported (expected {API_VERSION})"
+                    )))
+                }
+                None => {
+                    return Err(SourceError::Input(format!(
+                        "{origin}: apiVersion: missing (expected {API_VERSION})"
+                    )))
+                }
             }
-            raws.push(Raw { origin, file: file.clone(), value });
+            raws.push(Raw {
+                origin,
+                file: file.clone(),
+                value,
+            });
         }
     }
     let mut slis = BTreeMap::new();
@@ -223,7 +257,12 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<ResolvedSlo>, SourceError> {
             }
             // Other OpenSLO kinds do not change the numbers.
             Some("Service" | "AlertPolicy" | "AlertCondition" | "AlertNotificationTarget") => {}
-            Some(other) => return Err(SourceError::Input(format!("{}: kind: unknown kind {other:?} (expected SLO, SLI or DataSource)", raw.origin))),
+            Some(other) => {
+                return Err(SourceError::Input(format!(
+                    "{}: kind: unknown kind {other:?} (expected SLO, SLI or DataSource)",
+                    raw.origin
+                )))
+            }
             None => return Err(SourceError::Input(format!("{}: kind: missing", raw.origin))),
         }
     }
@@ -235,47 +274,129 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<ResolvedSlo>, SourceError> {
     Ok(resolved)
 }
 
-fn resolve_source(origin: &str, path: &str, metric: &Metric, sources: &BTreeMap<String, DataSourceSpec>) -> Result<ResolvedSource, SourceError> {
+fn resolve_source(
+    origin: &str,
+    path: &str,
+    metric: &Metric,
+    sources: &BTreeMap<String, DataSourceSpec>,
+) -> Result<ResolvedSource, SourceError> {
     let source = &metric.metric_source;
     let referenced = match &source.metric_source_ref {
-        Some(name) => Some(sources.get(name).ok_or_else(|| SourceError::Input(format!("{origin}: {path}.metricSource.metricSourceRef: no DataSource named {name:?}")))?),
+        Some(name) => Some(sources.get(name).ok_or_else(|| {
+            SourceError::Input(format!(
+                "{origin}: {path}.metricSource.metricSourceRef: no DataSource named {name:?}"
+            ))
+        })?),
         None => None,
     };
-    let kind = source.kind.clone().or_else(|| referenced.map(|d| d.kind.clone())).ok_or_else(|| SourceError::Input(format!("{origin}: {path}.metricSource.type: missing")))?;
-    Ok(ResolvedSource { kind, spec: source.spec.clone(), connection: referenced.map(|d| d.connection_details.clone()).unwrap_or_default() })
+    let kind = source
+        .kind
+        .clone()
+        .or_else(|| referenced.map(|d| d.kind.clone()))
+        .ok_or_else(|| {
+            SourceError::Input(format!("{origin}: {path}.metricSource.type: missing"))
+        })?;
+    Ok(ResolvedSource {
+        kind,
+        spec: source.spec.clone(),
+        connection: referenced
+            .map(|d| d.connection_details.clone())
+            .unwrap_or_default(),
+    })
 }
 
-fn resolve(raw: &Raw, doc: Document<SloSpec>, slis: &BTreeMap<String, SliSpec>, sources: &BTreeMap<String, DataSourceSpec>) -> Result<ResolvedSlo, SourceError> {
+fn resolve(
+    raw: &Raw,
+    doc: Document<SloSpec>,
+    slis: &BTreeMap<String, SliSpec>,
+    sources: &BTreeMap<String, DataSourceSpec>,
+) -> Result<ResolvedSlo, SourceError> {
     let origin = &raw.origin;
-    let bad = |path: &str, message: &str| SourceError::Input(format!("{origin}: {path}: {message}"));
+    let bad =
+        |path: &str, message: &str| SourceError::Input(format!("{origin}: {path}: {message}"));
     let spec = doc.spec;
     let sli = match (&spec.indicator, &spec.indicator_ref) {
         (Some(inline), None) => inline.spec.clone(),
-        (None, Some(name)) => slis.get(name).cloned().ok_or_else(|| bad("spec.indicatorRef", &format!("no SLI named {name:?}")))?,
-        (Some(_), Some(_)) => return Err(bad("spec", "set either indicator or indicatorRef, not both")),
-        (None, None) => return Err(bad("spec.indicator", "missing (an inline indicator or an indicatorRef is required)")),
+        (None, Some(name)) => slis
+            .get(name)
+            .cloned()
+            .ok_or_else(|| bad("spec.indicatorRef", &format!("no SLI named {name:?}")))?,
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "spec",
+                "set either indicator or indicatorRef, not both",
+            ))
+        }
+        (None, None) => {
+            return Err(bad(
+                "spec.indicator",
+                "missing (an inline indicator or an indicatorRef is required)",
+            ))
+        }
     };
     let indicator = match (&sli.ratio_metric, &sli.threshold_metric) {
         (Some(ratio), None) => {
-            let total = ratio.total.as_ref().ok_or_else(|| bad("spec.indicator.spec.ratioMetric.total", "missing"))?;
+            let total = ratio
+                .total
+                .as_ref()
+                .ok_or_else(|| bad("spec.indicator.spec.ratioMetric.total", "missing"))?;
             if ratio.good.is_some() == ratio.bad.is_some() {
-                return Err(bad("spec.indicator.spec.ratioMetric", "needs exactly one of good or bad, with total"));
+                return Err(bad(
+                    "spec.indicator.spec.ratioMetric",
+                    "needs exactly one of good or bad, with total",
+                ));
             }
-            let side = |m: &Option<Metric>, name: &str| m.as_ref().map(|m| resolve_source(origin, &format!("spec.indicator.spec.ratioMetric.{name}"), m, sources)).transpose();
+            let side = |m: &Option<Metric>, name: &str| {
+                m.as_ref()
+                    .map(|m| {
+                        resolve_source(
+                            origin,
+                            &format!("spec.indicator.spec.ratioMetric.{name}"),
+                            m,
+                            sources,
+                        )
+                    })
+                    .transpose()
+            };
             ResolvedIndicator::Ratio {
                 counter: ratio.counter,
                 good: side(&ratio.good, "good")?,
                 bad: side(&ratio.bad, "bad")?,
-                total: resolve_source(origin, "spec.indicator.spec.ratioMetric.total", total, sources)?,
+                total: resolve_source(
+                    origin,
+                    "spec.indicator.spec.ratioMetric.total",
+                    total,
+                    sources,
+                )?,
             }
         }
-        (None, Some(threshold)) => ResolvedIndicator::Threshold(resolve_source(origin, "spec.indicator.spec.thresholdMetric", threshold, sources)?),
-        _ => return Err(bad("spec.indicator.spec", "needs exactly one of ratioMetric or thresholdMetric")),
+        (None, Some(threshold)) => ResolvedIndicator::Threshold(resolve_source(
+            origin,
+            "spec.indicator.spec.thresholdMetric",
+            threshold,
+            sources,
+        )?),
+        _ => {
+            return Err(bad(
+                "spec.indicator.spec",
+                "needs exactly one of ratioMetric or thresholdMetric",
+            ))
+        }
     };
     let time_window = match spec.time_window.as_slice() {
         [one] => one.clone(),
-        [] => return Err(bad("spec.timeWindow", "missing (e.g. [{duration: 28d, isRolling: true}])")),
-        _ => return Err(bad("spec.timeWindow", "vitals supports one time window per SLO")),
+        [] => {
+            return Err(bad(
+                "spec.timeWindow",
+                "missing (e.g. [{duration: 28d, isRolling: true}])",
+            ))
+        }
+        _ => {
+            return Err(bad(
+                "spec.timeWindow",
+                "vitals supports one time window per SLO",
+            ))
+        }
     };
     if spec.objectives.is_empty() {
         return Err(bad("spec.objectives", "at least one objective is required"));
@@ -284,7 +405,12 @@ fn resolve(raw: &Raw, doc: Document<SloSpec>, slis: &BTreeMap<String, SliSpec>, 
         let target = o.target.or(o.target_percent.map(|p| p / 100.0));
         match target {
             Some(t) if t > 0.0 && t < 1.0 => {}
-            Some(t) => return Err(bad(&format!("spec.objectives[{i}].target"), &format!("{t} is outside (0, 1) (99.9 % is 0.999)"))),
+            Some(t) => {
+                return Err(bad(
+                    &format!("spec.objectives[{i}].target"),
+                    &format!("{t} is outside (0, 1) (99.9 % is 0.999)"),
+                ))
+            }
             None => return Err(bad(&format!("spec.objectives[{i}].target"), "missing")),
         }
     }
@@ -305,7 +431,11 @@ fn resolve(raw: &Raw, doc: Document<SloSpec>, slis: &BTreeMap<String, SliSpec>, 
 pub fn spec_path(slo: &ResolvedSlo, source: &ResolvedSource, key: &str) -> Option<PathBuf> {
     let text = source.spec.get(key).and_then(Value::as_str)?;
     let path = Path::new(text);
-    Some(if path.is_absolute() { path.to_path_buf() } else { slo.file.parent().unwrap_or(Path::new(".")).join(path) })
+    Some(if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        slo.file.parent().unwrap_or(Path::new(".")).join(path)
+    })
 }
 
 #[cfg(test)]
@@ -316,7 +446,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("slo.yaml");
         std::fs::write(&file, text).unwrap();
-        load(&[file]).map_err(|e| e.to_string().replace(&dir.path().display().to_string(), "DIR"))
+        load(&[file]).map_err(|e| {
+            e.to_string()
+                .replace(&dir.path().display().to_string(), "DIR")
+        })
     }
 
     const SPEC: &str = r#"
@@ -358,19 +491,37 @@ spec:
         assert_eq!(slos.len(), 1);
         let slo = &slos[0];
         assert_eq!(slo.name, "api-availability");
-        let ResolvedIndicator::Ratio { counter, good: Some(good), total, .. } = &slo.indicator else { panic!("{:?}", slo.indicator) };
+        let ResolvedIndicator::Ratio {
+            counter,
+            good: Some(good),
+            total,
+            ..
+        } = &slo.indicator
+        else {
+            panic!("{:?}", slo.indicator)
+        };
         assert!(counter);
         assert_eq!(good.kind, "CSV");
         assert_eq!(total.spec["column"], Value::from("total"));
-        assert_eq!(slo.time_window.calendar.as_ref().unwrap().time_zone, "Asia/Tokyo");
-        assert_eq!(spec_path(slo, good, "path").unwrap().file_name().unwrap(), "api.csv");
+        assert_eq!(
+            slo.time_window.calendar.as_ref().unwrap().time_zone,
+            "Asia/Tokyo"
+        );
+        assert_eq!(
+            spec_path(slo, good, "path").unwrap().file_name().unwrap(),
+            "api.csv"
+        );
     }
 
     #[test]
     fn errors_name_file_document_and_field_path() {
         let err = load_text(&SPEC.replace("target: 0.999", "target: 1.5")).unwrap_err();
         assert_eq!(err, "DIR/slo.yaml: document 3 (SLO api-availability): spec.objectives[0].target: 1.5 is outside (0, 1) (99.9 % is 0.999)");
-        let err = load_text(&SPEC.replace("budgetingMethod: Occurrences", "budgetingMethod: Occurrences\n  budgetMethod: x")).unwrap_err();
+        let err = load_text(&SPEC.replace(
+            "budgetingMethod: Occurrences",
+            "budgetingMethod: Occurrences\n  budgetMethod: x",
+        ))
+        .unwrap_err();
         assert!(err.contains("document 3 (SLO api-availability): spec.budgetMethod: unknown field `budgetMethod`"), "{err}");
         let err = load_text(&SPEC.replace("target: 0.999", "target: high")).unwrap_err();
         assert!(err.contains("spec.objectives[0].target: "), "{err}");
@@ -378,10 +529,22 @@ spec:
 
     #[test]
     fn unknown_kinds_versions_and_references_are_rejected() {
-        assert!(load_text(&SPEC.replace("kind: SLI", "kind: Sli")).unwrap_err().contains("kind: unknown kind \"Sli\""));
-        assert!(load_text(&SPEC.replacen("openslo/v1", "openslo/v2", 1)).unwrap_err().contains("document 1 (DataSource metrics): apiVersion: \"openslo/v2\" is not supported"));
-        assert!(load_text(&SPEC.replace("indicatorRef: api-good-ratio", "indicatorRef: nope")).unwrap_err().contains("spec.indicatorRef: no SLI named \"nope\""));
+        assert!(load_text(&SPEC.replace("kind: SLI", "kind: Sli"))
+            .unwrap_err()
+            .contains("kind: unknown kind \"Sli\""));
+        assert!(load_text(&SPEC.replacen("openslo/v1", "openslo/v2", 1))
+            .unwrap_err()
+            .contains(
+                "document 1 (DataSource metrics): apiVersion: \"openslo/v2\" is not supported"
+            ));
+        assert!(
+            load_text(&SPEC.replace("indicatorRef: api-good-ratio", "indicatorRef: nope"))
+                .unwrap_err()
+                .contains("spec.indicatorRef: no SLI named \"nope\"")
+        );
         assert!(load_text(&SPEC.replace("    total: {metricSource: {metricSourceRef: metrics, spec: {path: api.csv, column: total}}}\n", "")).unwrap_err().contains("ratioMetric.total: missing"));
-        assert!(load_text("key: [unclosed").unwrap_err().contains("invalid YAML"));
+        assert!(load_text("key: [unclosed")
+            .unwrap_err()
+            .contains("invalid YAML"));
     }
 }

@@ -9,19 +9,19 @@ use serde::Serialize;
 /// Relative slack for "meets the limit" comparisons; far below one event or slice.
 const RELATIVE_SLACK: f64 = 1e-9;
 
-/// `1 − target`, rounded to 15 significant digits: `1 − 0.9` is `0.1`, not
-/// `0.09999999999999998`, so an allowance of 10 events times it is exactly 1.
+/// `1 − target`, rounded to 15 decimal places: `1 − 0.9` is `0.1`, not
+/// `0.09999999999999998`, so an allowance of 10 events times it is exactly 1. The
+/// subtraction itself is exact; only the target's binary approximation (under 1e-16) is
+/// undone.
 pub fn complement(target: f64) -> f64 {
+    const SCALE: f64 = 1e15;
     let c = 1.0 - target;
-    if c <= 0.0 || !c.is_finite() {
-        return c;
+    let rounded = (c * SCALE).round() / SCALE;
+    if rounded > 0.0 {
+        rounded
+    } else {
+        c
     }
-    let digits = 15 - c.log10().ceil() as i32;
-    if !(0..=22).contains(&digits) {
-        return c;
-    }
-    let scale = 10f64.powi(digits);
-    (c * scale).round() / scale
 }
 
 /// `value > limit`, beyond rounding noise.
@@ -76,8 +76,8 @@ impl ErrorBudget {
     /// `(1 − target) × slices in the whole window` for the slice methods.
     pub fn new(allowed_bad: f64, spent: Tally) -> ErrorBudget {
         let consumed_bad = spent.bad();
-        let remaining_ratio = (spent.has_data() && allowed_bad > 0.0)
-            .then(|| 1.0 - consumed_bad / allowed_bad);
+        let remaining_ratio =
+            (spent.has_data() && allowed_bad > 0.0).then(|| 1.0 - consumed_bad / allowed_bad);
         ErrorBudget {
             allowed_bad,
             consumed_bad,
@@ -103,6 +103,7 @@ mod tests {
         assert_eq!(complement(0.9999), 0.0001);
         assert_eq!(complement(0.9995), 0.0005);
         assert_eq!(complement(0.5), 0.5);
+        assert_eq!(complement(0.999999), 0.000001);
         assert_eq!(complement(0.9) * 10.0, 1.0);
     }
 
@@ -125,7 +126,11 @@ mod tests {
             },
         );
         assert!(over.is_overspent());
-        assert_eq!(over.remaining_ratio, Some(-1.0), "goes negative once overspent");
+        assert_eq!(
+            over.remaining_ratio,
+            Some(-1.0),
+            "goes negative once overspent"
+        );
     }
 
     #[test]

@@ -76,8 +76,8 @@ impl SloDuration {
             "Y" => DurationUnit::Year,
             "" => {
                 return Err(format!(
-                    "duration {text:?} has no unit (use m, h, d, w, M, Q or Y, e.g. \"30m\", \"1M\")"
-                ))
+                "duration {text:?} has no unit (use m, h, d, w, M, Q or Y, e.g. \"30m\", \"1M\")"
+            ))
             }
             other => {
                 return Err(format!(
@@ -188,13 +188,24 @@ mod tests {
     #[test]
     fn bad_durations_explain_themselves() {
         let err = SloDuration::parse("1D").unwrap_err();
-        assert!(err.contains("unknown unit \"D\"") && err.contains("case-sensitive"), "{err}");
+        assert!(
+            err.contains("unknown unit \"D\"") && err.contains("case-sensitive"),
+            "{err}"
+        );
         assert!(SloDuration::parse("30").unwrap_err().contains("no unit"));
-        assert!(SloDuration::parse("m").unwrap_err().contains("whole number"));
-        assert!(SloDuration::parse("1.5h").unwrap_err().contains("unknown unit"));
-        assert!(SloDuration::parse("-1d").unwrap_err().contains("whole number"));
+        assert!(SloDuration::parse("m")
+            .unwrap_err()
+            .contains("whole number"));
+        assert!(SloDuration::parse("1.5h")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(SloDuration::parse("-1d")
+            .unwrap_err()
+            .contains("whole number"));
         assert!(SloDuration::parse("0d").unwrap_err().contains("at least 1"));
-        assert!(SloDuration::parse("5000Y").unwrap_err().contains("1000 years"));
+        assert!(SloDuration::parse("5000Y")
+            .unwrap_err()
+            .contains("1000 years"));
         assert!(SloDuration::parse("").is_err());
     }
 }

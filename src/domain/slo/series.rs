@@ -159,12 +159,7 @@ mod tests {
 
     #[test]
     fn a_counter_drop_is_a_reset_that_counts_from_zero() {
-        let inc = counter_increases(&[
-            (at(0), 100.0),
-            (at(1), 130.0),
-            (at(2), 7.0),
-            (at(3), 10.0),
-        ]);
+        let inc = counter_increases(&[(at(0), 100.0), (at(1), 130.0), (at(2), 7.0), (at(3), 10.0)]);
         assert_eq!(
             inc,
             [(at(0), 0.0), (at(1), 30.0), (at(2), 7.0), (at(3), 3.0)]

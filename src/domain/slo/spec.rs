@@ -115,9 +115,8 @@ impl BudgetingMethod {
     pub fn slice(&self) -> Option<Duration> {
         match *self {
             BudgetingMethod::Occurrences => None,
-            BudgetingMethod::Timeslices { slice, .. } | BudgetingMethod::RatioTimeslices { slice } => {
-                Some(slice)
-            }
+            BudgetingMethod::Timeslices { slice, .. }
+            | BudgetingMethod::RatioTimeslices { slice } => Some(slice),
         }
     }
 }

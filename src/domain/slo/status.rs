@@ -107,12 +107,7 @@ mod tests {
     #[test]
     fn no_data_beats_everything() {
         assert_eq!(
-            decide(
-                false,
-                &budget(0.0, 0.0, 5.0),
-                &[AlertPair::Page1h5m],
-                true
-            ),
+            decide(false, &budget(0.0, 0.0, 5.0), &[AlertPair::Page1h5m], true),
             Status::NoData
         );
     }
@@ -120,7 +115,12 @@ mod tests {
     #[test]
     fn violated_beats_at_risk() {
         assert_eq!(
-            decide(true, &budget(90.0, 100.0, 1.0), &[AlertPair::Page1h5m], true),
+            decide(
+                true,
+                &budget(90.0, 100.0, 1.0),
+                &[AlertPair::Page1h5m],
+                true
+            ),
             Status::Violated
         );
     }

@@ -4,7 +4,9 @@
 //!
 //! A unit is a [`RatioRow`]: an event row keeps its own stamp; a slice is stamped with its
 //! start and has `total` 1 and `good` 1 or 0 (`Timeslices`) or its ratio
-//! (`RatioTimeslices`), so one bad slice spends one slice of budget.
+//! (`RatioTimeslices`), so one bad slice spends one slice of budget. A slice therefore
+//! belongs to a window (or burn window) when its start does, including the slice still in
+//! progress at `now`.
 
 use std::borrow::Cow;
 
@@ -176,7 +178,7 @@ impl Grid {
     ) -> Vec<RatioRow> {
         let mut out = Vec::new();
         let mut current: Option<(i128, f64, f64)> = None;
-        let mut flush = |slice: Option<(i128, f64, f64)>, out: &mut Vec<RatioRow>| {
+        let flush = |slice: Option<(i128, f64, f64)>, out: &mut Vec<RatioRow>| {
             if let Some((index, good, total)) = slice {
                 if let Some(good) = verdict.judge(good, total) {
                     out.push(RatioRow {
@@ -329,7 +331,7 @@ mod tests {
     fn a_ratio_slice_is_good_when_it_reaches_the_time_slice_target() {
         let rows = Series::good_total([
             (at(0, 0), 18.0, 20.0),
-            (at(0, 1), 1.0, 0.0 + 1.0),
+            (at(0, 1), 1.0, 1.0),
             (at(0, 5), 94.0, 100.0),
         ]);
         let o = objective(
@@ -362,10 +364,13 @@ mod tests {
         );
         let u = units(&o, &rows, at(0, 0), at(0, 0), at(1, 0)).unwrap();
         let t = tally(&u, at(0, 0), at(1, 0));
-        assert_eq!(t, Tally {
-            good: 1.25,
-            total: 2.0
-        });
+        assert_eq!(
+            t,
+            Tally {
+                good: 1.25,
+                total: 2.0
+            }
+        );
         assert_eq!(t.bad(), 0.75);
     }
 

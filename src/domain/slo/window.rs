@@ -9,8 +9,10 @@ use chrono::{
     DateTime, Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
 };
 use chrono_tz::Tz;
+use serde::Serialize;
 
 use super::duration::{DurationUnit, SloDuration};
+use crate::domain::rfc3339;
 
 /// A calendar period unit. Hours are fixed-length steps from the anchor; days and longer
 /// follow the local calendar.
@@ -59,10 +61,12 @@ pub enum TimeWindow {
     },
 }
 
-/// A half-open span of time `[start, end)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A half-open span of time `[start, end)`; serialized as the contract's `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Period {
+    #[serde(with = "rfc3339")]
     pub start: DateTime<Utc>,
+    #[serde(with = "rfc3339")]
     pub end: DateTime<Utc>,
 }
 
@@ -144,7 +148,12 @@ struct Calendar {
 }
 
 impl Calendar {
-    fn new(count: u32, unit: CalendarUnit, anchor: DateTime<Utc>, tz: Tz) -> Result<Calendar, String> {
+    fn new(
+        count: u32,
+        unit: CalendarUnit,
+        anchor: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<Calendar, String> {
         if count == 0 {
             return Err("a calendar window must span at least one period".into());
         }
@@ -165,9 +174,7 @@ impl Calendar {
         let a = self.local_anchor;
         let local = match self.unit {
             CalendarUnit::Hour => {
-                return self
-                    .anchor
-                    .checked_add_signed(Duration::try_hours(steps)?)
+                return self.anchor.checked_add_signed(Duration::try_hours(steps)?)
             }
             CalendarUnit::Day => add_days(a, steps)?,
             CalendarUnit::Week => add_days(a, steps.checked_mul(7)?)?,
