@@ -2,6 +2,7 @@
 //!
 //! `cargo run --release --example generate -- ga4 --out DIR [--profile demo|bench]
 //!   [--end YYYY-MM-DD] [--days N] [--format ndjson.gz|ndjson|parquet] [--single-file]`
+//! `cargo run --release --example generate -- slo --out DIR`: metric CSVs for `vitals slo`.
 //!
 //! The story it tells: Android 5.13.0 ships a crash regression, fixed by 5.13.1 a week later;
 //! iOS stays healthy; weekends are quieter; a few WEB rows and consent-mode pings (no
@@ -444,7 +445,94 @@ impl Sink {
     }
 }
 
+/// `generate slo --out DIR`: one-minute API metrics, hourly validations and daily crash-free
+/// users ending at 2026-11-22T00:00:00Z, telling three stories: an API incident in progress
+/// (at risk), a bad checkout deploy three days ago (violated), steady latency (healthy).
+fn slo(out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let end = NaiveDate::from_ymd_opt(2026, 11, 22)
+        .ok_or("date")?
+        .and_hms_opt(0, 0, 0)
+        .ok_or("time")?
+        .and_utc();
+    let start = end - chrono::Duration::days(29);
+    let mut rng = Rng(0x51_0c5e_ed);
+    let mut api = String::from("timestamp,requests,errors_5xx,p95_ms\n");
+    let minutes = (end - start).num_minutes();
+    for m in 0..minutes {
+        let t = start + chrono::Duration::minutes(m);
+        let hour = (t.timestamp() / 3600 + 9) % 24; // Tokyo traffic
+        let daily = 0.55
+            + 0.45
+                * ((hour as f64 - 4.0) / 24.0 * std::f64::consts::TAU)
+                    .sin()
+                    .abs();
+        let requests = (600.0 * daily * (0.9 + 0.2 * rng.unit())) as u64;
+        let to_end = minutes - m;
+        // The incident: the last 45 minutes, 6 % of requests failing.
+        let error_rate = if to_end <= 45 { 0.06 } else { 0.0003 };
+        let errors = (0..requests).filter(|_| rng.unit() < error_rate).count();
+        let spike = if rng.unit() < 0.0004 { 250.0 } else { 0.0 };
+        let p95 = 120.0 + 90.0 * daily + 30.0 * rng.unit() + spike;
+        let _ = writeln!(
+            api,
+            "{},{requests},{errors},{p95:.0}",
+            t.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    let mut validations = String::from("timestamp,submissions,passed\n");
+    for h in 0..(minutes / 60) {
+        let t = start + chrono::Duration::hours(h);
+        let to_end = minutes / 60 - h;
+        let submissions = 200 + rng.below(100);
+        // A bad deploy between 72 and 24 hours ago: one submission in ten fails validation.
+        let pass_rate = if (24..72).contains(&to_end) {
+            0.90
+        } else {
+            0.995
+        };
+        let passed = (0..submissions).filter(|_| rng.unit() < pass_rate).count();
+        let _ = writeln!(
+            validations,
+            "{},{submissions},{passed}",
+            t.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    let mut crash = String::from("timestamp,users,crash_free_users\n");
+    for d in 0..29 {
+        let t = start + chrono::Duration::days(d);
+        let users = 40_000 + rng.below(5_000);
+        let crashed = (users as f64 * (0.0015 + 0.001 * rng.unit())) as u64;
+        let _ = writeln!(
+            crash,
+            "{},{users},{}",
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            users - crashed
+        );
+    }
+    for (name, text) in [
+        ("api.csv", api),
+        ("validations.csv", validations),
+        ("crash_free.csv", crash),
+    ] {
+        std::fs::write(out.join(name), text).map_err(|e| format!("{name}: {e}"))?;
+    }
+    eprintln!("generate: SLO data in {}", out.display());
+    Ok(())
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("slo") {
+        let out = std::env::args()
+            .nth(3)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("examples/slo/data"));
+        if let Err(e) = slo(&out) {
+            eprintln!("generate: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
     if let Err(e) = run() {
         eprintln!("generate: {e}");
         std::process::exit(2);

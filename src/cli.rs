@@ -109,6 +109,31 @@ error or runtime error (on a warn too with --strict).",
   vitals freshness --dbt-sources models/staging/*.yml --concurrency 16 --timeout 30s --format json"
     )]
     Freshness(FreshnessArgs),
+
+    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV or BigQuery data
+    #[command(
+        long_about = "Service level objectives from OpenSLO v1 specs (SLO, SLI, DataSource documents): \
+the SLI over the window (rolling, or the current calendar period in the spec's time zone), the \
+error budget left, burn rates over 1h/6h/1d/3d, the SRE-workbook multiwindow alerts and a linear \
+exhaustion forecast. Budgeting methods Occurrences, Timeslices and RatioTimeslices. Exits 1 when \
+an SLO is violated (at_risk and no_data too with --strict).",
+        after_help = "Examples:
+  vitals slo --config examples/vitals.toml
+  vitals slo --spec 'slo/*.yaml' --format json
+  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack"
+    )]
+    Slo(SloArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SloArgs {
+    /// OpenSLO files or globs [config: slo.specs]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+
+    /// Also draw each SLO's error-budget burn-down over its window (.svg)
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -27,7 +27,7 @@ pub struct ConfigFile {
     pub crash_free: Option<CrashFreeSection>,
     // Sections of subcommands still to come are accepted as they are, so one file serves the
     // whole contract.
-    pub slo: Option<toml::Table>,
+    pub slo: Option<SloSection>,
     pub freshness: Option<FreshnessSection>,
     pub autoscale: Option<toml::Table>,
     pub four_keys: Option<toml::Table>,
@@ -53,6 +53,15 @@ pub struct CrashFreeSection {
     pub crash: Option<CrashKind>,
     pub platform: Option<Spanned<String>>,
     /// Write the chart here on every run.
+    pub chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSection {
+    /// OpenSLO files or globs.
+    pub specs: Option<OneOrMany>,
+    /// Write the burn-down chart here on every run.
     pub chart: Option<PathBuf>,
 }
 

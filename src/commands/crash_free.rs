@@ -162,7 +162,12 @@ fn read_files(
 ) -> Result<CrashCounts> {
     let paths = files::expand(patterns, base)?;
     let progress = Progress::bytes("reading", ga4::total_bytes(&paths), ctx.quiet);
-    let aggregator = ga4::aggregate(&paths, &|| Aggregator::new(range, crash), &progress)?;
+    let aggregator = ga4::aggregate(
+        &paths,
+        crash == CrashKind::Fatal,
+        &|| Aggregator::new(range, crash),
+        &progress,
+    )?;
     progress.finish();
     if aggregator.rows_counted() == 0 {
         let names = if paths.len() == 1 {

@@ -3,6 +3,7 @@
 
 pub mod crash_free;
 pub mod freshness;
+pub mod slo;
 
 use std::io::Write;
 

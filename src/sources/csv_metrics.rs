@@ -20,6 +20,19 @@ pub struct MetricTable {
 }
 
 impl MetricTable {
+    /// A table from another source (a query result), with `label` standing in for the path.
+    pub fn new(
+        label: &str,
+        timestamps: Vec<DateTime<Utc>>,
+        columns: HashMap<String, Vec<Option<f64>>>,
+    ) -> MetricTable {
+        MetricTable {
+            path: PathBuf::from(label),
+            timestamps,
+            columns,
+        }
+    }
+
     /// The column's values (`None` for an empty cell), or an error naming the file.
     pub fn column(&self, name: &str) -> Result<&[Option<f64>], SourceError> {
         self.columns.get(name).map(Vec::as_slice).ok_or_else(|| {

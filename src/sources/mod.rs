@@ -9,6 +9,7 @@ pub mod csv_metrics;
 pub mod dbt;
 pub mod files;
 pub mod ga4;
+pub mod metrics;
 pub mod openslo;
 pub mod time;
 

@@ -8,4 +8,5 @@ mod crash_free;
 mod exit_codes;
 mod freshness;
 mod slack;
+mod slo;
 mod support;

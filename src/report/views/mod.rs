@@ -3,3 +3,4 @@
 
 pub mod crash_free;
 pub mod freshness;
+pub mod slo;

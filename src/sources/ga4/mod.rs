@@ -13,8 +13,11 @@ use crate::domain::crash_free::Aggregator;
 use crate::progress::Progress;
 
 /// Reads every file into one aggregator made by `new_aggregator` (called once per thread).
+/// `with_params`: whether crashes depend on event params (`--crash fatal`); Parquet then
+/// decodes them, otherwise it skips those columns.
 pub fn aggregate(
     files: &[PathBuf],
+    with_params: bool,
     new_aggregator: &(dyn Fn() -> Aggregator + Sync),
     progress: &Progress,
 ) -> Result<Aggregator, SourceError> {
@@ -33,7 +36,12 @@ pub fn aggregate(
     }
     let mut total = ndjson::read(&json, new_aggregator, progress)?;
     if !parquet.is_empty() {
-        total.merge(parquet::read(&parquet, new_aggregator, progress)?);
+        total.merge(parquet::read(
+            &parquet,
+            with_params,
+            new_aggregator,
+            progress,
+        )?);
     }
     Ok(total)
 }

@@ -44,23 +44,27 @@ const LEAVES: [(&str, &[&str]); 7] = [
 
 const REQUIRED: [&str; 4] = ["event_date", "event_name", "user_pseudo_id", "platform"];
 
-fn projection(schema: &SchemaDescriptor) -> ProjectionMask {
+/// The leaves to decode; `event_params` only when crashes depend on the `fatal` param.
+fn projection(schema: &SchemaDescriptor, with_params: bool) -> ProjectionMask {
     let indices = schema.columns().iter().enumerate().filter_map(|(i, col)| {
         let parts = col.path().parts();
-        let wanted = LEAVES.iter().any(|(first, tail)| {
-            parts.first().is_some_and(|p| p == first)
+        let wanted = LEAVES
+            .iter()
+            .filter(|(first, _)| with_params || *first != "event_params")
+            .any(|(first, tail)| {
+                parts.first().is_some_and(|p| p == first)
                 && parts.len() > tail.len()
                 && parts[parts.len() - tail.len()..].iter().zip(tail.iter()).all(|(a, b)| a == b)
                 && (!tail.is_empty() || parts.len() == 1)
                 // `event_params…key` must not match `event_params…value…key`-like leaves.
                 && (tail != &["key"] || parts.len() < 3 || parts[parts.len() - 2] != "value")
-        });
+            });
         wanted.then_some(i)
     });
     ProjectionMask::leaves(schema, indices.collect::<Vec<_>>())
 }
 
-fn open(path: &PathBuf) -> Result<ParquetFile, SourceError> {
+fn open(path: &PathBuf, with_params: bool) -> Result<ParquetFile, SourceError> {
     let bad = |e: &dyn std::fmt::Display| {
         SourceError::Input(format!(
             "{}: not a readable Parquet file: {e}",
@@ -80,7 +84,7 @@ fn open(path: &PathBuf) -> Result<ParquetFile, SourceError> {
             )));
         }
     }
-    let mask = projection(metadata.parquet_schema());
+    let mask = projection(metadata.parquet_schema(), with_params);
     Ok(ParquetFile {
         path: path.clone(),
         metadata,
@@ -90,10 +94,14 @@ fn open(path: &PathBuf) -> Result<ParquetFile, SourceError> {
 
 pub fn read(
     files: &[PathBuf],
+    with_params: bool,
     new_aggregator: &(dyn Fn() -> Aggregator + Sync),
     progress: &Progress,
 ) -> Result<Aggregator, SourceError> {
-    let opened = files.iter().map(open).collect::<Result<Vec<_>, _>>()?;
+    let opened = files
+        .iter()
+        .map(|f| open(f, with_params))
+        .collect::<Result<Vec<_>, _>>()?;
     let tasks: Vec<(usize, usize)> = opened
         .iter()
         .enumerate()

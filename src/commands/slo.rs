@@ -1,0 +1,184 @@
+//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery) → SLO domain → reports.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+
+use crate::cli::SloArgs;
+use crate::commands::Context;
+use crate::domain::slo::{
+    evaluate, parse_start_time, BudgetingMethod, Objective, Op, SloDuration, SloReport, Threshold,
+    TimeWindow,
+};
+use crate::error::{Error, ExitCode, Result};
+use crate::report::{chart, views, Report};
+use crate::sources::bigquery::BigQuery;
+use crate::sources::metrics::{source_kinds, Metrics};
+use crate::sources::openslo::{self, ResolvedSlo};
+use crate::sources::{files, SourceError};
+
+/// Burn rates look back this far, so data is needed from here even early in a period.
+const LONGEST_BURN_WINDOW: i64 = 3 * 24;
+
+fn invalid(slo: &ResolvedSlo, path: &str, message: impl std::fmt::Display) -> Error {
+    SourceError::Input(format!("{}: {path}: {message}", slo.origin)).into()
+}
+
+fn window(slo: &ResolvedSlo) -> Result<TimeWindow> {
+    let tw = &slo.time_window;
+    let duration = SloDuration::parse(&tw.duration)
+        .map_err(|e| invalid(slo, "spec.timeWindow[0].duration", e))?;
+    if tw.is_rolling {
+        return Ok(TimeWindow::rolling(duration));
+    }
+    let calendar = tw.calendar.as_ref().ok_or_else(|| {
+        invalid(
+            slo,
+            "spec.timeWindow[0].calendar",
+            "required when isRolling is false (startTime and timeZone)",
+        )
+    })?;
+    let tz: chrono_tz::Tz = calendar.time_zone.parse().map_err(|_| {
+        invalid(
+            slo,
+            "spec.timeWindow[0].calendar.timeZone",
+            format!("unknown time zone {:?}", calendar.time_zone),
+        )
+    })?;
+    let anchor = parse_start_time(&calendar.start_time, tz)
+        .map_err(|e| invalid(slo, "spec.timeWindow[0].calendar.startTime", e))?;
+    TimeWindow::calendar(duration, anchor, tz).map_err(|e| invalid(slo, "spec.timeWindow[0]", e))
+}
+
+/// Each objective of the SLO as the domain's [`Objective`].
+fn objectives(slo: &ResolvedSlo) -> Result<Vec<Objective>> {
+    let window = window(slo)?;
+    slo.objectives
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let at = |field: &str| format!("spec.objectives[{i}].{field}");
+            let slice = match &o.time_slice_window {
+                Some(text) => Some(
+                    SloDuration::parse(text)
+                        .map_err(|e| invalid(slo, &at("timeSliceWindow"), e))?
+                        .rolling(),
+                ),
+                None => None,
+            };
+            let method =
+                BudgetingMethod::from_spec(&slo.budgeting_method, slice, o.time_slice_target)
+                    .map_err(|e| invalid(slo, "spec.budgetingMethod", e))?;
+            let threshold = match (&o.op, o.value) {
+                (Some(op), Some(value)) => Some(Threshold {
+                    op: Op::parse(op).map_err(|e| invalid(slo, &at("op"), e))?,
+                    value,
+                }),
+                (None, None) => None,
+                _ => return Err(invalid(slo, &at("op"), "op and value go together")),
+            };
+            let objective = Objective {
+                name: slo.name.clone(),
+                objective: o.display_name.clone().unwrap_or_else(|| i.to_string()),
+                target: o
+                    .target
+                    .or(o.target_percent.map(|p| p / 100.0))
+                    .unwrap_or_default(),
+                window: window.clone(),
+                method,
+                threshold,
+            };
+            objective
+                .validate()
+                .map_err(|e| invalid(slo, &format!("spec.objectives[{i}]"), e))?;
+            Ok(objective)
+        })
+        .collect()
+}
+
+fn spec_files(ctx: &Context, args: &SloArgs) -> Result<Vec<PathBuf>> {
+    if !args.spec.is_empty() {
+        return Ok(files::expand(&args.spec, Path::new("."))?);
+    }
+    let specs = ctx
+        .config
+        .file
+        .slo
+        .as_ref()
+        .and_then(|s| s.specs.as_ref())
+        .map(|s| s.to_vec())
+        .unwrap_or_default();
+    if specs.is_empty() {
+        return Err(Error::Usage(
+            "slo needs OpenSLO specs: --spec FILE… or [slo] specs in the config".into(),
+        ));
+    }
+    Ok(files::expand(
+        &specs.into_iter().map(PathBuf::from).collect::<Vec<_>>(),
+        &ctx.config.dir,
+    )?)
+}
+
+pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
+    let slos = openslo::load(&spec_files(ctx, args)?)?;
+    if slos.is_empty() {
+        return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
+    }
+    let planned: Vec<(usize, Objective)> = slos
+        .iter()
+        .enumerate()
+        .map(|(i, s)| objectives(s).map(|os| os.into_iter().map(move |o| (i, o))))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+
+    let needs_bigquery = slos.iter().any(|s| {
+        source_kinds(s)
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case("bigquery"))
+    });
+    let bq = if needs_bigquery {
+        Some(BigQuery::connect(ctx.logger()).await?)
+    } else {
+        None
+    };
+    let mut earliest = ctx.now - Duration::hours(LONGEST_BURN_WINDOW);
+    for (_, o) in &planned {
+        let period = o.window.period(ctx.now).map_err(Error::Usage)?;
+        earliest = earliest.min(period.start);
+    }
+    let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
+    let mut results = Vec::with_capacity(planned.len());
+    for (i, objective) in &planned {
+        let series = metrics.series(&slos[*i]).await?;
+        let result = evaluate(objective, &series, ctx.now)
+            .map_err(|e| SourceError::Input(format!("{}: {e}", slos[*i].origin)))?;
+        results.push(result);
+    }
+    let report = SloReport::new(ctx.now, results);
+
+    let chart_path = args.chart.clone().or_else(|| {
+        ctx.config
+            .file
+            .slo
+            .as_ref()
+            .and_then(|s| s.chart.as_ref())
+            .map(|c| ctx.config.resolve(c))
+    });
+    if let Some(path) = &chart_path {
+        chart::write(path, &views::slo::chart(&report))?;
+    }
+    let document = serde_json::to_value(&report)
+        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    ctx.deliver(&Report {
+        document,
+        view: views::slo::view(&report),
+    })
+    .await?;
+    Ok(if report.violated(ctx.strict) {
+        ExitCode::Violated
+    } else {
+        ExitCode::Ok
+    })
+}

@@ -1,0 +1,221 @@
+//! How an SLO report reads: one row per objective (violations and risks first), the budget
+//! left as a bar, burn rates, and a line on what fires and when the budget runs out.
+
+use crate::domain::rfc3339;
+use crate::domain::slo::{SloReport, SloResult, Status};
+use crate::report::chart::{Panel, Rule, Series};
+use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+
+fn tone(status: Status) -> Tone {
+    match status {
+        Status::Ok => Tone::Good,
+        Status::AtRisk => Tone::Warn,
+        Status::Violated => Tone::Bad,
+        Status::NoData => Tone::Muted,
+    }
+}
+
+/// What needs attention first.
+fn rank(status: Status) -> u8 {
+    match status {
+        Status::Violated => 0,
+        Status::AtRisk => 1,
+        Status::NoData => 2,
+        Status::Ok => 3,
+    }
+}
+
+/// Cells of the budget bar: narrow enough for the table to fit 80 columns.
+const BAR_CELLS: usize = 5;
+
+/// `███░░ 61%`; overspent budgets show an empty bar and a negative figure.
+pub fn budget_bar(remaining: Option<f64>) -> String {
+    match remaining {
+        None => "—".into(),
+        Some(r) => {
+            let filled = (r.clamp(0.0, 1.0) * BAR_CELLS as f64).round() as usize;
+            format!(
+                "{}{} {:.0}%",
+                "█".repeat(filled),
+                "░".repeat(BAR_CELLS - filled),
+                r * 100.0
+            )
+        }
+    }
+}
+
+/// `99.961%` for an SLI, `99.9%` for a target: compact, yet exact enough for four nines.
+fn pct(ratio: Option<f64>, trim: bool) -> String {
+    match ratio {
+        None => "—".into(),
+        Some(r) if trim => format!(
+            "{}%",
+            format!("{:.3}", r * 100.0)
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+        ),
+        Some(r) => format!("{:.3}%", r * 100.0),
+    }
+}
+
+fn burn(v: Option<f64>) -> String {
+    v.map_or("—".into(), |b| {
+        if b >= 100.0 {
+            format!("{b:.0}")
+        } else {
+            format!("{b:.1}")
+        }
+    })
+}
+
+fn label(r: &SloResult, multi: bool) -> String {
+    if multi {
+        format!("{} · {}", r.name, r.objective)
+    } else {
+        r.name.clone()
+    }
+}
+
+fn sorted(report: &SloReport) -> Vec<&SloResult> {
+    let mut rows: Vec<&SloResult> = report.slos.iter().collect();
+    rows.sort_by_key(|r| rank(r.status));
+    rows
+}
+
+pub fn view(report: &SloReport) -> View {
+    let multi = |name: &str| report.slos.iter().filter(|r| r.name == name).count() > 1;
+    let rows = sorted(report);
+    let grid = Grid {
+        header: ["SLO", "SLI", "Target", "Budget left", "Burn 1h", "Status"]
+            .map(String::from)
+            .to_vec(),
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+            Align::Right,
+            Align::Left,
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::new(label(r, multi(&r.name))),
+                    Cell::new(pct(r.sli, false)),
+                    Cell::new(pct(Some(r.target), true)),
+                    Cell::toned(budget_bar(r.error_budget.remaining_ratio), tone(r.status)),
+                    Cell::new(burn(r.burn_rates.h1)),
+                    Cell::toned(r.status.as_str(), tone(r.status)),
+                ]
+            })
+            .collect(),
+    };
+    let mut blocks = vec![Block::Table(grid)];
+    for r in rows.iter().filter(|r| r.status != Status::Ok) {
+        let mut notes = vec![format!(
+            "burn 1h {} · 6h {} · 1d {} · 3d {}",
+            burn(r.burn_rates.h1),
+            burn(r.burn_rates.h6),
+            burn(r.burn_rates.d1),
+            burn(r.burn_rates.d3)
+        )];
+        if r.error_budget.remaining_ratio.is_some_and(|x| x < 0.0) {
+            notes.push("the budget is spent".into());
+        }
+        if !r.alerts.is_empty() {
+            notes.push(format!(
+                "firing {}",
+                r.alerts
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if let Some(t) = r.exhaustion_forecast {
+            notes.push(format!(
+                "runs out {} at this 1d burn",
+                t.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+        if let Some(m) = r.budget_remaining_minutes {
+            notes.push(format!("{m:.0} bad minutes left"));
+        }
+        if r.status == Status::NoData {
+            notes.push("no data in the window".into());
+        }
+        blocks.push(Block::Text(format!(
+            "{} ({}):\n  {}",
+            label(r, multi(&r.name)),
+            r.status.as_str(),
+            notes.join("\n  ")
+        )));
+    }
+    let counts: Vec<String> = [Status::Violated, Status::AtRisk, Status::NoData, Status::Ok]
+        .iter()
+        .filter_map(|&s| {
+            let n = report.count(s);
+            (n > 0).then(|| format!("{n} {}", s.as_str().replace('_', " ")))
+        })
+        .collect();
+    View {
+        title: "Service level objectives".into(),
+        subtitle: format!("{} objectives", report.slos.len()),
+        tone: rows.first().map_or(Tone::Muted, |r| tone(r.status)),
+        headline: counts.join(" · "),
+        blocks,
+        footer: format!(
+            "vitals slo · generated {}",
+            rfc3339::format(&report.generated_at)
+        ),
+    }
+}
+
+/// One panel per objective: the remaining budget over the window, with the zero line.
+pub fn chart(report: &SloReport) -> Vec<Panel> {
+    report
+        .slos
+        .iter()
+        .map(|r| Panel {
+            title: format!("{} · {} — error budget left", r.name, r.objective),
+            x_labels: r
+                .burn_down
+                .iter()
+                .map(|(t, _)| t.format("%m-%d %H:%M").to_string())
+                .collect(),
+            series: vec![Series {
+                name: "budget left".into(),
+                color: "#1f77b4",
+                width: 2.0,
+                values: r.burn_down.iter().map(|(_, v)| Some(*v)).collect(),
+            }],
+            rules: vec![Rule {
+                label: "exhausted".into(),
+                value: 0.0,
+                color: "#d62728",
+            }],
+            y_format: |v| format!("{:.0} %", v * 100.0),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_bar_shows_tenths_and_overspend() {
+        assert_eq!(budget_bar(Some(0.68)), "███░░ 68%");
+        assert_eq!(budget_bar(Some(1.0)), "█████ 100%");
+        assert_eq!(budget_bar(Some(-0.4)), "░░░░░ -40%");
+        assert_eq!(budget_bar(None), "—");
+    }
+
+    #[test]
+    fn targets_drop_trailing_zeros_and_slis_keep_three_decimals() {
+        assert_eq!(pct(Some(0.999), true), "99.9%");
+        assert_eq!(pct(Some(0.9995), true), "99.95%");
+        assert_eq!(pct(Some(0.99961), false), "99.961%");
+    }
+}

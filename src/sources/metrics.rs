@@ -1,0 +1,248 @@
+//! Metric data for `vitals slo`: an OpenSLO metric source (CSV, BigQuery) read into a table
+//! of timestamped columns, then shaped into the domain's [`Series`]. Each file or query is
+//! read once however many SLOs use it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_yaml::Value;
+
+use super::bigquery::{BigQuery, Param};
+use super::csv_metrics::{self, MetricTable};
+use super::openslo::{spec_path, ResolvedIndicator, ResolvedSlo, ResolvedSource};
+use super::SourceError;
+use crate::domain::slo::{counter_increases, Series};
+
+/// Fetches metric tables, caching by file or query.
+pub struct Metrics<'a> {
+    csv: csv_metrics::Cache,
+    queries: HashMap<(String, String), Arc<MetricTable>>,
+    bigquery: Option<&'a BigQuery>,
+    /// Data older than this is not needed (window start, or the longest burn window).
+    pub since: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+fn text<'v>(map: &'v std::collections::BTreeMap<String, Value>, key: &str) -> Option<&'v str> {
+    map.get(key).and_then(Value::as_str)
+}
+
+/// The sources an SLO reads, for deciding which clients to set up.
+pub fn source_kinds(slo: &ResolvedSlo) -> Vec<&str> {
+    match &slo.indicator {
+        ResolvedIndicator::Ratio {
+            good, bad, total, ..
+        } => good
+            .iter()
+            .chain(bad.iter())
+            .chain(std::iter::once(total))
+            .map(|s| s.kind.as_str())
+            .collect(),
+        ResolvedIndicator::Threshold(s) => vec![s.kind.as_str()],
+    }
+}
+
+impl<'a> Metrics<'a> {
+    pub fn new(
+        bigquery: Option<&'a BigQuery>,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Metrics<'a> {
+        Metrics {
+            csv: Default::default(),
+            queries: HashMap::new(),
+            bigquery,
+            since,
+            now,
+        }
+    }
+
+    async fn table(
+        &mut self,
+        slo: &ResolvedSlo,
+        source: &ResolvedSource,
+        role: &str,
+    ) -> Result<Arc<MetricTable>, SourceError> {
+        let at = |message: String| {
+            SourceError::Input(format!("{}: {role}.metricSource: {message}", slo.origin))
+        };
+        match source.kind.as_str() {
+            "CSV" | "csv" => {
+                let path = spec_path(slo, source, "path")
+                    .ok_or_else(|| at("spec.path: missing (the CSV file)".into()))?;
+                self.csv.get(&path)
+            }
+            "BigQuery" | "bigquery" => {
+                let bq = self
+                    .bigquery
+                    .ok_or_else(|| at("BigQuery client unavailable".into()))?;
+                let project = text(&source.spec, "projectId")
+                    .or_else(|| text(&source.connection, "projectId"))
+                    .ok_or_else(|| at("spec.projectId (or the DataSource's connectionDetails.projectId): missing".into()))?
+                    .to_string();
+                let sql = match (
+                    text(&source.spec, "query"),
+                    spec_path(slo, source, "queryFile"),
+                ) {
+                    (Some(q), _) => q.to_string(),
+                    (None, Some(file)) => std::fs::read_to_string(&file)
+                        .map_err(|e| at(format!("spec.queryFile {}: {e}", file.display())))?,
+                    (None, None) => return Err(at("spec.query or spec.queryFile: missing".into())),
+                };
+                let key = (project.clone(), sql.clone());
+                if let Some(t) = self.queries.get(&key) {
+                    return Ok(t.clone());
+                }
+                let params = [
+                    Param {
+                        name: "start",
+                        kind: "TIMESTAMP",
+                        value: crate::domain::rfc3339::format(&self.since),
+                    },
+                    Param {
+                        name: "end",
+                        kind: "TIMESTAMP",
+                        value: crate::domain::rfc3339::format(&self.now),
+                    },
+                ];
+                let rows = bq.query(&project, &sql, &params).await?;
+                let table = Arc::new(query_table(&slo.origin, rows)?);
+                self.queries.insert(key, table.clone());
+                Ok(table)
+            }
+            other => Err(at(format!(
+                "type {other:?} is not supported here (CSV, BigQuery)"
+            ))),
+        }
+    }
+
+    fn column<'t>(
+        slo: &ResolvedSlo,
+        source: &ResolvedSource,
+        table: &'t MetricTable,
+        role: &str,
+    ) -> Result<&'t [Option<f64>], SourceError> {
+        let name = text(&source.spec, "column").ok_or_else(|| {
+            SourceError::Input(format!(
+                "{}: {role}.metricSource.spec.column: missing",
+                slo.origin
+            ))
+        })?;
+        table.column(name)
+    }
+
+    /// The SLO's indicator as a time-sorted series.
+    pub async fn series(&mut self, slo: &ResolvedSlo) -> Result<Series, SourceError> {
+        match &slo.indicator {
+            ResolvedIndicator::Threshold(source) => {
+                let table = self.table(slo, source, "thresholdMetric").await?;
+                let values = Self::column(slo, source, &table, "thresholdMetric")?;
+                Ok(Series::values(
+                    table
+                        .timestamps
+                        .iter()
+                        .zip(values)
+                        .filter_map(|(t, v)| v.map(|v| (*t, v))),
+                ))
+            }
+            ResolvedIndicator::Ratio {
+                counter,
+                good,
+                bad,
+                total,
+            } => {
+                let (numerator, role) = match (good, bad) {
+                    (Some(g), _) => (g, "ratioMetric.good"),
+                    (None, Some(b)) => (b, "ratioMetric.bad"),
+                    (None, None) => unreachable!("validated by the OpenSLO reader"),
+                };
+                let num_table = self.table(slo, numerator, role).await?;
+                let total_table = self.table(slo, total, "ratioMetric.total").await?;
+                if num_table.timestamps != total_table.timestamps {
+                    return Err(SourceError::Input(format!(
+                        "{}: {role} and ratioMetric.total come from sources with different timestamps ({} and {})",
+                        slo.origin,
+                        num_table.path.display(),
+                        total_table.path.display()
+                    )));
+                }
+                let nums = Self::column(slo, numerator, &num_table, role)?;
+                let totals = Self::column(slo, total, &total_table, "ratioMetric.total")?;
+                let mut rows: Vec<(DateTime<Utc>, f64, f64)> = Vec::with_capacity(nums.len());
+                for (i, ((t, n), d)) in num_table
+                    .timestamps
+                    .iter()
+                    .zip(nums)
+                    .zip(totals)
+                    .enumerate()
+                {
+                    let (Some(n), Some(d)) = (n, d) else { continue };
+                    if *n < 0.0 || *d < 0.0 {
+                        let what = if *counter { "a counter" } else { "a count" };
+                        return Err(SourceError::Input(format!(
+                            "{}:{}: negative value in {what}",
+                            num_table.path.display(),
+                            num_table.line_of(i)
+                        )));
+                    }
+                    rows.push((*t, *n, *d));
+                }
+                if *counter {
+                    let n = counter_increases(&rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>());
+                    let d = counter_increases(&rows.iter().map(|r| (r.0, r.2)).collect::<Vec<_>>());
+                    rows = n
+                        .into_iter()
+                        .zip(d)
+                        .map(|((t, n), (_, d))| (t, n, d))
+                        .collect();
+                }
+                Ok(if good.is_some() {
+                    Series::good_total(rows)
+                } else {
+                    Series::bad_total(rows)
+                })
+            }
+        }
+    }
+}
+
+/// A query result (`timestamp` + numeric columns) as a sorted table.
+fn query_table(origin: &str, rows: Vec<super::bigquery::Row>) -> Result<MetricTable, SourceError> {
+    let mut parsed: Vec<(DateTime<Utc>, HashMap<String, Option<f64>>)> =
+        Vec::with_capacity(rows.len());
+    for row in rows {
+        let ts = row
+            .get("timestamp")
+            .and_then(|v| v.as_deref())
+            .and_then(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .and_then(DateTime::from_timestamp_micros)
+                    .or_else(|| super::time::parse_timestamp(v))
+            })
+            .ok_or_else(|| {
+                SourceError::Input(format!(
+                    "{origin}: the query must return a `timestamp` column"
+                ))
+            })?;
+        let values = row
+            .into_iter()
+            .filter(|(k, _)| k != "timestamp")
+            .map(|(k, v)| (k, v.and_then(|v| v.parse().ok())))
+            .collect();
+        parsed.push((ts, values));
+    }
+    parsed.sort_by_key(|(t, _)| *t);
+    let mut columns: HashMap<String, Vec<Option<f64>>> = HashMap::new();
+    for (_, values) in &parsed {
+        for (k, v) in values {
+            columns.entry(k.clone()).or_default().push(*v);
+        }
+    }
+    Ok(MetricTable::new(
+        "BigQuery query",
+        parsed.into_iter().map(|(t, _)| t).collect(),
+        columns,
+    ))
+}

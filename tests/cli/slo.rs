@@ -1,0 +1,222 @@
+//! `vitals slo`: hand-checked budgets and burn rates on CSV data, the example's three stories,
+//! and bad specs and data.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const NOW: &str = "2026-11-22T00:00:00Z";
+
+/// 24 hourly rows ending before NOW, 1000 requests each, 1 bad, except 10 bad at 10:00.
+fn hourly_csv() -> String {
+    let mut text = String::from("timestamp,good,total\n");
+    for h in 0..24 {
+        let bad = if h == 10 { 10 } else { 1 };
+        text.push_str(&format!("2026-11-21T{h:02}:00:00Z,{},1000\n", 1000 - bad));
+    }
+    text
+}
+
+fn spec(window: &str, objectives: &str, counter: bool) -> String {
+    format!(
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: api}}\nspec:\n  indicator:\n    spec:\n      ratioMetric:\n        counter: {counter}\n        good: {{metricSource: {{type: CSV, spec: {{path: data.csv, column: good}}}}}}\n        total: {{metricSource: {{type: CSV, spec: {{path: data.csv, column: total}}}}}}\n  timeWindow:\n{window}  budgetingMethod: Occurrences\n  objectives:\n{objectives}"
+    )
+}
+
+const ROLLING_DAY: &str = "    - duration: 1d\n      isRolling: true\n";
+const THREE_NINES: &str = "    - target: 0.999\n";
+
+fn run_spec(scratch: &Scratch, spec_text: &str, csv: &str) -> (i32, Value, String) {
+    scratch.write("data.csv", csv);
+    let file = scratch.write("slo.yaml", spec_text);
+    run_json(
+        vitals()
+            .args(["slo", "--now", NOW, "--format", "json", "--spec"])
+            .arg(file),
+    )
+}
+
+#[test]
+fn occurrences_budget_and_burn_rates_match_the_hand_computation() {
+    let scratch = Scratch::new();
+    let (code, doc, stderr) = run_spec(
+        &scratch,
+        &spec(ROLLING_DAY, THREE_NINES, false),
+        &hourly_csv(),
+    );
+    assert_eq!(code, 1, "violated: {stderr}");
+    assert_eq!(doc["kind"], "slo");
+    let slo = &doc["slos"][0];
+    assert_eq!(slo["name"], "api");
+    assert_eq!(slo["objective"], "0", "no displayName: the index");
+    assert_eq!(slo["budgeting_method"], "Occurrences");
+    assert_eq!(slo["window"]["start"], "2026-11-21T00:00:00Z");
+    assert_eq!(slo["window"]["end"], NOW);
+    // 23 hours × 1 bad + 10 bad = 33 bad of 24,000.
+    assert_eq!(slo["good"], 23_967);
+    assert_eq!(slo["total"], 24_000);
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-9;
+    assert!(close(&slo["sli"], 23_967.0 / 24_000.0));
+    assert!(close(&slo["error_budget"]["allowed_bad"], 24.0));
+    assert_eq!(slo["error_budget"]["consumed_bad"], 33.0);
+    assert!(
+        close(&slo["error_budget"]["remaining_ratio"], 1.0 - 33.0 / 24.0),
+        "negative once overspent"
+    );
+    assert!(close(&slo["burn_rates"]["1h"], 1.0));
+    assert!(close(&slo["burn_rates"]["6h"], 1.0));
+    assert!(close(&slo["burn_rates"]["1d"], 1.375));
+    assert!(close(&slo["burn_rates"]["3d"], 1.375), "only a day of data");
+    assert_eq!(slo["status"], "violated");
+}
+
+#[test]
+fn counters_count_increases_and_resets() {
+    let scratch = Scratch::new();
+    // Cumulative: +100 total/+99 good, then a reset to 50/50, then +100/+100.
+    let csv = "timestamp,good,total\n2026-11-21T20:00:00Z,1000,1000\n2026-11-21T21:00:00Z,1099,1100\n2026-11-21T22:00:00Z,50,50\n2026-11-21T23:00:00Z,150,150\n";
+    let (_, doc, stderr) = run_spec(&scratch, &spec(ROLLING_DAY, THREE_NINES, true), csv);
+    let slo = &doc["slos"][0];
+    assert_eq!(slo["total"], 250, "{stderr}");
+    assert_eq!(slo["good"], 249);
+}
+
+#[test]
+fn each_objective_is_one_entry() {
+    let scratch = Scratch::new();
+    let objectives = "    - displayName: two nines\n      target: 0.99\n    - displayName: three nines\n      target: 0.999\n";
+    let (code, doc, _) = run_spec(
+        &scratch,
+        &spec(ROLLING_DAY, objectives, false),
+        &hourly_csv(),
+    );
+    let slos = doc["slos"].as_array().unwrap();
+    assert_eq!(slos.len(), 2);
+    assert_eq!(
+        (slos[0]["objective"].as_str(), slos[0]["status"].as_str()),
+        (Some("two nines"), Some("ok"))
+    );
+    assert_eq!(
+        (slos[1]["objective"].as_str(), slos[1]["status"].as_str()),
+        (Some("three nines"), Some("violated"))
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn an_empty_window_is_no_data_and_exits_0_unless_strict() {
+    let scratch = Scratch::new();
+    let csv = "timestamp,good,total\n2026-10-01T00:00:00Z,1,1\n";
+    let (code, doc, _) = run_spec(&scratch, &spec(ROLLING_DAY, THREE_NINES, false), csv);
+    let slo = &doc["slos"][0];
+    assert_eq!(slo["status"], "no_data");
+    assert!(
+        slo["sli"].is_null()
+            && slo["error_budget"]["remaining_ratio"].is_null()
+            && slo["burn_rates"]["1h"].is_null()
+    );
+    assert_eq!(code, 0);
+    let out = vitals()
+        .args(["slo", "--strict", "--now", NOW, "--spec"])
+        .arg(scratch.path("slo.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn the_example_tells_three_stories() {
+    let (code, doc, _) = run_json(vitals().args([
+        "slo",
+        "--config",
+        "examples/vitals.toml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "one SLO is violated");
+    let status = |name: &str| {
+        doc["slos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("api-availability"), "at_risk");
+    assert_eq!(status("checkout-validations"), "violated");
+    assert_eq!(status("search-latency"), "ok");
+    assert_eq!(status("app-crash-free-users"), "ok");
+    let api = doc["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "api-availability")
+        .unwrap();
+    // The calendar month in Tokyo started at 2026-11-01 00:00 +09:00.
+    assert_eq!(api["window"]["start"], "2026-10-31T15:00:00Z");
+    assert_eq!(api["alerts"][0], "page_1h_5m");
+    let table = vitals()
+        .args(["slo", "--config", "examples/vitals.toml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 80),
+        "fits 80 columns:\n{text}"
+    );
+    let first_row = text
+        .lines()
+        .find(|l| l.contains("┆"))
+        .and_then(|_| text.lines().nth(5))
+        .unwrap();
+    assert!(
+        first_row.contains("checkout-validations"),
+        "violations first:\n{text}"
+    );
+}
+
+#[test]
+fn the_chart_draws_a_burn_down_per_objective() {
+    let scratch = Scratch::new();
+    let chart = scratch.path("burn.svg");
+    vitals()
+        .args(["slo", "--config", "examples/vitals.toml", "-q", "--chart"])
+        .arg(&chart)
+        .assert()
+        .code(1);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.contains("api-availability · 99.9 % of requests succeed — error budget left"));
+    assert_eq!(svg.matches("error budget left</text>").count(), 4);
+}
+
+#[test]
+fn bad_specs_and_data_exit_2_naming_file_document_and_field() {
+    let scratch = Scratch::new();
+    let good = spec(ROLLING_DAY, THREE_NINES, false);
+    let cases: Vec<(String, String, &str)> = vec![
+        (good.replace("target: 0.999", "target: 1.2"), hourly_csv(), "document 1 (SLO api): spec.objectives[0].target: 1.2 is outside (0, 1)"),
+        (good.replace("kind: SLO", "kind: Slo"), hourly_csv(), "kind: unknown kind \"Slo\""),
+        (good.replace("openslo/v1", "openslo/v1alpha"), hourly_csv(), "apiVersion: \"openslo/v1alpha\" is not supported"),
+        (good.replace("isRolling: true", "isRolling: false"), hourly_csv(), "spec.timeWindow[0].calendar: required when isRolling is false"),
+        (good.replace("duration: 1d\n      isRolling: true", "duration: 1M\n      isRolling: false\n      calendar: {startTime: \"2026-01-01\", timeZone: Mars/Olympus}"), hourly_csv(), "calendar.timeZone: unknown time zone \"Mars/Olympus\""),
+        (good.replace("column: total", "column: totl"), hourly_csv(), "no column `totl` (columns: good, total)"),
+        (good.clone(), hourly_csv().replace("999,1000", "lots,1000"), "data.csv:2: column `good`: \"lots\" is not a number"),
+        (good.clone(), "timestamp,good,total\n2026-11-21T02:00:00Z,1,1\n2026-11-21T01:00:00Z,1,1\n".into(), "data.csv:3: column `timestamp`: out-of-order timestamp"),
+        (good.replace("counter: false", "counter: true"), "timestamp,good,total\n2026-11-21T01:00:00Z,-5,1\n".into(), "negative value in a counter"),
+        ("key: [unclosed".into(), hourly_csv(), "invalid YAML"),
+    ];
+    for (spec_text, csv, expected) in cases {
+        scratch.write("data.csv", &csv);
+        let file = scratch.write("slo.yaml", &spec_text);
+        let out = vitals()
+            .args(["slo", "--now", NOW, "--spec"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{expected}\n{err}");
+        assert!(err.contains(expected), "{expected}\n{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
