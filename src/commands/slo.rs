@@ -84,7 +84,7 @@ fn objectives(slo: &ResolvedSlo) -> Result<Vec<Objective>> {
                     .target
                     .or(o.target_percent.map(|p| p / 100.0))
                     .unwrap_or_default(),
-                window: window.clone(),
+                window,
                 method,
                 threshold,
             };

@@ -207,9 +207,12 @@ impl<'a> Metrics<'a> {
     }
 }
 
+/// One result row: its time and its numeric cells by column.
+type TimedRow = (DateTime<Utc>, HashMap<String, Option<f64>>);
+
 /// A query result (`timestamp` + numeric columns) as a sorted table.
 fn query_table(origin: &str, rows: Vec<super::bigquery::Row>) -> Result<MetricTable, SourceError> {
-    let mut parsed: Vec<(DateTime<Utc>, HashMap<String, Option<f64>>)> =
+    let mut parsed: Vec<TimedRow> =
         Vec::with_capacity(rows.len());
     for row in rows {
         let ts = row
