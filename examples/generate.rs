@@ -456,7 +456,7 @@ fn slo(out: &Path) -> Result<(), String> {
         .ok_or("time")?
         .and_utc();
     let start = end - chrono::Duration::days(29);
-    let mut rng = Rng(0x51_0c5e_ed);
+    let mut rng = Rng(0x510c_5eed);
     let mut api = String::from("timestamp,requests,errors_5xx,p95_ms\n");
     let minutes = (end - start).num_minutes();
     for m in 0..minutes {
