@@ -148,7 +148,7 @@ pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
         let period = o.window.period(ctx.now).map_err(Error::Usage)?;
         earliest = earliest.min(period.start);
     }
-    let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
+    let mut metrics = Metrics::new(bq.as_ref(), ctx.logger(), earliest, ctx.now);
     let mut results = Vec::with_capacity(planned.len());
     for (i, objective) in &planned {
         let series = metrics.series(&slos[*i]).await?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_yaml::Value;
 
 use super::bigquery::{BigQuery, Param};
+use super::cloudwatch::CloudWatch;
 use super::csv_metrics::{self, MetricTable};
 use super::openslo::{spec_path, ResolvedIndicator, ResolvedSlo, ResolvedSource};
 use super::SourceError;
@@ -17,6 +18,7 @@ use crate::domain::slo::{counter_increases, Series};
 /// Fetches metric tables, caching by file or query.
 pub struct Metrics<'a> {
     csv: csv_metrics::Cache,
+    cloudwatch: CloudWatch,
     queries: HashMap<(String, String), Arc<MetricTable>>,
     bigquery: Option<&'a BigQuery>,
     /// Data older than this is not needed (window start, or the longest burn window).
@@ -46,11 +48,13 @@ pub fn source_kinds(slo: &ResolvedSlo) -> Vec<&str> {
 impl<'a> Metrics<'a> {
     pub fn new(
         bigquery: Option<&'a BigQuery>,
+        log: Box<dyn Fn(String) + Send + Sync>,
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Metrics<'a> {
         Metrics {
             csv: Default::default(),
+            cloudwatch: CloudWatch::new(log),
             queries: HashMap::new(),
             bigquery,
             since,
@@ -111,8 +115,30 @@ impl<'a> Metrics<'a> {
                 self.queries.insert(key, table.clone());
                 Ok(table)
             }
+            "CloudWatch" | "cloudwatch" => {
+                let key = (
+                    "cloudwatch".to_string(),
+                    format!("{:?}{:?}", source.spec, source.connection),
+                );
+                if let Some(t) = self.queries.get(&key) {
+                    return Ok(t.clone());
+                }
+                let table = Arc::new(
+                    self.cloudwatch
+                        .table(
+                            &source.spec,
+                            &source.connection,
+                            self.since,
+                            self.now,
+                            &slo.origin,
+                        )
+                        .await?,
+                );
+                self.queries.insert(key, table.clone());
+                Ok(table)
+            }
             other => Err(at(format!(
-                "type {other:?} is not supported here (CSV, BigQuery)"
+                "type {other:?} is not supported (CSV, BigQuery, CloudWatch)"
             ))),
         }
     }
@@ -123,6 +149,9 @@ impl<'a> Metrics<'a> {
         table: &'t MetricTable,
         role: &str,
     ) -> Result<&'t [Option<f64>], SourceError> {
+        if source.kind.eq_ignore_ascii_case("cloudwatch") {
+            return table.column("value");
+        }
         let name = text(&source.spec, "column").ok_or_else(|| {
             SourceError::Input(format!(
                 "{}: {role}.metricSource.spec.column: missing",
@@ -157,8 +186,15 @@ impl<'a> Metrics<'a> {
                     (None, Some(b)) => (b, "ratioMetric.bad"),
                     (None, None) => unreachable!("validated by the OpenSLO reader"),
                 };
-                let num_table = self.table(slo, numerator, role).await?;
-                let total_table = self.table(slo, total, "ratioMetric.total").await?;
+                let mut num_table = self.table(slo, numerator, role).await?;
+                let mut total_table = self.table(slo, total, "ratioMetric.total").await?;
+                let both_cloudwatch = numerator.kind.eq_ignore_ascii_case("cloudwatch")
+                    && total.kind.eq_ignore_ascii_case("cloudwatch");
+                if both_cloudwatch && num_table.timestamps != total_table.timestamps {
+                    // CloudWatch omits periods without datapoints: for counts, that is zero.
+                    let (n, t) = align_with_zeros(&num_table, &total_table);
+                    (num_table, total_table) = (Arc::new(n), Arc::new(t));
+                }
                 if num_table.timestamps != total_table.timestamps {
                     return Err(SourceError::Input(format!(
                         "{}: {role} and ratioMetric.total come from sources with different timestamps ({} and {})",
@@ -207,13 +243,37 @@ impl<'a> Metrics<'a> {
     }
 }
 
+/// Two one-column tables over the union of their timestamps, a missing value being 0.
+fn align_with_zeros(a: &MetricTable, b: &MetricTable) -> (MetricTable, MetricTable) {
+    let mut times: Vec<DateTime<Utc>> = a.timestamps.iter().chain(&b.timestamps).copied().collect();
+    times.sort();
+    times.dedup();
+    let fill = |t: &MetricTable| {
+        let values: HashMap<DateTime<Utc>, Option<f64>> = t
+            .timestamps
+            .iter()
+            .copied()
+            .zip(t.column("value").unwrap_or(&[]).iter().copied())
+            .collect();
+        let column = times
+            .iter()
+            .map(|ts| Some(values.get(ts).copied().flatten().unwrap_or(0.0)))
+            .collect();
+        MetricTable::new(
+            "CloudWatch",
+            times.clone(),
+            HashMap::from([("value".to_string(), column)]),
+        )
+    };
+    (fill(a), fill(b))
+}
+
 /// One result row: its time and its numeric cells by column.
 type TimedRow = (DateTime<Utc>, HashMap<String, Option<f64>>);
 
 /// A query result (`timestamp` + numeric columns) as a sorted table.
 fn query_table(origin: &str, rows: Vec<super::bigquery::Row>) -> Result<MetricTable, SourceError> {
-    let mut parsed: Vec<TimedRow> =
-        Vec::with_capacity(rows.len());
+    let mut parsed: Vec<TimedRow> = Vec::with_capacity(rows.len());
     for row in rows {
         let ts = row
             .get("timestamp")

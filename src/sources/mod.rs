@@ -5,6 +5,7 @@
 //! (exit 3).
 
 pub mod bigquery;
+pub mod cloudwatch;
 pub mod csv_metrics;
 pub mod dbt;
 pub mod files;

@@ -4,6 +4,7 @@
 
 mod bigquery_emulator;
 mod bigquery_rest;
+mod cloudwatch;
 mod crash_free;
 mod exit_codes;
 mod freshness;

@@ -1,0 +1,215 @@
+//! CloudWatch metrics through `GetMetricData`: a metric stat (`Sum`, `Average`, or an
+//! extended statistic such as `p95`) or a metric-math expression, paginated (`NextToken`),
+//! split so no call asks for more than 100,800 datapoints, at a period CloudWatch still
+//! retains for the range (1-minute data lives 15 days, 5-minute 63 days, then hourly).
+//! Credentials and region come from the standard AWS chain (env, profile, SSO, web identity
+//! for GitHub Actions OIDC); `AWS_ENDPOINT_URL` points it elsewhere (tests use moto).
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use chrono::{DateTime, Duration, Utc};
+use serde_yaml::Value;
+
+use super::csv_metrics::MetricTable;
+use super::SourceError;
+
+/// CloudWatch refuses a GetMetricData call asking for more datapoints than this.
+pub const MAX_DATAPOINTS_PER_CALL: i64 = 100_800;
+
+/// The finest period CloudWatch still keeps for data that old (its retention schedule).
+pub fn period_for(start: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let age = now - start;
+    if age <= Duration::days(15) {
+        60
+    } else if age <= Duration::days(63) {
+        300
+    } else {
+        3600
+    }
+}
+
+/// `[start, end)` cut into pieces of at most [`MAX_DATAPOINTS_PER_CALL`] periods.
+pub fn chunks(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    period: i64,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let step = Duration::seconds(period * MAX_DATAPOINTS_PER_CALL);
+    let mut out = Vec::new();
+    let mut from = start;
+    while from < end {
+        let to = (from + step).min(end);
+        out.push((from, to));
+        from = to;
+    }
+    out
+}
+
+fn text<'v>(spec: &'v BTreeMap<String, Value>, key: &str) -> Option<&'v str> {
+    spec.get(key).and_then(Value::as_str)
+}
+
+fn upstream(e: impl std::fmt::Display) -> SourceError {
+    SourceError::Upstream(crate::redact::clean(&format!("CloudWatch: {e}")))
+}
+
+/// One metric query, from an OpenSLO `metricSource.spec` of type CloudWatch.
+fn query(
+    spec: &BTreeMap<String, Value>,
+    period: i64,
+    origin: &str,
+) -> Result<MetricDataQuery, SourceError> {
+    let bad = |m: &str| SourceError::Input(format!("{origin}: metricSource.spec: {m}"));
+    let builder = MetricDataQuery::builder().id("m0").return_data(true);
+    if let Some(expression) = text(spec, "expression").or_else(|| text(spec, "sql")) {
+        return Ok(builder.expression(expression).period(period as i32).build());
+    }
+    let namespace =
+        text(spec, "namespace").ok_or_else(|| bad("namespace: missing (or give an expression)"))?;
+    let metric_name = text(spec, "metricName").ok_or_else(|| bad("metricName: missing"))?;
+    let stat = text(spec, "stat").unwrap_or("Sum");
+    let mut metric = Metric::builder()
+        .namespace(namespace)
+        .metric_name(metric_name);
+    if let Some(Value::Sequence(dims)) = spec.get("dimensions") {
+        for d in dims {
+            let (Some(name), Some(value)) = (
+                d.get("name").and_then(Value::as_str),
+                d.get("value").and_then(Value::as_str),
+            ) else {
+                return Err(bad("dimensions: each needs name and value"));
+            };
+            metric = metric.dimensions(Dimension::builder().name(name).value(value).build());
+        }
+    }
+    let stat = MetricStat::builder()
+        .metric(metric.build())
+        .period(period as i32)
+        .stat(stat)
+        .build();
+    Ok(builder.metric_stat(stat).build())
+}
+
+fn smithy(t: DateTime<Utc>) -> aws_sdk_cloudwatch::primitives::DateTime {
+    aws_sdk_cloudwatch::primitives::DateTime::from_secs(t.timestamp())
+}
+
+pub struct CloudWatch {
+    clients: HashMap<String, aws_sdk_cloudwatch::Client>,
+    log: Box<dyn Fn(String) + Send + Sync>,
+}
+
+impl CloudWatch {
+    pub fn new(log: Box<dyn Fn(String) + Send + Sync>) -> CloudWatch {
+        CloudWatch {
+            clients: HashMap::new(),
+            log,
+        }
+    }
+
+    async fn client(&mut self, region: Option<&str>) -> &aws_sdk_cloudwatch::Client {
+        let key = region.unwrap_or("").to_string();
+        if !self.clients.contains_key(&key) {
+            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+            if let Some(r) = region {
+                loader = loader.region(aws_config::Region::new(r.to_string()));
+            }
+            let config = loader.load().await;
+            self.clients
+                .insert(key.clone(), aws_sdk_cloudwatch::Client::new(&config));
+        }
+        &self.clients[&key]
+    }
+
+    /// The metric's values over `[start, end)` as a one-column (`value`) table.
+    pub async fn table(
+        &mut self,
+        spec: &BTreeMap<String, Value>,
+        connection: &BTreeMap<String, Value>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        origin: &str,
+    ) -> Result<MetricTable, SourceError> {
+        let period = match spec.get("period").and_then(Value::as_i64) {
+            Some(p) => p,
+            None => period_for(start, end),
+        };
+        let q = query(spec, period, origin)?;
+        let region = text(spec, "region")
+            .or_else(|| text(connection, "region"))
+            .map(str::to_string);
+        let mut points: BTreeMap<i64, f64> = BTreeMap::new();
+        for (from, to) in chunks(start, end, period) {
+            let mut token: Option<String> = None;
+            loop {
+                (self.log)(format!(
+                    "CloudWatch GetMetricData {from} → {to} (period {period}s)"
+                ));
+                let client = self.client(region.as_deref()).await;
+                let reply = client
+                    .get_metric_data()
+                    .metric_data_queries(q.clone())
+                    .start_time(smithy(from))
+                    .end_time(smithy(to))
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        let code = aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&e)
+                            .unwrap_or("error")
+                            .to_string();
+                        let message = aws_sdk_cloudwatch::error::ProvideErrorMetadata::message(&e)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| e.to_string());
+                        upstream(format!("{code}: {message}"))
+                    })?;
+                for result in reply.metric_data_results() {
+                    for (t, v) in result.timestamps().iter().zip(result.values()) {
+                        points.insert(t.secs(), *v);
+                    }
+                }
+                token = reply.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        let timestamps = points
+            .keys()
+            .filter_map(|s| DateTime::from_timestamp(*s, 0))
+            .collect();
+        let values = points.values().map(|v| Some(*v)).collect();
+        Ok(MetricTable::new(
+            "CloudWatch",
+            timestamps,
+            HashMap::from([("value".to_string(), values)]),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_period_follows_cloudwatch_retention() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        assert_eq!(period_for(now - Duration::days(15), now), 60);
+        assert_eq!(period_for(now - Duration::days(16), now), 300);
+        assert_eq!(period_for(now - Duration::days(90), now), 3600);
+    }
+
+    #[test]
+    fn no_call_asks_for_more_than_100800_datapoints() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let pieces = chunks(now - Duration::days(100), now, 60);
+        assert_eq!(pieces.len(), 2, "100 days of minutes is 144,000 points");
+        assert!(pieces
+            .iter()
+            .all(|(a, b)| (*b - *a).num_seconds() / 60 <= MAX_DATAPOINTS_PER_CALL));
+        assert_eq!(pieces[0].0, now - Duration::days(100));
+        assert_eq!(pieces[1].1, now);
+    }
+}
