@@ -25,10 +25,10 @@ WITH raw AS (
   -- Prunes the scan to exactly the report's date shards (intraday_* sorts after digits).
   WHERE _TABLE_SUFFIX BETWEEN @first_day AND @last_day
     AND e.event_date BETWEEN @first_day AND @last_day
-    AND e.user_pseudo_id IS NOT NULL
 ),
 events AS (
-  SELECT * FROM raw WHERE platform IN ('ANDROID', 'IOS')
+  -- Consent-mode pings (no user_pseudo_id) and the web stream are skipped.
+  SELECT * FROM raw WHERE platform IN ('ANDROID', 'IOS') AND user_id IS NOT NULL
 )
 SELECT 'day' AS scope, platform, CAST(NULL AS STRING) AS version, day,
        COUNT(DISTINCT user_id) AS users,

@@ -69,7 +69,13 @@ fn retry_after(response: &Response) -> Option<Duration> {
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    // Seconds, or an HTTP date (RFC 9110 allows both).
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 /// Sends the request built by `build` (called once per attempt) under `policy`; `log` names

@@ -233,6 +233,14 @@ pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
         settings.platforms,
         ctx.now,
     );
+    if report.platforms.is_empty() {
+        return Err(SourceError::Input(format!(
+            "--platform: the input has no rows for that platform between {} and {}",
+            range.first(),
+            range.last()
+        ))
+        .into());
+    }
     if let Some(path) = &settings.chart {
         chart::write(path, &views::crash_free::chart(&report))?;
     }

@@ -164,7 +164,10 @@ pub fn parse_duration(text: &str) -> std::result::Result<chrono::Duration, Strin
     if n <= 0 {
         return Err(format!("{text:?} must be positive"));
     }
-    Ok(chrono::Duration::seconds(n * seconds))
+    n.checked_mul(seconds)
+        .and_then(chrono::Duration::try_seconds)
+        .filter(|d| *d <= chrono::Duration::days(36_500))
+        .ok_or_else(|| format!("{text:?} is longer than vitals handles (100 years)"))
 }
 
 /// Writes `contents` to `path` atomically: a temporary file beside it, then a rename, so a

@@ -17,16 +17,27 @@ use super::SourceError;
 /// CloudWatch refuses a GetMetricData call asking for more datapoints than this.
 pub const MAX_DATAPOINTS_PER_CALL: i64 = 100_800;
 
-/// The finest period CloudWatch still keeps for data that old (its retention schedule).
-pub fn period_for(start: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    let age = now - start;
-    if age <= Duration::days(15) {
-        60
-    } else if age <= Duration::days(63) {
-        300
-    } else {
-        3600
+/// `[start, end)` split by CloudWatch's retention tiers, newest first: 1-minute datapoints for
+/// the last 15 days, 5-minute to 63 days, hourly beyond.
+pub fn retention_tiers(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, i64)> {
+    let bounds = [
+        (end - Duration::days(15), 60),
+        (end - Duration::days(63), 300),
+        (DateTime::<Utc>::MIN_UTC, 3600),
+    ];
+    let mut tiers = Vec::new();
+    let mut upper = end;
+    for (lower, period) in bounds {
+        let from = lower.max(start);
+        if from < upper {
+            tiers.push((from, upper, period));
+            upper = from;
+        }
     }
+    tiers
 }
 
 /// `[start, end)` cut into pieces of at most [`MAX_DATAPOINTS_PER_CALL`] periods.
@@ -131,47 +142,60 @@ impl CloudWatch {
         end: DateTime<Utc>,
         origin: &str,
     ) -> Result<MetricTable, SourceError> {
-        let period = match spec.get("period").and_then(Value::as_i64) {
-            Some(p) => p,
-            None => period_for(start, end),
-        };
-        let q = query(spec, period, origin)?;
         let region = text(spec, "region")
             .or_else(|| text(connection, "region"))
             .map(str::to_string);
+        // An explicit period applies to the whole range; otherwise each retention tier is read
+        // at the finest period CloudWatch keeps for it, so recent burn windows stay 1-minute.
+        let tiers = match spec.get("period") {
+            Some(value) => {
+                let period = value.as_i64().filter(|p| *p >= 60 && *p % 60 == 0 && *p <= 86_400).ok_or_else(|| {
+                    SourceError::Input(format!("{origin}: metricSource.spec.period: {value:?} must be a multiple of 60 seconds, at most 86400"))
+                })?;
+                vec![(start, end, period)]
+            }
+            None => retention_tiers(start, end),
+        };
         let mut points: BTreeMap<i64, f64> = BTreeMap::new();
-        for (from, to) in chunks(start, end, period) {
-            let mut token: Option<String> = None;
-            loop {
-                (self.log)(format!(
-                    "CloudWatch GetMetricData {from} → {to} (period {period}s)"
-                ));
-                let client = self.client(region.as_deref()).await;
-                let reply = client
-                    .get_metric_data()
-                    .metric_data_queries(q.clone())
-                    .start_time(smithy(from))
-                    .end_time(smithy(to))
-                    .set_next_token(token.clone())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        let code = aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&e)
-                            .unwrap_or("error")
-                            .to_string();
-                        let message = aws_sdk_cloudwatch::error::ProvideErrorMetadata::message(&e)
-                            .map(str::to_string)
-                            .unwrap_or_else(|| e.to_string());
-                        upstream(format!("{code}: {message}"))
-                    })?;
-                for result in reply.metric_data_results() {
-                    for (t, v) in result.timestamps().iter().zip(result.values()) {
-                        points.insert(t.secs(), *v);
+        for (tier_start, tier_end, period) in tiers {
+            let q = query(spec, period, origin)?;
+            for (from, to) in chunks(tier_start, tier_end, period) {
+                let mut token: Option<String> = None;
+                loop {
+                    (self.log)(format!(
+                        "CloudWatch GetMetricData {from} → {to} (period {period}s)"
+                    ));
+                    let client = self.client(region.as_deref()).await;
+                    let reply = client
+                        .get_metric_data()
+                        .metric_data_queries(q.clone())
+                        .start_time(smithy(from))
+                        .end_time(smithy(to))
+                        .set_next_token(token.clone())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            let code = aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&e)
+                                .unwrap_or("error")
+                                .to_string();
+                            let message =
+                                aws_sdk_cloudwatch::error::ProvideErrorMetadata::message(&e)
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| {
+                                        aws_sdk_cloudwatch::error::DisplayErrorContext(&e)
+                                            .to_string()
+                                    });
+                            upstream(format!("{code}: {message}"))
+                        })?;
+                    for result in reply.metric_data_results() {
+                        for (t, v) in result.timestamps().iter().zip(result.values()) {
+                            points.insert(t.secs(), *v);
+                        }
                     }
-                }
-                token = reply.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
+                    token = reply.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
                 }
             }
         }
@@ -194,11 +218,19 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn the_period_follows_cloudwatch_retention() {
+    fn each_retention_tier_is_read_at_its_own_period() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
-        assert_eq!(period_for(now - Duration::days(15), now), 60);
-        assert_eq!(period_for(now - Duration::days(16), now), 300);
-        assert_eq!(period_for(now - Duration::days(90), now), 3600);
+        let tiers = retention_tiers(now - Duration::days(90), now);
+        assert_eq!(
+            tiers.iter().map(|t| t.2).collect::<Vec<_>>(),
+            [60, 300, 3600]
+        );
+        assert_eq!(tiers[0], (now - Duration::days(15), now, 60));
+        assert_eq!(tiers[2].0, now - Duration::days(90));
+        assert_eq!(
+            retention_tiers(now - Duration::days(3), now),
+            [(now - Duration::days(3), now, 60)]
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! `database`/`schema`/`identifier` map to BigQuery project/dataset/table; `freshness` and
 //! `loaded_at_field` may sit at source or table level (or under `config:`, dbt ≥ 1.9), the
-//! table's replacing the source's, and `freshness: null` turns a table's check off. A table
+//! table's block updating the source's key by key, and `freshness: null` turns a table off. A table
 //! with `external.location` (the dbt-external-tables convention) is checked as local files.
 
 use std::path::{Path, PathBuf};
@@ -47,9 +47,53 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 
 #[derive(Debug, Default, Deserialize)]
 struct Freshness {
+    #[serde(default, deserialize_with = "present")]
+    warn_after: Option<Option<Threshold>>,
+    #[serde(default, deserialize_with = "present")]
+    error_after: Option<Option<Threshold>>,
+    filter: Option<String>,
+}
+
+/// A freshness block with its thresholds resolved.
+struct Resolved {
     warn_after: Option<Threshold>,
     error_after: Option<Threshold>,
     filter: Option<String>,
+}
+
+/// dbt-core's `merge_freshness`: the table's block updates the source's key by key (a key the
+/// table sets to null is removed); a table `freshness: null` turns the check off.
+fn merge(
+    source: Option<&Option<Freshness>>,
+    table: Option<&Option<Freshness>>,
+) -> Option<Resolved> {
+    let pick = |t: Option<&Option<Threshold>>, s: Option<&Option<Threshold>>| match t {
+        Some(explicit) => *explicit,
+        None => s.copied().flatten(),
+    };
+    match (source, table) {
+        (_, Some(None)) => None,
+        (Some(None) | None, None) => None,
+        (Some(Some(s)), None) => Some(Resolved {
+            warn_after: s.warn_after.flatten(),
+            error_after: s.error_after.flatten(),
+            filter: s.filter.clone(),
+        }),
+        (base, Some(Some(t))) => {
+            let s = base.and_then(Option::as_ref);
+            Some(Resolved {
+                warn_after: pick(t.warn_after.as_ref(), s.and_then(|s| s.warn_after.as_ref())),
+                error_after: pick(
+                    t.error_after.as_ref(),
+                    s.and_then(|s| s.error_after.as_ref()),
+                ),
+                filter: t
+                    .filter
+                    .clone()
+                    .or_else(|| s.and_then(|s| s.filter.clone())),
+            })
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,14 +177,8 @@ pub fn parse(
             .as_ref()
             .or(source.freshness.as_ref());
         for table in &source.tables {
-            // The most specific level that says anything wins, `null` included.
-            let freshness = table
-                .config
-                .freshness
-                .as_ref()
-                .or(table.freshness.as_ref())
-                .or(source_freshness);
-            let Some(Some(freshness)) = freshness else {
+            let table_freshness = table.config.freshness.as_ref().or(table.freshness.as_ref());
+            let Some(freshness) = merge(source_freshness, table_freshness) else {
                 continue;
             };
             if freshness.warn_after.is_none() && freshness.error_after.is_none() {
@@ -263,7 +301,7 @@ models:
     }
 
     #[test]
-    fn a_table_freshness_replaces_the_sources_whole() {
+    fn a_table_freshness_updates_the_sources_key_by_key() {
         let orders = &checks()[1];
         assert_eq!(orders.unique_id, "source.jaffle_shop.orders");
         assert_eq!(
@@ -274,12 +312,30 @@ models:
             })
         );
         assert_eq!(
-            orders.criteria.error_after, None,
-            "not merged with the source's error_after"
+            orders.criteria.error_after,
+            Some(Threshold {
+                count: 24,
+                period: Period::Hour
+            }),
+            "kept from the source, as dbt-core merges"
         );
         assert!(
             matches!(&orders.target, Target::BigQuery { table, filter: Some(_), .. } if table == "orders_v2")
         );
+    }
+
+    #[test]
+    fn a_table_can_drop_one_threshold_with_null() {
+        let text = "sources:\n  - name: s\n    database: p\n    freshness: {warn_after: {count: 1, period: hour}, error_after: {count: 1, period: day}}\n    tables:\n      - name: t\n        freshness: {error_after: null}\n";
+        let c = &parse(text, Path::new("s.yml"), None).unwrap()[0];
+        assert_eq!(
+            c.criteria.warn_after,
+            Some(Threshold {
+                count: 1,
+                period: Period::Hour
+            })
+        );
+        assert_eq!(c.criteria.error_after, None);
     }
 
     #[test]

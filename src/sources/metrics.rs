@@ -279,10 +279,7 @@ fn query_table(origin: &str, rows: Vec<super::bigquery::Row>) -> Result<MetricTa
             .get("timestamp")
             .and_then(|v| v.as_deref())
             .and_then(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .and_then(DateTime::from_timestamp_micros)
-                    .or_else(|| super::time::parse_timestamp(v))
+                super::time::timestamp_cell(v).or_else(|| super::time::parse_timestamp(v))
             })
             .ok_or_else(|| {
                 SourceError::Input(format!(

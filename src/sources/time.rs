@@ -21,6 +21,16 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
+/// A BigQuery TIMESTAMP cell: int64 microseconds (`useInt64Timestamp`, emulators), or float
+/// seconds (later result pages, which cannot ask for int64).
+pub fn timestamp_cell(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(micros) = text.parse::<i64>() {
+        return DateTime::from_timestamp_micros(micros);
+    }
+    let seconds: f64 = text.parse().ok().filter(|s: &f64| s.is_finite())?;
+    DateTime::from_timestamp_micros((seconds * 1e6).round() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +53,18 @@ mod tests {
             Some(Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap())
         );
         assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn bigquery_timestamps_decode_from_micros_or_float_seconds() {
+        assert_eq!(
+            timestamp_cell("1795305600000000").unwrap().to_rfc3339(),
+            "2026-11-22T00:00:00+00:00"
+        );
+        assert_eq!(
+            timestamp_cell("1.7953056E9").unwrap().to_rfc3339(),
+            "2026-11-22T00:00:00+00:00"
+        );
+        assert_eq!(timestamp_cell("soon"), None);
     }
 }

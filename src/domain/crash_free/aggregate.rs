@@ -254,6 +254,10 @@ impl Aggregator {
     /// Validates and counts one row, per the contract's skip and bad-input rules.
     pub fn add(&mut self, row: &RawRow<'_>) -> Result<RowOutcome, RowError> {
         let day = self.day_index(row.event_date.ok_or(RowError::MissingEventDate)?)?;
+        // Rows outside the range are ignored (their date must still be a date).
+        let Some(day) = day else {
+            return Ok(RowOutcome::OutsideRange);
+        };
         let platform = match row.platform {
             None => return Err(RowError::MissingPlatform),
             Some(p) => match Platform::from_export(&String::from_utf8_lossy(p)) {
@@ -266,9 +270,6 @@ impl Aggregator {
         };
         let Some(user_id) = row.user_pseudo_id else {
             return Ok(RowOutcome::Skipped);
-        };
-        let Some(day) = day else {
-            return Ok(RowOutcome::OutsideRange);
         };
         let crashed = self.is_crash(row);
         let user = self.users.intern(user_id);

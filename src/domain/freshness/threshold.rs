@@ -31,7 +31,8 @@ pub struct Threshold {
 
 impl Threshold {
     pub fn seconds(&self) -> f64 {
-        (self.count * self.period.seconds()) as f64
+        // As a float: a huge count must compare as huge, not overflow.
+        self.count as f64 * self.period.seconds() as f64
     }
 
     /// Parses `"30m"`, `"2h"`, `"1d"` (also `"90 minutes"`, `"1 day"`).

@@ -63,6 +63,14 @@ pub async fn post(
 ) -> Result<(), ReportError> {
     let client = http::client().map_err(ReportError::Delivery)?;
     let what = destination.describe();
+    // Posts are output too: nothing registered as a secret leaves in them.
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            serde_json::from_str(&crate::redact::clean(&m.to_string()))
+                .unwrap_or_else(|_| m.clone())
+        })
+        .collect();
     for (i, message) in messages.iter().enumerate() {
         let log_attempt = |line: String| {
             log(format!(

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{BigQuery, Row};
 use crate::domain::freshness::Measurement;
+use crate::sources::time::timestamp_cell;
 use crate::sources::SourceError;
 
 /// A table to measure.
@@ -62,15 +63,6 @@ impl TableRef {
 
 fn millis(text: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(text.parse().ok()?)
-}
-
-/// A TIMESTAMP cell: int64 microseconds (`useInt64Timestamp`), or float seconds.
-fn timestamp_cell(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(micros) = text.parse::<i64>() {
-        return DateTime::from_timestamp_micros(micros);
-    }
-    let seconds: f64 = text.parse().ok()?;
-    DateTime::from_timestamp_micros((seconds * 1e6).round() as i64)
 }
 
 fn failed(e: &SourceError) -> String {
@@ -249,15 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_decode_from_micros_or_seconds() {
-        assert_eq!(
-            timestamp_cell("1795305600000000").unwrap().to_rfc3339(),
-            "2026-11-22T00:00:00+00:00"
-        );
-        assert_eq!(
-            timestamp_cell("1.7953056E9").unwrap().to_rfc3339(),
-            "2026-11-22T00:00:00+00:00"
-        );
+    fn last_modified_times_are_milliseconds() {
         assert_eq!(
             millis("1795305600000").unwrap().to_rfc3339(),
             "2026-11-22T00:00:00+00:00"

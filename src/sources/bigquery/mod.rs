@@ -187,8 +187,9 @@ impl BigQuery {
             .ok()
             .filter(|p| !p.is_empty())
         {
+            // A missing or unreadable key file is local configuration: bad input, not upstream.
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                SourceError::Upstream(format!(
+                SourceError::Input(format!(
                     "GOOGLE_APPLICATION_CREDENTIALS: cannot read {path}: {e}"
                 ))
             })?;
@@ -230,7 +231,7 @@ impl BigQuery {
                         .map_err(auth_error)?
                 }
                 other => {
-                    return Err(SourceError::Upstream(format!(
+                    return Err(SourceError::Input(format!(
                     "GOOGLE_APPLICATION_CREDENTIALS {path}: unsupported credentials type {other:?}"
                 )))
                 }

@@ -73,6 +73,9 @@ impl<'a> Cursor<'a> {
             }
             // An escape: skip the escaped byte (a `\uXXXX` tail is plain hex).
             self.i += 1;
+            if self.i >= self.b.len() {
+                return Err(Declined); // a line cut off inside an escape
+            }
         }
     }
 
@@ -501,6 +504,14 @@ mod tests {
         let err = parse_row(br#"{"event_date":"20261121",}"#).unwrap_err();
         assert!(err.message.starts_with("invalid JSON"), "{err:?}");
         assert_eq!(err.column, Some(26));
+    }
+
+    #[test]
+    fn a_line_cut_off_inside_an_escape_is_declined_not_a_panic() {
+        for cut in [r#"{"geo":{"city":"To\"#, r#"{"a":"\"#, r#"{"a":"x\u00"#] {
+            assert!(scan_row(cut.as_bytes()).is_err(), "{cut}");
+            assert!(parse_row(cut.as_bytes()).is_err(), "{cut}");
+        }
     }
 
     #[test]
