@@ -3,7 +3,9 @@
 //! Nothing in here performs I/O or reads the clock. Callers pass `now` and the data they
 //! fetched; every rule of the contract is a function that can be tested with literals.
 
+pub mod autoscale;
 pub mod crash_free;
+pub mod four_keys;
 pub mod freshness;
 pub mod slo;
 

@@ -1,0 +1,1 @@
+//! ECS Service Auto Scaling policies and their simulation (work in progress: see issue "vitals autoscale").

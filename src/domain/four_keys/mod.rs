@@ -1,0 +1,1 @@
+//! DORA four keys (work in progress: see issue "vitals four-keys").
