@@ -251,7 +251,12 @@ pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
         view: views::crash_free::view(&report, ctx.tz.name()),
     })
     .await?;
-    Ok(if report.misses_slo() {
+    // With --strict, a window without data is a warning that fails the run too.
+    let unknown = report
+        .platforms
+        .iter()
+        .any(|p| p.windows.days7.meets_slo.is_none() || p.windows.days30.meets_slo.is_none());
+    Ok(if report.misses_slo() || (ctx.strict && unknown) {
         ExitCode::Violated
     } else {
         ExitCode::Ok

@@ -119,7 +119,10 @@ impl CloudWatch {
         }
     }
 
-    async fn client(&mut self, region: Option<&str>) -> &aws_sdk_cloudwatch::Client {
+    async fn client(
+        &mut self,
+        region: Option<&str>,
+    ) -> Result<&aws_sdk_cloudwatch::Client, SourceError> {
         let key = region.unwrap_or("").to_string();
         if !self.clients.contains_key(&key) {
             let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
@@ -127,10 +130,15 @@ impl CloudWatch {
                 loader = loader.region(aws_config::Region::new(r.to_string()));
             }
             let config = loader.load().await;
+            if config.region().is_none() {
+                return Err(SourceError::Input(
+                    "CloudWatch: no AWS region: set AWS_REGION, a profile region, or `region` in the metric source".into(),
+                ));
+            }
             self.clients
                 .insert(key.clone(), aws_sdk_cloudwatch::Client::new(&config));
         }
-        &self.clients[&key]
+        Ok(&self.clients[&key])
     }
 
     /// The metric's values over `[start, end)` as a one-column (`value`) table.
@@ -165,7 +173,7 @@ impl CloudWatch {
                     (self.log)(format!(
                         "CloudWatch GetMetricData {from} → {to} (period {period}s)"
                     ));
-                    let client = self.client(region.as_deref()).await;
+                    let client = self.client(region.as_deref()).await?;
                     let reply = client
                         .get_metric_data()
                         .metric_data_queries(q.clone())

@@ -286,11 +286,23 @@ fn query_table(origin: &str, rows: Vec<super::bigquery::Row>) -> Result<MetricTa
                     "{origin}: the query must return a `timestamp` column"
                 ))
             })?;
-        let values = row
-            .into_iter()
-            .filter(|(k, _)| k != "timestamp")
-            .map(|(k, v)| (k, v.and_then(|v| v.parse().ok())))
-            .collect();
+        let mut values = HashMap::new();
+        for (column, cell) in row.into_iter().filter(|(k, _)| k != "timestamp") {
+            let value = match cell {
+                None => None,
+                Some(text) => Some(
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| {
+                            SourceError::Input(format!(
+                                "{origin}: query column `{column}`: {text:?} is not a number"
+                            ))
+                        })?,
+                ),
+            };
+            values.insert(column, value);
+        }
         parsed.push((ts, values));
     }
     parsed.sort_by_key(|(t, _)| *t);

@@ -402,6 +402,19 @@ fn resolve(
         return Err(bad("spec.objectives", "at least one objective is required"));
     }
     for (i, o) in spec.objectives.iter().enumerate() {
+        // Composite SLOs (per-objective indicators, weights) are not computed: say so.
+        for (set, field) in [
+            (o.indicator.is_some(), "indicator"),
+            (o.indicator_ref.is_some(), "indicatorRef"),
+            (o.composite_weight.is_some(), "compositeWeight"),
+        ] {
+            if set {
+                return Err(bad(
+                    &format!("spec.objectives[{i}].{field}"),
+                    "composite SLOs are not supported: give the SLO one indicator",
+                ));
+            }
+        }
         let target = o.target.or(o.target_percent.map(|p| p / 100.0));
         match target {
             Some(t) if t > 0.0 && t < 1.0 => {}

@@ -7,7 +7,7 @@ use crate::report::format::{count, percent};
 use crate::report::sparkline::sparkline;
 use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
 
-/// Versions listed per platform; the rest are summed up in one line.
+/// Versions listed per platform; a line counts the rest.
 pub const TOP_VERSIONS: usize = 8;
 /// Days shown in the sparkline.
 pub const SPARKLINE_DAYS: usize = 30;
