@@ -277,3 +277,70 @@ async fn the_sql_on_the_emulator_matches_the_local_engine() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_slo_over_a_bigquery_query_with_window_parameters() {
+    let Some(python) = python() else {
+        assert!(
+            std::env::var("VITALS_REQUIRE_EMULATORS").is_err(),
+            "bqemulator is required but not installed"
+        );
+        eprintln!("skipped: bqemulator not installed");
+        return;
+    };
+    let emulator = start(python).await;
+    let client = reqwest::Client::new();
+    let api = format!("{}/bigquery/v2/projects/{PROJECT}", emulator.base);
+    post(
+        &client,
+        format!("{api}/datasets"),
+        json!({"datasetReference": {"projectId": PROJECT, "datasetId": "metrics"}}),
+    )
+    .await;
+    let schema = json!({"fields": [field("ts", "TIMESTAMP"), field("good", "INTEGER"), field("total", "INTEGER")]});
+    post(&client, format!("{api}/datasets/metrics/tables"), json!({"tableReference": {"projectId": PROJECT, "datasetId": "metrics", "tableId": "requests"}, "schema": schema})).await;
+    // Hourly rows on 2026-11-21, 1000 requests, 2 failing; and one row a week earlier that the
+    // @start parameter must keep out of a 1-day window.
+    let mut rows: Vec<Value> = (0..24).map(|h| json!({"json": {"ts": format!("2026-11-21T{h:02}:00:00Z"), "good": 998, "total": 1000}})).collect();
+    rows.push(json!({"json": {"ts": "2026-11-10T00:00:00Z", "good": 0, "total": 1000}}));
+    post(
+        &client,
+        format!("{api}/datasets/metrics/tables/requests/insertAll"),
+        json!({"rows": rows}),
+    )
+    .await;
+    let scratch = Scratch::new();
+    let spec = scratch.write(
+        "slo.yaml",
+        format!(
+            "apiVersion: openslo/v1\nkind: DataSource\nmetadata: {{name: bq}}\nspec:\n  type: BigQuery\n  connectionDetails: {{projectId: {PROJECT}}}\n---\n\
+             apiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: api-bq}}\nspec:\n  indicator:\n    spec:\n      ratioMetric:\n\
+             \x20       good: {{metricSource: {{metricSourceRef: bq, spec: {{queryFile: requests.sql, column: good}}}}}}\n\
+             \x20       total: {{metricSource: {{metricSourceRef: bq, spec: {{queryFile: requests.sql, column: total}}}}}}\n\
+             \x20 timeWindow: [{{duration: 1d, isRolling: true}}]\n  budgetingMethod: Occurrences\n  objectives: [{{target: 0.99}}]\n"
+        ),
+    );
+    scratch.write("requests.sql", format!("SELECT ts AS timestamp, good, total FROM `{PROJECT}.metrics.requests` AS r WHERE ts >= @start AND ts < @end ORDER BY ts"));
+    let base = emulator.base.clone();
+    let (code, doc, stderr) = tokio::task::spawn_blocking(move || {
+        let mut cmd = vitals();
+        cmd.args([
+            "slo",
+            "--now",
+            "2026-11-22T00:00:00Z",
+            "--format",
+            "json",
+            "--spec",
+        ])
+        .arg(spec);
+        with_bigquery(&mut cmd, &base);
+        run_json(&mut cmd)
+    })
+    .await
+    .unwrap();
+    let slo = &doc["slos"][0];
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(slo["total"], 24_000, "the week-old row is outside @start");
+    assert_eq!(slo["good"], 23_952);
+    assert_eq!(slo["status"], "ok");
+}
