@@ -2,13 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Duration;
-
 use crate::cli::SloArgs;
 use crate::commands::Context;
 use crate::domain::slo::{
-    evaluate, parse_start_time, BudgetingMethod, Objective, Op, SloDuration, SloReport, Threshold,
-    TimeWindow,
+    evaluate, parse_start_time, BudgetingMethod, BurnWindow, Objective, Op, SloDuration, SloReport,
+    Threshold, TimeWindow,
 };
 use crate::error::{Error, ExitCode, Result};
 use crate::report::{chart, views, Report};
@@ -16,9 +14,6 @@ use crate::sources::bigquery::BigQuery;
 use crate::sources::metrics::{source_kinds, Metrics};
 use crate::sources::openslo::{self, ResolvedSlo};
 use crate::sources::{files, SourceError};
-
-/// Burn rates look back this far, so data is needed from here even early in a period.
-const LONGEST_BURN_WINDOW: i64 = 3 * 24;
 
 fn invalid(slo: &ResolvedSlo, path: &str, message: impl std::fmt::Display) -> Error {
     SourceError::Input(format!("{}: {path}: {message}", slo.origin)).into()
@@ -143,7 +138,8 @@ pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let mut earliest = ctx.now - Duration::hours(LONGEST_BURN_WINDOW);
+    // Burn rates look back up to 3 days, so data is needed from there even early in a period.
+    let mut earliest = ctx.now - BurnWindow::LONGEST.length();
     for (_, o) in &planned {
         let period = o.window.period(ctx.now).map_err(Error::Usage)?;
         earliest = earliest.min(period.start);
