@@ -123,9 +123,51 @@ an SLO is violated (at_risk and no_data too with --strict).",
   vitals slo --spec slo/api.yaml --chart burn-down.svg --slack"
     )]
     Slo(SloArgs),
+
+    /// Every configured check in one report: one Slack post, one GitHub step summary
+    #[command(
+        long_about = "Runs every section present in the config (crash_free, slo, freshness) and renders one \
+report: a verdict line per section, then its details. A section that fails to run is shown as \
+failed with its error; the others still run. Exit code: the worst of the sections'. Under GitHub \
+Actions (GITHUB_ACTIONS=true) the Markdown report is appended to $GITHUB_STEP_SUMMARY and \
+violated / at-risk sections become ::error / ::warning annotations.",
+        after_help = "Examples:
+  vitals digest --config examples/vitals.toml
+  vitals digest --config vitals.toml --slack
+  vitals digest --only crash-free,slo --format json
+  vitals digest --skip freshness --github-summary --annotations"
+    )]
+    Digest(DigestArgs),
+}
+
+/// A digest section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Section {
+    CrashFree,
+    Slo,
+    Freshness,
 }
 
 #[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Only these sections (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION,...")]
+    pub only: Vec<Section>,
+
+    /// Leave these sections out (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION,...")]
+    pub skip: Vec<Section>,
+
+    /// Append the Markdown report to $GITHUB_STEP_SUMMARY [default: when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub github_summary: bool,
+
+    /// Emit ::error / ::warning annotations on stderr [default: when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub annotations: bool,
+}
+
+#[derive(Debug, Default, Args)]
 pub struct SloArgs {
     /// OpenSLO files or globs [config: slo.specs]
     #[arg(long, value_name = "FILE", num_args = 1..)]
@@ -136,7 +178,7 @@ pub struct SloArgs {
     pub chart: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct FreshnessArgs {
     /// dbt sources.yml files to check, besides [[freshness.checks]] [config: freshness.dbt_sources]
     #[arg(long, value_name = "FILE", num_args = 1..)]
@@ -163,7 +205,7 @@ pub struct FreshnessArgs {
     pub remind_every: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct CrashFreeArgs {
     /// GA4 export files or globs: NDJSON (plain or .gz) or Parquet [config: crash_free.events]
     #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with = "bigquery")]

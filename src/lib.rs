@@ -24,5 +24,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::CrashFree(args) => commands::crash_free::run(&ctx, args).await,
         Command::Freshness(args) => commands::freshness::run(&ctx, args).await,
         Command::Slo(args) => commands::slo::run(&ctx, args).await,
+        Command::Digest(args) => commands::digest::run(&ctx, args).await,
     }
 }

@@ -185,7 +185,15 @@ fn read_files(
     Ok(aggregator.finish())
 }
 
-pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
+/// A validated crash-free run: everything checked before any data is read.
+pub struct Plan {
+    settings: Settings,
+    range: DayRange,
+    dry_run: bool,
+}
+
+/// Validates flags and config (exit 2 before anything runs).
+pub fn plan(ctx: &Context, args: &CrashFreeArgs) -> Result<Plan> {
     let settings = settings(ctx, args)?;
     let range = DayRange::ending(last_complete_day(ctx.now, ctx.tz), settings.days);
     if args.dry_run && !matches!(settings.input, Input::BigQuery(_)) {
@@ -199,16 +207,30 @@ pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
             settings.days, settings.days
         ));
     }
+    Ok(Plan {
+        settings,
+        range,
+        dry_run: args.dry_run,
+    })
+}
 
+/// Reads the data and builds the report; `None` when a dry run printed its estimate instead.
+pub async fn execute(ctx: &Context, plan: &Plan) -> Result<Option<(Report, ExitCode)>> {
+    let Plan {
+        settings,
+        range,
+        dry_run,
+    } = plan;
+    let range = *range;
     let counts = match &settings.input {
         Input::Files { patterns, base } => read_files(ctx, patterns, base, range, settings.crash)?,
         Input::BigQuery(dataset) => {
             let bq = BigQuery::connect(ctx.logger()).await?;
-            if args.dry_run {
+            if *dry_run {
                 let bytes =
                     bigquery::crash_free::dry_run(&bq, dataset, range, settings.crash).await?;
                 print_dry_run(ctx, dataset, range, bytes);
-                return Ok(ExitCode::Ok);
+                return Ok(None);
             }
             let spinner = Progress::spinner("querying BigQuery", ctx.quiet);
             let counts = bigquery::crash_free::fetch(&bq, dataset, range, settings.crash).await?;
@@ -246,21 +268,34 @@ pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
     }
     let document = serde_json::to_value(&report)
         .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
-    ctx.deliver(&Report {
-        document,
-        view: views::crash_free::view(&report, ctx.tz.name()),
-    })
-    .await?;
     // With --strict, a window without data is a warning that fails the run too.
     let unknown = report
         .platforms
         .iter()
         .any(|p| p.windows.days7.meets_slo.is_none() || p.windows.days30.meets_slo.is_none());
-    Ok(if report.misses_slo() || (ctx.strict && unknown) {
+    let code = if report.misses_slo() || (ctx.strict && unknown) {
         ExitCode::Violated
     } else {
         ExitCode::Ok
-    })
+    };
+    Ok(Some((
+        Report {
+            document,
+            view: views::crash_free::view(&report, ctx.tz.name()),
+        },
+        code,
+    )))
+}
+
+pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
+    let plan = plan(ctx, args)?;
+    match execute(ctx, &plan).await? {
+        Some((report, code)) => {
+            ctx.deliver(&report).await?;
+            Ok(code)
+        }
+        None => Ok(ExitCode::Ok),
+    }
 }
 
 fn print_dry_run(ctx: &Context, dataset: &DatasetId, range: DayRange, bytes: u64) {

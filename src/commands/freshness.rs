@@ -306,7 +306,17 @@ fn load_state(ctx: &Context, path: &Path) -> AlertState {
     }
 }
 
-pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
+/// A validated freshness run: settings resolved and every check built.
+pub struct Plan {
+    checks: Vec<CheckSpec>,
+    concurrency: usize,
+    timeout: Duration,
+    remind_every: Option<chrono::Duration>,
+    state_path: Option<PathBuf>,
+}
+
+/// Validates flags, config and dbt files (exit 2 before anything is measured).
+pub fn plan(ctx: &Context, args: &FreshnessArgs) -> Result<Plan> {
     let empty = FreshnessSection::default();
     let section = ctx.config.file.freshness.as_ref().unwrap_or(&empty);
     let concurrency = match (args.concurrency, &section.concurrency) {
@@ -350,8 +360,19 @@ pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
         .clone()
         .or_else(|| section.state.as_ref().map(|p| ctx.config.resolve(p)));
     let checks = collect_checks(ctx, args, section)?;
+    Ok(Plan {
+        checks,
+        concurrency,
+        timeout,
+        remind_every,
+        state_path,
+    })
+}
 
-    let (measurements, calls) = measure(ctx, &checks, concurrency, timeout).await?;
+/// Measures every check and evaluates it.
+pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(FreshnessReport, ExitCode)> {
+    let checks = &plan.checks;
+    let (measurements, calls) = measure(ctx, checks, plan.concurrency, plan.timeout).await?;
     if let Some(calls) = calls {
         (ctx.logger())(format!(
             "{calls} BigQuery API calls for {} checks",
@@ -364,7 +385,28 @@ pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
         .map(|(c, m)| evaluate(&c.unique_id, &c.criteria, m, ctx.now))
         .collect();
     let report = FreshnessReport::new(ctx.now, results);
+    let code = if report.violated(ctx.strict) {
+        ExitCode::Violated
+    } else {
+        ExitCode::Ok
+    };
+    Ok((report, code))
+}
 
+/// The freshness report as the contract's document and view.
+pub fn as_report(report: &FreshnessReport) -> Result<Report> {
+    let document = serde_json::to_value(report)
+        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    Ok(Report {
+        document,
+        view: views::freshness::view(report, None),
+    })
+}
+
+pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
+    let plan = plan(ctx, args)?;
+    let (report, code) = execute(ctx, &plan).await?;
+    let (state_path, remind_every) = (&plan.state_path, plan.remind_every);
     if let Some(path) = &args.write_dbt_artifact {
         let artifact = dbt_artifact::sources_json(&report, std::time::Duration::ZERO);
         let text = serde_json::to_vec_pretty(&artifact).unwrap_or_default();
@@ -378,11 +420,11 @@ pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
 
     // Slack hears about what is not passing; with a state file, only about what changed.
     let previous = state_path.as_ref().map(|p| load_state(ctx, p));
-    let plan = previous
+    let alerts = previous
         .as_ref()
         .map(|prev| plan_alerts(prev, &report.results, ctx.now, remind_every));
-    let alert_ids: Vec<String> = match &plan {
-        Some(plan) => plan.notify.clone(),
+    let alert_ids: Vec<String> = match &alerts {
+        Some(alerts) => alerts.notify.clone(),
         None => report
             .results
             .iter()
@@ -392,21 +434,12 @@ pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
     };
     let slack_view =
         (!alert_ids.is_empty()).then(|| views::freshness::view(&report, Some(&alert_ids)));
-    let document = serde_json::to_value(&report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
-    let full = Report {
-        document,
-        view: views::freshness::view(&report, None),
-    };
-    ctx.deliver_with(&full, slack_view.as_ref()).await?;
-    if let (Some(path), Some(plan), SlackMode::Post(_)) = (&state_path, plan, &ctx.slack) {
-        let text = serde_json::to_vec_pretty(&plan.next).unwrap_or_default();
+    ctx.deliver_with(&as_report(&report)?, slack_view.as_ref())
+        .await?;
+    if let (Some(path), Some(alerts), SlackMode::Post(_)) = (state_path, alerts, &ctx.slack) {
+        let text = serde_json::to_vec_pretty(&alerts.next).unwrap_or_default();
         write_atomically(path, &text)
             .map_err(|e| Error::Usage(format!("--state {}: cannot write: {e}", path.display())))?;
     }
-    Ok(if report.violated(ctx.strict) {
-        ExitCode::Violated
-    } else {
-        ExitCode::Ok
-    })
+    Ok(code)
 }

@@ -2,6 +2,7 @@
 //! holds what they share: the run's context and the delivery of a finished report.
 
 pub mod crash_free;
+pub mod digest;
 pub mod freshness;
 pub mod slo;
 

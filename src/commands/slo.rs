@@ -114,12 +114,20 @@ fn spec_files(ctx: &Context, args: &SloArgs) -> Result<Vec<PathBuf>> {
     )?)
 }
 
-pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
+/// Specs read and validated; nothing fetched yet.
+pub struct Plan {
+    slos: Vec<ResolvedSlo>,
+    objectives: Vec<(usize, Objective)>,
+    chart: Option<PathBuf>,
+}
+
+/// Reads and validates every spec (exit 2 before any data is fetched).
+pub fn plan(ctx: &Context, args: &SloArgs) -> Result<Plan> {
     let slos = openslo::load(&spec_files(ctx, args)?)?;
     if slos.is_empty() {
         return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
     }
-    let planned: Vec<(usize, Objective)> = slos
+    let objectives: Vec<(usize, Objective)> = slos
         .iter()
         .enumerate()
         .map(|(i, s)| objectives(s).map(|os| os.into_iter().map(move |o| (i, o))))
@@ -127,7 +135,24 @@ pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
         .into_iter()
         .flatten()
         .collect();
+    let chart = args.chart.clone().or_else(|| {
+        ctx.config
+            .file
+            .slo
+            .as_ref()
+            .and_then(|s| s.chart.as_ref())
+            .map(|c| ctx.config.resolve(c))
+    });
+    Ok(Plan {
+        slos,
+        objectives,
+        chart,
+    })
+}
 
+/// Fetches each SLO's data and evaluates its objectives.
+pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
+    let slos = &plan.slos;
     let needs_bigquery = slos.iter().any(|s| {
         source_kinds(s)
             .iter()
@@ -140,41 +165,41 @@ pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
     };
     // Burn rates look back up to 3 days, so data is needed from there even early in a period.
     let mut earliest = ctx.now - BurnWindow::LONGEST.length();
-    for (_, o) in &planned {
+    for (_, o) in &plan.objectives {
         let period = o.window.period(ctx.now).map_err(Error::Usage)?;
         earliest = earliest.min(period.start);
     }
     let mut metrics = Metrics::new(bq.as_ref(), ctx.logger(), earliest, ctx.now);
-    let mut results = Vec::with_capacity(planned.len());
-    for (i, objective) in &planned {
+    let mut results = Vec::with_capacity(plan.objectives.len());
+    for (i, objective) in &plan.objectives {
         let series = metrics.series(&slos[*i]).await?;
         let result = evaluate(objective, &series, ctx.now)
             .map_err(|e| SourceError::Input(format!("{}: {e}", slos[*i].origin)))?;
         results.push(result);
     }
     let report = SloReport::new(ctx.now, results);
-
-    let chart_path = args.chart.clone().or_else(|| {
-        ctx.config
-            .file
-            .slo
-            .as_ref()
-            .and_then(|s| s.chart.as_ref())
-            .map(|c| ctx.config.resolve(c))
-    });
-    if let Some(path) = &chart_path {
+    if let Some(path) = &plan.chart {
         chart::write(path, &views::slo::chart(&report))?;
     }
     let document = serde_json::to_value(&report)
         .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
-    ctx.deliver(&Report {
-        document,
-        view: views::slo::view(&report),
-    })
-    .await?;
-    Ok(if report.violated(ctx.strict) {
+    let code = if report.violated(ctx.strict) {
         ExitCode::Violated
     } else {
         ExitCode::Ok
-    })
+    };
+    Ok((
+        Report {
+            document,
+            view: views::slo::view(&report),
+        },
+        code,
+    ))
+}
+
+pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
+    let plan = plan(ctx, args)?;
+    let (report, code) = execute(ctx, &plan).await?;
+    ctx.deliver(&report).await?;
+    Ok(code)
 }

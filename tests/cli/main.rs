@@ -6,6 +6,7 @@ mod bigquery_emulator;
 mod bigquery_rest;
 mod cloudwatch;
 mod crash_free;
+mod digest;
 mod exit_codes;
 mod freshness;
 mod slack;

@@ -2,5 +2,6 @@
 //! stay format-only; what to show and in which order lives here.
 
 pub mod crash_free;
+pub mod digest;
 pub mod freshness;
 pub mod slo;

@@ -1,0 +1,210 @@
+//! `vitals digest`: every configured section planned first (config errors exit 2 before
+//! anything runs), then run concurrently; one report, one Slack post, one step summary.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+
+use crate::cli::{CrashFreeArgs, DigestArgs, FreshnessArgs, Section, SloArgs};
+use crate::commands::{crash_free, freshness, slo, Context};
+use crate::domain::rfc3339;
+use crate::error::{Error, ExitCode, Result};
+use crate::report::view::Tone;
+use crate::report::{markdown, views, Report};
+
+/// One section's outcome.
+pub struct SectionResult {
+    pub section: Section,
+    pub outcome: std::result::Result<(Report, ExitCode), Error>,
+}
+
+impl Section {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Section::CrashFree => "crash_free",
+            Section::Slo => "slo",
+            Section::Freshness => "freshness",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::CrashFree => "Crash-free users",
+            Section::Slo => "Service level objectives",
+            Section::Freshness => "Data freshness",
+        }
+    }
+}
+
+fn configured(ctx: &Context) -> Vec<Section> {
+    let file = &ctx.config.file;
+    let mut sections = Vec::new();
+    if file.crash_free.is_some() {
+        sections.push(Section::CrashFree);
+    }
+    if file.slo.is_some() {
+        sections.push(Section::Slo);
+    }
+    if file.freshness.is_some() {
+        sections.push(Section::Freshness);
+    }
+    sections
+}
+
+pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
+    let mut sections = configured(ctx);
+    if !args.only.is_empty() {
+        for s in &args.only {
+            if !sections.contains(s) {
+                return Err(Error::Usage(format!(
+                    "--only: the config has no [{}] section",
+                    s.kind()
+                )));
+            }
+        }
+        sections.retain(|s| args.only.contains(s));
+    }
+    sections.retain(|s| !args.skip.contains(s));
+    for (name, present) in [
+        ("autoscale", ctx.config.file.autoscale.is_some()),
+        ("four_keys", ctx.config.file.four_keys.is_some()),
+    ] {
+        if present {
+            ctx.warn(&format!(
+                "digest: the [{name}] section is not part of the digest yet; skipped"
+            ));
+        }
+    }
+    if sections.is_empty() {
+        return Err(Error::Usage(
+            "digest: no sections to run (the config has none of [crash_free], [slo], [freshness])"
+                .into(),
+        ));
+    }
+    let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let summary_path = if args.github_summary || github {
+        match std::env::var_os("GITHUB_STEP_SUMMARY") {
+            Some(p) => Some(std::path::PathBuf::from(p)),
+            None if args.github_summary => {
+                return Err(Error::Usage(
+                    "--github-summary: GITHUB_STEP_SUMMARY is not set".into(),
+                ))
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
+
+    // Plan everything first: a config mistake anywhere stops the run before any work.
+    let crash_plan = sections
+        .contains(&Section::CrashFree)
+        .then(|| crash_free::plan(ctx, &CrashFreeArgs::default()))
+        .transpose()?;
+    let slo_plan = sections
+        .contains(&Section::Slo)
+        .then(|| slo::plan(ctx, &SloArgs::default()))
+        .transpose()?;
+    let freshness_plan = sections
+        .contains(&Section::Freshness)
+        .then(|| freshness::plan(ctx, &FreshnessArgs::default()))
+        .transpose()?;
+
+    let crash = async {
+        match &crash_plan {
+            Some(plan) => Some(
+                crash_free::execute(ctx, plan)
+                    .await
+                    .and_then(|r| r.ok_or_else(|| Error::Usage("dry run".into()))),
+            ),
+            None => None,
+        }
+    };
+    let slos = async {
+        match &slo_plan {
+            Some(plan) => Some(slo::execute(ctx, plan).await),
+            None => None,
+        }
+    };
+    let fresh = async {
+        match &freshness_plan {
+            Some(plan) => Some(
+                freshness::execute(ctx, plan)
+                    .await
+                    .and_then(|(r, code)| freshness::as_report(&r).map(|r| (r, code))),
+            ),
+            None => None,
+        }
+    };
+    let (crash, slos, fresh) = futures::join!(crash, slos, fresh);
+    let results: Vec<SectionResult> = [
+        (Section::CrashFree, crash),
+        (Section::Slo, slos),
+        (Section::Freshness, fresh),
+    ]
+    .into_iter()
+    .filter_map(|(section, outcome)| outcome.map(|outcome| SectionResult { section, outcome }))
+    .collect();
+
+    let code = results
+        .iter()
+        .map(|r| match &r.outcome {
+            Ok((_, code)) => *code,
+            Err(e) => e.exit_code(),
+        })
+        .max()
+        .unwrap_or(ExitCode::Ok);
+    let documents: Vec<Value> = results
+        .iter()
+        .map(|r| match &r.outcome {
+            Ok((report, _)) => report.document.clone(),
+            Err(e) => json!({"kind": r.section.kind(), "status": "failed", "error": crate::redact::clean(&e.to_string())}),
+        })
+        .collect();
+    let document =
+        json!({"kind": "digest", "generated_at": rfc3339::format(&ctx.now), "sections": documents});
+    let view = views::digest::view(&results, ctx.now);
+    let report = Report { document, view };
+
+    if let Some(path) = &summary_path {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
+                    path.display()
+                ))
+            })?;
+        file.write_all(markdown::render_view(&report.view).as_bytes())
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
+                    path.display()
+                ))
+            })?;
+    }
+    if args.annotations || github {
+        for r in &results {
+            let (level, text) = match &r.outcome {
+                Ok((report, _)) if report.view.tone == Tone::Bad => {
+                    ("error", report.view.headline.clone())
+                }
+                Ok((report, _)) if report.view.tone == Tone::Warn => {
+                    ("warning", report.view.headline.clone())
+                }
+                Ok(_) => continue,
+                Err(e) => ("error", format!("failed: {e}")),
+            };
+            // Workflow commands: one line each; `%`, CR and LF are escaped as GitHub expects.
+            let text = crate::redact::clean(&text)
+                .replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A");
+            eprintln!("::{level} title=vitals {}::{text}", r.section.title());
+        }
+    }
+    ctx.deliver(&report).await?;
+    Ok(code)
+}

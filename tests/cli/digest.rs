@@ -1,0 +1,177 @@
+//! `vitals digest`: every section in one report, a failing section beside working ones, and
+//! the GitHub Actions step summary and annotations.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+#[test]
+fn the_example_digest_has_every_section_and_the_worst_exit_code() {
+    let (code, doc, _) = run_json(vitals().args([
+        "digest",
+        "--config",
+        "examples/vitals.toml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["kind"], "digest");
+    let kinds: Vec<&str> = doc["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["crash_free", "slo", "freshness"]);
+    assert_eq!(code, 1, "slo and freshness have violations");
+    let (_, only, _) = run_json(vitals().args([
+        "digest",
+        "--config",
+        "examples/vitals.toml",
+        "--format",
+        "json",
+        "--only",
+        "crash-free,slo",
+        "--skip",
+        "slo",
+    ]));
+    assert_eq!(only["sections"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn markdown_and_slack_lead_with_one_verdict_per_section() {
+    let md = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.starts_with("## ❌ Reliability digest"), "{md}");
+    assert!(md.contains("### ✅ Crash-free users") && md.contains("### ❌ Data freshness"));
+    let out = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--slack-dry-run",
+        ])
+        .output()
+        .unwrap();
+    let messages: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &messages[0]["blocks"];
+    assert_eq!(first[0]["type"], "header");
+    let verdicts = first[1]["text"]["text"].as_str().unwrap();
+    assert!(
+        verdicts.contains("Crash-free users")
+            && verdicts.contains("Service level objectives")
+            && verdicts.contains("Data freshness"),
+        "{verdicts}"
+    );
+    assert!(messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["blocks"].as_array().unwrap().len() <= 50));
+}
+
+#[test]
+fn a_failing_section_is_shown_failed_and_the_others_still_run() {
+    let scratch = Scratch::new();
+    scratch.write("broken.ndjson", "{not json\n");
+    scratch.write("data.csv", "id,loaded_at\n1,2026-11-21 23:00:00\n");
+    let config = scratch.write(
+        "vitals.toml",
+        "now = \"2026-11-22T00:00:00Z\"\n[crash_free]\nevents = [\"broken.ndjson\"]\n[[freshness.checks]]\nname = \"d\"\npath = \"data.csv\"\nloaded_at_field = \"loaded_at\"\nwarn_after = \"2h\"\n",
+    );
+    let (code, doc, _) = run_json(
+        vitals()
+            .args(["digest", "--format", "json", "--config"])
+            .arg(&config),
+    );
+    assert_eq!(code, 2, "bad input in a section is the worst code");
+    assert_eq!(doc["sections"][0]["status"], "failed");
+    assert!(doc["sections"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("broken.ndjson:1:"));
+    assert_eq!(doc["sections"][1]["kind"], "freshness");
+    assert_eq!(doc["sections"][1]["results"][0]["status"], "pass");
+}
+
+#[test]
+fn config_errors_stop_the_digest_before_anything_runs() {
+    let scratch = Scratch::new();
+    let config = scratch.write(
+        "vitals.toml",
+        "[crash_free]\nevents = [\"x.ndjson\"]\ndays = 0\n[slo]\nspecs = [\"none/*.yaml\"]\n",
+    );
+    let out = vitals()
+        .args(["digest", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("crash_free.days"));
+}
+
+#[test]
+fn under_github_actions_it_writes_the_step_summary_and_annotations() {
+    let scratch = Scratch::new();
+    let summary = scratch.write("summary.md", "# earlier step\n");
+    let out = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--format",
+            "json",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("# earlier step\n## ❌ Reliability digest"),
+        "appended: {text}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("::error title=vitals Service level objectives::1 violated"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("::error title=vitals Data freshness::"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("title=vitals Crash-free users"),
+        "passing sections are not annotated"
+    );
+    assert!(
+        serde_json::from_slice::<Value>(&out.stdout).is_ok(),
+        "stdout stays one JSON document"
+    );
+
+    let unwritable = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--github-summary",
+        ])
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            scratch.path("no/such/dir/summary.md"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unwritable.stderr).contains("GITHUB_STEP_SUMMARY"));
+}
