@@ -138,6 +138,77 @@ violated / at-risk sections become ::error / ::warning annotations.",
   vitals digest --skip freshness --github-summary --annotations"
     )]
     Digest(DigestArgs),
+
+    /// ECS Service Auto Scaling: replay a CPU trace under a policy, and tune the policy
+    #[command(
+        long_about = "Replays a one-minute CPU trace (timestamp,cpu_utilization,running_tasks) under an \
+Application Auto Scaling policy (target tracking on average CPU, plus optional step scaling for \
+spikes), following AWS's documented alarm, cooldown and step rules; `tune` searches ~11,000 \
+policies around the current one for the cheapest that is no worse on overload and spike recovery.",
+        after_help = "Examples:
+  vitals autoscale simulate --trace examples/autoscale/api-cpu.csv --policy examples/autoscale/with-step.toml
+  vitals autoscale simulate --config examples/vitals.toml --timeline timeline.csv --chart autoscale.svg
+  vitals autoscale tune --trace api-cpu.csv --policy api.toml --emit-terraform terraform.tfvars.json"
+    )]
+    Autoscale(AutoscaleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AutoscaleArgs {
+    #[command(subcommand)]
+    pub command: AutoscaleCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AutoscaleCommand {
+    /// Replay the trace under the policy
+    Simulate {
+        #[command(flatten)]
+        sim: SimulationArgs,
+        /// Also write the per-minute timeline (demand, capacity, CPU, alarms, actions) as CSV
+        #[arg(long, value_name = "FILE.csv")]
+        timeline: Option<PathBuf>,
+        /// Also draw CPU and capacity over time with the policy's thresholds (.svg)
+        #[arg(long, value_name = "FILE.svg")]
+        chart: Option<PathBuf>,
+    },
+    /// Search policies: fewest task-hours, no worse on overload and spike recovery
+    Tune(TuneArgs),
+}
+
+/// What every simulation needs.
+#[derive(Debug, Args)]
+pub struct SimulationArgs {
+    /// CPU trace CSV: timestamp,cpu_utilization,running_tasks, one row a minute [config: autoscale.trace]
+    #[arg(long, value_name = "FILE.csv")]
+    pub trace: Option<PathBuf>,
+    /// Policy TOML (the Terraform module's shape) [config: autoscale.policy]
+    #[arg(long, value_name = "FILE.toml")]
+    pub policy: Option<PathBuf>,
+    /// A minute is overloaded at this simulated CPU % or more [default: 80]
+    #[arg(long, value_name = "PERCENT")]
+    pub overload: Option<f64>,
+    /// The most CPU % CloudWatch reports to the alarms (100 on Fargate) [default: 100]
+    #[arg(long, value_name = "PERCENT")]
+    pub cpu_ceiling: Option<f64>,
+    /// Seconds before a minute's datapoint reaches the alarms [default: 60]
+    #[arg(long, value_name = "SECONDS")]
+    pub metric_delay: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+    /// Write the best policy as terraform.tfvars.json for terraform/modules/ecs-autoscaling
+    #[arg(long, value_name = "FILE")]
+    pub emit_terraform: Option<PathBuf>,
+    /// Overload minutes allowed [default: the current policy's]
+    #[arg(long, value_name = "N")]
+    pub max_overload_minutes: Option<usize>,
+    /// Worst spike recovery allowed, minutes [default: the current policy's]
+    #[arg(long, value_name = "N")]
+    pub max_recovery_minutes: Option<usize>,
 }
 
 /// A digest section.

@@ -25,5 +25,6 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Freshness(args) => commands::freshness::run(&ctx, args).await,
         Command::Slo(args) => commands::slo::run(&ctx, args).await,
         Command::Digest(args) => commands::digest::run(&ctx, args).await,
+        Command::Autoscale(args) => commands::autoscale::run(&ctx, args).await,
     }
 }

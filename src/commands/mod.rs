@@ -1,6 +1,7 @@
 //! The imperative shell: one file per subcommand wiring source → domain → report. This module
 //! holds what they share: the run's context and the delivery of a finished report.
 
+pub mod autoscale;
 pub mod crash_free;
 pub mod digest;
 pub mod freshness;

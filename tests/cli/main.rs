@@ -2,6 +2,7 @@
 //! servers standing in for Slack and BigQuery's REST API. One test binary (each extra binary
 //! relinks everything); one module per area.
 
+mod autoscale;
 mod bigquery_emulator;
 mod bigquery_rest;
 mod cloudwatch;

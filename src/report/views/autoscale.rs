@@ -1,0 +1,244 @@
+//! How autoscaling results read: the simulation's figures, spikes and their recovery; for a
+//! tuning, the current and best policies side by side and the cost/overload Pareto front.
+
+use serde_json::{json, Value};
+
+use crate::domain::autoscale::tuner::{worst_recovery, Scored, Tuning};
+use crate::domain::autoscale::{Policy, Simulation, SimulationReport};
+use crate::domain::rfc3339;
+use crate::report::chart::{Panel, Rule, Series};
+use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+
+/// A policy in one line: `TT 60% in 60s/out 30s · step ≥70% +3/+5/+10 cd 30s · 5–50`.
+pub fn describe(p: &Policy) -> String {
+    let mut parts = Vec::new();
+    if let Some(tt) = &p.target_tracking {
+        parts.push(format!(
+            "TT {}% in {}s/out {}s",
+            tt.target_value, tt.scale_in_cooldown, tt.scale_out_cooldown
+        ));
+    }
+    if let Some(s) = &p.step_scaling {
+        let adjustments: Vec<String> = s
+            .steps
+            .iter()
+            .map(|st| format!("+{}", st.adjustment))
+            .collect();
+        parts.push(format!(
+            "step ≥{}% {} cd {}s",
+            s.threshold,
+            adjustments.join("/"),
+            s.cooldown
+        ));
+    }
+    parts.push(format!("{}–{} tasks", p.min_capacity, p.max_capacity));
+    parts.join(" · ")
+}
+
+fn figures_rows(columns: &[&Simulation]) -> Vec<Vec<Cell>> {
+    let row = |name: &str, f: &dyn Fn(&Simulation) -> String| {
+        let mut cells = vec![Cell::new(name)];
+        cells.extend(columns.iter().map(|s| Cell::new(f(s))));
+        cells
+    };
+    vec![
+        row("task-hours", &|s| format!("{:.1}", s.task_hours)),
+        row("overload minutes", &|s| s.overload_minutes.to_string()),
+        row("worst spike recovery", &|s| {
+            format!("{} min", worst_recovery(s))
+        }),
+        row("spikes", &|s| s.spikes.len().to_string()),
+        row("max CPU", &|s| format!("{:.0} %", s.max_cpu)),
+        row("scale-out / scale-in", &|s| {
+            format!("{} / {}", s.scale_out_actions, s.scale_in_actions)
+        }),
+    ]
+}
+
+pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
+    let s = &report.simulation;
+    let mut blocks = vec![Block::Table(Grid {
+        header: vec!["Figure".into(), "Value".into()],
+        align: vec![Align::Left, Align::Right],
+        rows: figures_rows(&[s]),
+    })];
+    if !s.spikes.is_empty() {
+        blocks.push(Block::Table(Grid {
+            header: ["Spike start", "Peak CPU", "Recovery"]
+                .map(String::from)
+                .to_vec(),
+            align: vec![Align::Left, Align::Right, Align::Right],
+            rows: s
+                .spikes
+                .iter()
+                .take(10)
+                .map(|sp| {
+                    vec![
+                        Cell::new(sp.start.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::new(format!("{:.0} %", sp.peak_cpu)),
+                        Cell::toned(
+                            format!("{} min", sp.recovery_minutes),
+                            if sp.recovery_minutes > 3 {
+                                Tone::Warn
+                            } else {
+                                Tone::Good
+                            },
+                        ),
+                    ]
+                })
+                .collect(),
+        }));
+    }
+    View {
+        title: "Autoscaling simulation".into(),
+        subtitle: describe(policy),
+        tone: if s.overload_minutes == 0 {
+            Tone::Good
+        } else {
+            Tone::Warn
+        },
+        headline: format!(
+            "{} minutes · {:.1} task-hours · {} overload minutes · worst spike {} min",
+            s.minutes,
+            s.task_hours,
+            s.overload_minutes,
+            worst_recovery(s)
+        ),
+        blocks,
+        footer: format!(
+            "vitals autoscale simulate · generated {}",
+            rfc3339::format(&report.generated_at)
+        ),
+    }
+}
+
+pub fn tuning_view(t: &Tuning) -> View {
+    let saved = t.current.figures.task_hours - t.best.figures.task_hours;
+    let mut blocks = vec![
+        Block::Text(format!("current: {}", describe(&t.current.policy))),
+        Block::Text(format!("best:    {}", describe(&t.best.policy))),
+        Block::Table(Grid {
+            header: vec!["Figure".into(), "Current".into(), "Best".into()],
+            align: vec![Align::Left, Align::Right, Align::Right],
+            rows: figures_rows(&[&t.current.figures, &t.best.figures]),
+        }),
+    ];
+    blocks.push(Block::Heading {
+        text: "Pareto front: cost vs overload".into(),
+        tone: Tone::Plain,
+    });
+    blocks.push(Block::Table(Grid {
+        header: ["Task-hours", "Overload min", "Worst spike", "Policy"]
+            .map(String::from)
+            .to_vec(),
+        align: vec![Align::Right, Align::Right, Align::Right, Align::Left],
+        rows: t
+            .pareto
+            .iter()
+            .take(12)
+            .map(|s: &Scored| {
+                vec![
+                    Cell::new(format!("{:.1}", s.figures.task_hours)),
+                    Cell::new(s.figures.overload_minutes.to_string()),
+                    Cell::new(format!("{} min", s.worst_recovery_minutes)),
+                    Cell::new(describe(&s.policy)),
+                ]
+            })
+            .collect(),
+    }));
+    View {
+        title: "Autoscaling tuning".into(),
+        subtitle: format!("{} policies simulated", t.evaluated),
+        tone: if saved > 0.0 { Tone::Good } else { Tone::Plain },
+        headline: format!(
+            "best saves {saved:.1} task-hours ({:.1} %) with ≤ {} overload minutes and ≤ {} min spike recovery",
+            if t.current.figures.task_hours > 0.0 { 100.0 * saved / t.current.figures.task_hours } else { 0.0 },
+            t.limits.max_overload_minutes,
+            t.limits.max_recovery_minutes
+        ),
+        blocks,
+        footer: "vitals autoscale tune".into(),
+    }
+}
+
+/// CPU and capacity over time, with the target and step threshold lines.
+pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
+    let labels: Vec<String> = s
+        .timeline
+        .iter()
+        .map(|r| r.minute.format("%m-%d %H:%M").to_string())
+        .collect();
+    let mut rules = Vec::new();
+    if let Some(tt) = &policy.target_tracking {
+        rules.push(Rule {
+            label: format!("target {}%", tt.target_value),
+            value: tt.target_value,
+            color: "#2ca02c",
+        });
+    }
+    if let Some(st) = &policy.step_scaling {
+        rules.push(Rule {
+            label: format!("step ≥{}%", st.threshold),
+            value: st.threshold,
+            color: "#ff7f0e",
+        });
+    }
+    rules.push(Rule {
+        label: format!("overload {}%", s.overload_threshold),
+        value: s.overload_threshold,
+        color: "#d62728",
+    });
+    vec![
+        Panel {
+            title: "Simulated CPU".into(),
+            x_labels: labels.clone(),
+            series: vec![Series {
+                name: "CPU".into(),
+                color: "#1f77b4",
+                width: 1.0,
+                values: s.timeline.iter().map(|r| Some(r.cpu)).collect(),
+            }],
+            rules,
+            y_format: |v| format!("{v:.0} %"),
+        },
+        Panel {
+            title: "Tasks".into(),
+            x_labels: labels,
+            series: vec![
+                Series {
+                    name: "serving".into(),
+                    color: "#1f77b4",
+                    width: 1.5,
+                    values: s
+                        .timeline
+                        .iter()
+                        .map(|r| Some(f64::from(r.serving)))
+                        .collect(),
+                },
+                Series {
+                    name: "demand".into(),
+                    color: "#999",
+                    width: 1.0,
+                    values: s.timeline.iter().map(|r| Some(r.demand)).collect(),
+                },
+            ],
+            rules: vec![],
+            y_format: |v| format!("{v:.0}"),
+        },
+    ]
+}
+
+/// `terraform.tfvars.json` for terraform/modules/ecs-autoscaling (cluster and service are the
+/// root module's to set).
+pub fn terraform_vars(p: &Policy) -> Value {
+    json!({
+        "min_capacity": p.min_capacity,
+        "max_capacity": p.max_capacity,
+        "task_startup_seconds": p.task_startup_seconds,
+        "target_tracking": p.target_tracking.as_ref().map(|tt| json!({
+            "target_value": tt.target_value, "scale_in_cooldown": tt.scale_in_cooldown, "scale_out_cooldown": tt.scale_out_cooldown})),
+        "step_scaling": p.step_scaling.as_ref().map(|s| json!({
+            "threshold": s.threshold, "cooldown": s.cooldown,
+            "steps": s.steps.iter().map(|st| json!({"lower": st.lower, "upper": st.upper, "adjustment": st.adjustment})).collect::<Vec<_>>()})),
+    })
+}
