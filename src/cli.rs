@@ -177,7 +177,7 @@ pub enum AutoscaleCommand {
 }
 
 /// What every simulation needs.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct SimulationArgs {
     /// CPU trace CSV: timestamp,cpu_utilization,running_tasks, one row a minute [config: autoscale.trace]
     #[arg(long, value_name = "FILE.csv")]
@@ -217,6 +217,7 @@ pub enum Section {
     CrashFree,
     Slo,
     Freshness,
+    Autoscale,
 }
 
 #[derive(Debug, Args)]

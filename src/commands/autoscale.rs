@@ -23,7 +23,8 @@ fn config_path(ctx: &Context, key: &str) -> Option<PathBuf> {
         .map(|p| ctx.config.resolve(p))
 }
 
-fn inputs(ctx: &Context, sim: &SimulationArgs) -> Result<(Vec<TraceRow>, Policy, SimParams)> {
+/// The trace, policy and parameters, read and validated (exit 2 before anything runs).
+pub fn inputs(ctx: &Context, sim: &SimulationArgs) -> Result<(Vec<TraceRow>, Policy, SimParams)> {
     let trace_path = sim
         .trace
         .clone()
@@ -169,6 +170,24 @@ async fn run_tune(ctx: &Context, args: &TuneArgs) -> Result<ExitCode> {
     })
     .await?;
     Ok(ExitCode::Ok)
+}
+
+/// The simulation as a report (for `digest`).
+pub fn simulation_report(
+    ctx: &Context,
+    inputs: &(Vec<TraceRow>, Policy, SimParams),
+) -> Result<(Report, ExitCode)> {
+    let (trace, policy, params) = inputs;
+    let report = SimulationReport::new(ctx.now, simulate_figures(policy, trace, params));
+    let document = serde_json::to_value(&report)
+        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    Ok((
+        Report {
+            document,
+            view: views::autoscale::simulation_view(&report, policy),
+        },
+        ExitCode::Ok,
+    ))
 }
 
 pub async fn run(ctx: &Context, args: &AutoscaleArgs) -> Result<ExitCode> {

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use crate::cli::{CrashFreeArgs, DigestArgs, FreshnessArgs, Section, SloArgs};
-use crate::commands::{crash_free, freshness, slo, Context};
+use crate::cli::{CrashFreeArgs, DigestArgs, FreshnessArgs, Section, SimulationArgs, SloArgs};
+use crate::commands::{autoscale, crash_free, freshness, slo, Context};
 use crate::domain::rfc3339;
 use crate::error::{Error, ExitCode, Result};
 use crate::report::view::Tone;
@@ -24,6 +24,7 @@ impl Section {
             Section::CrashFree => "crash_free",
             Section::Slo => "slo",
             Section::Freshness => "freshness",
+            Section::Autoscale => "autoscale_simulation",
         }
     }
 
@@ -32,6 +33,7 @@ impl Section {
             Section::CrashFree => "Crash-free users",
             Section::Slo => "Service level objectives",
             Section::Freshness => "Data freshness",
+            Section::Autoscale => "Autoscaling",
         }
     }
 }
@@ -47,6 +49,9 @@ fn configured(ctx: &Context) -> Vec<Section> {
     }
     if file.freshness.is_some() {
         sections.push(Section::Freshness);
+    }
+    if file.autoscale.is_some() {
+        sections.push(Section::Autoscale);
     }
     sections
 }
@@ -109,6 +114,10 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         .contains(&Section::Freshness)
         .then(|| freshness::plan(ctx, &FreshnessArgs::default()))
         .transpose()?;
+    let autoscale_inputs = sections
+        .contains(&Section::Autoscale)
+        .then(|| autoscale::inputs(ctx, &SimulationArgs::default()))
+        .transpose()?;
 
     let crash = async {
         match &crash_plan {
@@ -137,10 +146,14 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         }
     };
     let (crash, slos, fresh) = futures::join!(crash, slos, fresh);
+    let scaling = autoscale_inputs
+        .as_ref()
+        .map(|inputs| autoscale::simulation_report(ctx, inputs));
     let results: Vec<SectionResult> = [
         (Section::CrashFree, crash),
         (Section::Slo, slos),
         (Section::Freshness, fresh),
+        (Section::Autoscale, scaling),
     ]
     .into_iter()
     .filter_map(|(section, outcome)| outcome.map(|outcome| SectionResult { section, outcome }))

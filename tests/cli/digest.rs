@@ -21,7 +21,10 @@ fn the_example_digest_has_every_section_and_the_worst_exit_code() {
         .iter()
         .map(|s| s["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["crash_free", "slo", "freshness"]);
+    assert_eq!(
+        kinds,
+        ["crash_free", "slo", "freshness", "autoscale_simulation"]
+    );
     assert_eq!(code, 1, "slo and freshness have violations");
     let (_, only, _) = run_json(vitals().args([
         "digest",
