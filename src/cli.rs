@@ -151,6 +151,35 @@ policies around the current one for the cheapest that is no worse on overload an
   vitals autoscale tune --trace api-cpu.csv --policy api.toml --emit-terraform terraform.tfvars.json"
     )]
     Autoscale(AutoscaleArgs),
+
+    /// Write a commented vitals.toml to start from (asks nothing)
+    Init {
+        /// Where to write it
+        #[arg(long, value_name = "PATH", default_value = "vitals.toml")]
+        path: PathBuf,
+        /// Replace an existing file
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// Inspect the configuration
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+
+    /// Print a shell completion script: vitals completions bash > /etc/bash_completion.d/vitals
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config and show which inputs and credentials each section would use,
+    /// without calling anything
+    Check,
 }
 
 #[derive(Debug, Args)]

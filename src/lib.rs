@@ -26,5 +26,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Slo(args) => commands::slo::run(&ctx, args).await,
         Command::Digest(args) => commands::digest::run(&ctx, args).await,
         Command::Autoscale(args) => commands::autoscale::run(&ctx, args).await,
+        Command::Init { path, force } => commands::onboarding::init(path, *force),
+        Command::Config {
+            command: cli::ConfigCommand::Check,
+        } => commands::onboarding::check(&ctx),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "vitals", &mut std::io::stdout());
+            Ok(ExitCode::Ok)
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod autoscale;
 pub mod crash_free;
 pub mod digest;
 pub mod freshness;
+pub mod onboarding;
 pub mod slo;
 
 use std::io::Write;

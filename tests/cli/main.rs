@@ -10,6 +10,7 @@ mod crash_free;
 mod digest;
 mod exit_codes;
 mod freshness;
+mod onboarding;
 mod slack;
 mod slo;
 mod support;

@@ -1,0 +1,153 @@
+//! `vitals init` and `vitals config check`: start a config, and see what it would do without
+//! calling anything.
+
+use std::path::Path;
+
+use crate::cli::{CrashFreeArgs, FreshnessArgs, SimulationArgs, SloArgs};
+use crate::commands::{autoscale, crash_free, freshness, print_stdout, slo, Context};
+use crate::error::{Error, ExitCode, Result};
+
+/// The starting config: every section commented out, so it is valid as written.
+pub const TEMPLATE: &str = r##"# vitals configuration. Paths are relative to this file; command-line flags override it.
+# Uncomment the sections you use; `vitals config check` shows what each would read and with
+# which credentials, and `vitals digest` runs every section present.
+
+# Calendar days are days in this time zone (for crash-free: your GA4 property's).
+timezone = "UTC"
+
+[slack]
+# Used with SLACK_BOT_TOKEN; an incoming webhook (SLACK_WEBHOOK_URL) needs no channel.
+# channel = "#reliability"
+
+# [crash_free]
+# events = ["data/ga4/*.ndjson.gz"]         # GA4 export files (NDJSON, .gz, Parquet), or:
+# bigquery = "my-project.analytics_123456"  # the GA4 export dataset in BigQuery
+# days = 60
+# slo = { IOS = 0.9995, ANDROID = 0.996 }
+# crash = "any"                             # or "fatal"
+
+# [slo]
+# specs = ["slo/*.yaml"]                    # OpenSLO v1 specs (CSV, CloudWatch, BigQuery data)
+
+# [freshness]
+# dbt_sources = ["models/sources.yml"]      # dbt sources.yml files, read unchanged
+# [[freshness.checks]]
+# name = "analytics.events"
+# table = "my-project.analytics.events"     # BigQuery table, or path = "exports/*.csv"
+# warn_after = "2h"                         # SLO
+# error_after = "1d"                        # SLA
+
+# [autoscale]
+# trace = "autoscale/api-cpu.csv"           # timestamp,cpu_utilization,running_tasks
+# policy = "autoscale/api.toml"
+"##;
+
+pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "{}: already exists (use --force to replace it)",
+            path.display()
+        )));
+    }
+    std::fs::write(path, TEMPLATE)
+        .map_err(|e| Error::Usage(format!("{}: cannot write: {e}", path.display())))?;
+    eprintln!(
+        "Wrote {}. Next: uncomment a section, then `vitals config check --config {}`.",
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::Ok)
+}
+
+fn set(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
+}
+
+fn google_credentials() -> String {
+    if set("GOOGLE_OAUTH_ACCESS_TOKEN") {
+        "GOOGLE_OAUTH_ACCESS_TOKEN".into()
+    } else if let Ok(path) = std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
+        let kind = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["type"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "unreadable".into());
+        format!("GOOGLE_APPLICATION_CREDENTIALS ({kind})")
+    } else {
+        "application default credentials (gcloud, or the metadata server)".into()
+    }
+}
+
+fn aws_credentials() -> String {
+    if set("AWS_ACCESS_KEY_ID") {
+        "AWS environment credentials".into()
+    } else if set("AWS_WEB_IDENTITY_TOKEN_FILE") {
+        "AWS web identity (OIDC)".into()
+    } else if set("AWS_PROFILE") {
+        format!(
+            "AWS profile {}",
+            std::env::var("AWS_PROFILE").unwrap_or_default()
+        )
+    } else {
+        "the AWS default chain (profile, SSO, instance role)".into()
+    }
+}
+
+/// Validates every section as a run would, and says what it would read and how it would
+/// authenticate. Calls nothing.
+pub fn check(ctx: &Context) -> Result<ExitCode> {
+    let file = &ctx.config.file;
+    let mut lines = vec![format!(
+        "config: {}",
+        ctx.config
+            .path
+            .as_ref()
+            .map_or("none (./vitals.toml not found)".to_string(), |p| p
+                .display()
+                .to_string())
+    )];
+    lines.push(format!("time zone: {}", ctx.tz.name()));
+    if let Some(section) = &file.crash_free {
+        crash_free::plan(ctx, &CrashFreeArgs::default())?;
+        let source = if section.bigquery.is_some() && section.events.is_none() {
+            format!("BigQuery with {}", google_credentials())
+        } else {
+            "local GA4 export files".into()
+        };
+        lines.push(format!("crash_free: ok — {source}"));
+    }
+    if file.slo.is_some() {
+        slo::plan(ctx, &SloArgs::default())?;
+        lines.push(format!(
+            "slo: ok — CSV files; CloudWatch sources with {}; BigQuery sources with {}",
+            aws_credentials(),
+            google_credentials()
+        ));
+    }
+    if file.freshness.is_some() {
+        freshness::plan(ctx, &FreshnessArgs::default())?;
+        lines.push(format!(
+            "freshness: ok — local files; BigQuery tables with {}",
+            google_credentials()
+        ));
+    }
+    if file.autoscale.is_some() {
+        autoscale::inputs(ctx, &SimulationArgs::default())?;
+        lines.push("autoscale: ok — the trace and policy files".into());
+    }
+    if file.four_keys.is_some() {
+        lines.push("four_keys: not checked (the subcommand is not available yet)".into());
+    }
+    let slack = match (
+        set("SLACK_BOT_TOKEN"),
+        file.slack.as_ref().and_then(|s| s.channel.as_deref()),
+        set("SLACK_WEBHOOK_URL"),
+    ) {
+        (true, Some(channel), _) => format!("chat.postMessage to {channel} (SLACK_BOT_TOKEN)"),
+        (_, _, true) => "incoming webhook (SLACK_WEBHOOK_URL)".into(),
+        _ => "not set up (SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with [slack] channel)".into(),
+    };
+    lines.push(format!("slack: {slack}"));
+    print_stdout(&format!("{}\n", lines.join("\n")));
+    Ok(ExitCode::Ok)
+}
