@@ -526,11 +526,20 @@ fn slo(out: &Path) -> Result<(), String> {
 /// at 2026-11-22T00:00:00Z: a daily cycle (Tokyo), a weekend dip, and a few sudden spikes,
 /// recorded under a target-tracking policy that lags behind them.
 fn trace(out: &Path) -> Result<(), String> {
-    let end = NaiveDate::from_ymd_opt(2026, 11, 22).ok_or("date")?.and_hms_opt(0, 0, 0).ok_or("time")?.and_utc();
+    let end = NaiveDate::from_ymd_opt(2026, 11, 22)
+        .ok_or("date")?
+        .and_hms_opt(0, 0, 0)
+        .ok_or("time")?
+        .and_utc();
     let start = end - chrono::Duration::days(14);
     let mut rng = Rng(0x7ace_5eed);
     // (start minute, length, extra demand in task-units)
-    let spikes = [(2 * 1440 + 11 * 60 + 5, 18, 22.0), (5 * 1440 + 20 * 60 + 40, 12, 30.0), (9 * 1440 + 12 * 60 + 15, 25, 18.0), (12 * 1440 + 19 * 60, 15, 26.0)];
+    let spikes = [
+        (2 * 1440 + 11 * 60 + 5, 18, 22.0),
+        (5 * 1440 + 20 * 60 + 40, 12, 30.0),
+        (9 * 1440 + 12 * 60 + 15, 25, 18.0),
+        (12 * 1440 + 19 * 60, 15, 26.0),
+    ];
     let mut text = String::from("timestamp,cpu_utilization,running_tasks\n");
     let mut tasks: f64 = 8.0;
     let mut history: Vec<f64> = Vec::new();
@@ -540,7 +549,8 @@ fn trace(out: &Path) -> Result<(), String> {
         let weekday = (t + chrono::Duration::hours(9)).weekday();
         let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun);
         let cycle = 0.5 - 0.5 * ((local_hour - 3.0) / 24.0 * std::f64::consts::TAU).cos();
-        let mut demand = (3.0 + 17.0 * cycle) * if weekend { 0.6 } else { 1.0 } * (0.95 + 0.1 * rng.unit());
+        let mut demand =
+            (3.0 + 17.0 * cycle) * if weekend { 0.6 } else { 1.0 } * (0.95 + 0.1 * rng.unit());
         for (at, len, extra) in spikes {
             if (at..at + len).contains(&m) {
                 demand += extra;
@@ -554,7 +564,11 @@ fn trace(out: &Path) -> Result<(), String> {
             tasks = want;
         }
         let cpu = (100.0 * demand / tasks).min(100.0);
-        let _ = writeln!(text, "{},{cpu:.1},{tasks:.0}", t.format("%Y-%m-%dT%H:%M:%SZ"));
+        let _ = writeln!(
+            text,
+            "{},{cpu:.1},{tasks:.0}",
+            t.format("%Y-%m-%dT%H:%M:%SZ")
+        );
     }
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -566,7 +580,10 @@ fn trace(out: &Path) -> Result<(), String> {
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("trace") {
-        let out = std::env::args().nth(3).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("examples/autoscale/api-cpu.csv"));
+        let out = std::env::args()
+            .nth(3)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("examples/autoscale/api-cpu.csv"));
         if let Err(e) = trace(&out) {
             eprintln!("generate: {e}");
             std::process::exit(2);
