@@ -152,6 +152,18 @@ policies around the current one for the cheapest that is no worse on overload an
     )]
     Autoscale(AutoscaleArgs),
 
+    /// DORA four keys from a git repository's deploy tags and an incidents CSV
+    #[command(
+        long_about = "Deployment frequency, lead time for changes, change failure rate and time to restore \
+(DORA 2023 levels), plus the deployment rework rate, a weekly trend and the previous window of \
+equal length. Deployments are tags matching --deploy-tag; a deployment's changes are the commits \
+reachable from its tag but not from the deployment before it.",
+        after_help = "Examples:
+  vitals four-keys --git . --deploy-tag 'deploy/*' --since 90d
+  vitals four-keys --git ../monorepo --path services/api --incidents incidents.csv --format json"
+    )]
+    FourKeys(FourKeysArgs),
+
     /// Write a commented vitals.toml to start from (asks nothing)
     Init {
         /// Where to write it
@@ -173,6 +185,38 @@ policies around the current one for the cheapest that is no worse on overload an
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Default, Args)]
+pub struct FourKeysArgs {
+    /// The repository [config: four_keys.git, else .]
+    #[arg(long, value_name = "PATH")]
+    pub git: Option<PathBuf>,
+    /// Tags that are deployments [config: four_keys.deploy_tag, else deploy/*]
+    #[arg(long, value_name = "GLOB")]
+    pub deploy_tag: Option<String>,
+    /// Incidents CSV: id,opened_at,resolved_at,caused_by [config: four_keys.incidents]
+    #[arg(long, value_name = "CSV")]
+    pub incidents: Option<PathBuf>,
+    /// The window, ending now, e.g. 90d [config: four_keys.since, else 90d]
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Only changes touching these paths (monorepos); repeatable
+    #[arg(long = "path", value_name = "PREFIX")]
+    pub paths: Vec<String>,
+    /// Deployments whose tag or message matches this glob are hotfixes [default: *hotfix*]
+    #[arg(long, value_name = "GLOB")]
+    pub hotfix_pattern: Option<String>,
+    /// Which commit date starts a change's lead time
+    #[arg(long, value_enum, default_value_t = CommitTimeArg::Committer)]
+    pub commit_time: CommitTimeArg,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum CommitTimeArg {
+    #[default]
+    Committer,
+    Author,
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,6 +291,7 @@ pub enum Section {
     Slo,
     Freshness,
     Autoscale,
+    FourKeys,
 }
 
 #[derive(Debug, Args)]

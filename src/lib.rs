@@ -26,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Slo(args) => commands::slo::run(&ctx, args).await,
         Command::Digest(args) => commands::digest::run(&ctx, args).await,
         Command::Autoscale(args) => commands::autoscale::run(&ctx, args).await,
+        Command::FourKeys(args) => commands::four_keys::run(&ctx, args).await,
         Command::Init { path, force } => commands::onboarding::init(path, *force),
         Command::Config {
             command: cli::ConfigCommand::Check,

@@ -5,8 +5,10 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use crate::cli::{CrashFreeArgs, DigestArgs, FreshnessArgs, Section, SimulationArgs, SloArgs};
-use crate::commands::{autoscale, crash_free, freshness, slo, Context};
+use crate::cli::{
+    CrashFreeArgs, DigestArgs, FourKeysArgs, FreshnessArgs, Section, SimulationArgs, SloArgs,
+};
+use crate::commands::{autoscale, crash_free, four_keys, freshness, slo, Context};
 use crate::domain::rfc3339;
 use crate::error::{Error, ExitCode, Result};
 use crate::report::view::Tone;
@@ -25,6 +27,7 @@ impl Section {
             Section::Slo => "slo",
             Section::Freshness => "freshness",
             Section::Autoscale => "autoscale_simulation",
+            Section::FourKeys => "four_keys",
         }
     }
 
@@ -34,6 +37,7 @@ impl Section {
             Section::Slo => "Service level objectives",
             Section::Freshness => "Data freshness",
             Section::Autoscale => "Autoscaling",
+            Section::FourKeys => "Four keys",
         }
     }
 }
@@ -52,6 +56,9 @@ fn configured(ctx: &Context) -> Vec<Section> {
     }
     if file.autoscale.is_some() {
         sections.push(Section::Autoscale);
+    }
+    if file.four_keys.is_some() {
+        sections.push(Section::FourKeys);
     }
     sections
 }
@@ -149,11 +156,15 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     let scaling = autoscale_inputs
         .as_ref()
         .map(|inputs| autoscale::simulation_report(ctx, inputs));
+    let keys = sections
+        .contains(&Section::FourKeys)
+        .then(|| four_keys::compute(ctx, &FourKeysArgs::default()));
     let results: Vec<SectionResult> = [
         (Section::CrashFree, crash),
         (Section::Slo, slos),
         (Section::Freshness, fresh),
         (Section::Autoscale, scaling),
+        (Section::FourKeys, keys),
     ]
     .into_iter()
     .filter_map(|(section, outcome)| outcome.map(|outcome| SectionResult { section, outcome }))

@@ -4,6 +4,7 @@
 pub mod autoscale;
 pub mod crash_free;
 pub mod digest;
+pub mod four_keys;
 pub mod freshness;
 pub mod onboarding;
 pub mod slo;

@@ -11,6 +11,7 @@ pub mod csv_metrics;
 pub mod dbt;
 pub mod files;
 pub mod ga4;
+pub mod git;
 pub mod metrics;
 pub mod openslo;
 pub mod time;

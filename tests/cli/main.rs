@@ -9,6 +9,7 @@ mod cloudwatch;
 mod crash_free;
 mod digest;
 mod exit_codes;
+mod four_keys;
 mod freshness;
 mod onboarding;
 mod slack;

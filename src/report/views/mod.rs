@@ -4,5 +4,6 @@
 pub mod autoscale;
 pub mod crash_free;
 pub mod digest;
+pub mod four_keys;
 pub mod freshness;
 pub mod slo;

@@ -1,0 +1,150 @@
+//! How the four keys read: one row per metric with its DORA level and the change against the
+//! previous window, and a weekly sparkline per metric.
+
+use crate::domain::four_keys::{Direction, FourKeysReport, Level, MetricChange};
+use crate::domain::rfc3339;
+use crate::report::sparkline::sparkline;
+use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+
+fn tone(level: Option<Level>) -> Tone {
+    match level {
+        Some(Level::Elite | Level::High) => Tone::Good,
+        Some(Level::Medium) => Tone::Warn,
+        Some(Level::Low) => Tone::Bad,
+        None => Tone::Muted,
+    }
+}
+
+/// `3h 20m`, `2.5 d`: durations at a glance.
+fn duration(seconds: Option<f64>) -> String {
+    match seconds {
+        None => "—".into(),
+        Some(s) if s < 3600.0 => format!("{:.0} min", s / 60.0),
+        Some(s) if s < 86_400.0 => format!("{:.1} h", s / 3600.0),
+        Some(s) => format!("{:.1} d", s / 86_400.0),
+    }
+}
+
+fn trend(change: &MetricChange) -> String {
+    match change.direction {
+        Some(Direction::Better) => "↗ better".into(),
+        Some(Direction::Worse) => "↘ worse".into(),
+        Some(Direction::Same) => "→ same".into(),
+        None => "—".into(),
+    }
+}
+
+pub fn view(r: &FourKeysReport) -> View {
+    let m = &r.current;
+    let c = &r.change_vs_previous;
+    let level = |l: Option<Level>| Cell::toned(l.map_or("—", |l| l.as_str()), tone(l));
+    let rows = vec![
+        vec![
+            Cell::new("Deployment frequency"),
+            Cell::new(format!(
+                "{:.1}/week ({})",
+                m.deployment_frequency.per_week, m.deployment_frequency.deployments
+            )),
+            level(m.deployment_frequency.level),
+            Cell::new(trend(&c.deployment_frequency)),
+        ],
+        vec![
+            Cell::new("Lead time (median)"),
+            Cell::new(format!(
+                "{} ({} changes)",
+                duration(m.lead_time_for_changes.median_seconds),
+                m.lead_time_for_changes.changes
+            )),
+            level(m.lead_time_for_changes.level),
+            Cell::new(trend(&c.lead_time_for_changes)),
+        ],
+        vec![
+            Cell::new("Change failure rate"),
+            Cell::new(
+                m.change_failure_rate
+                    .ratio
+                    .map_or("—".into(), |r| format!("{:.1} %", r * 100.0)),
+            ),
+            level(m.change_failure_rate.level),
+            Cell::new(trend(&c.change_failure_rate)),
+        ],
+        vec![
+            Cell::new("Time to restore"),
+            Cell::new(format!(
+                "{} ({} incidents)",
+                duration(m.time_to_restore.median_seconds),
+                m.time_to_restore.incidents
+            )),
+            level(m.time_to_restore.level),
+            Cell::new(trend(&c.time_to_restore)),
+        ],
+        vec![
+            Cell::new("Rework rate"),
+            Cell::new(
+                m.deployment_rework_rate
+                    .ratio
+                    .map_or("—".into(), |r| format!("{:.1} %", r * 100.0)),
+            ),
+            Cell::new(""),
+            Cell::new(trend(&c.deployment_rework_rate)),
+        ],
+    ];
+    let weekly = |f: &dyn Fn(&crate::domain::four_keys::Week) -> Option<f64>| {
+        sparkline(&r.weekly.iter().map(f).collect::<Vec<_>>())
+    };
+    let blocks = vec![
+        Block::Table(Grid {
+            header: ["Metric", "Value", "Level", "vs previous"]
+                .map(String::from)
+                .to_vec(),
+            align: vec![Align::Left, Align::Right, Align::Left, Align::Left],
+            rows,
+        }),
+        Block::Text(format!(
+            "Weekly deployments  {}",
+            weekly(&|w| Some(w.deployments as f64))
+        )),
+        Block::Text(format!(
+            "Weekly lead time    {}",
+            weekly(&|w| w.lead_time_median_seconds)
+        )),
+    ];
+    let levels = [
+        m.deployment_frequency.level,
+        m.lead_time_for_changes.level,
+        m.change_failure_rate.level,
+        m.time_to_restore.level,
+    ];
+    let worst = levels
+        .iter()
+        .map(|l| tone(*l))
+        .filter(|t| *t != Tone::Muted)
+        .max_by_key(|t| match t {
+            Tone::Bad => 3,
+            Tone::Warn => 2,
+            _ => 1,
+        });
+    View {
+        title: "Four keys".into(),
+        subtitle: format!(
+            "{} → {}",
+            m.window.start.format("%Y-%m-%d"),
+            m.window.end.format("%Y-%m-%d")
+        ),
+        tone: worst.unwrap_or(Tone::Muted),
+        headline: format!(
+            "{} deployments · lead time {} · failure {} · restore {}",
+            m.deployment_frequency.deployments,
+            duration(m.lead_time_for_changes.median_seconds),
+            m.change_failure_rate
+                .ratio
+                .map_or("—".into(), |r| format!("{:.0} %", r * 100.0)),
+            duration(m.time_to_restore.median_seconds)
+        ),
+        blocks,
+        footer: format!(
+            "vitals four-keys · generated {}",
+            rfc3339::format(&r.generated_at)
+        ),
+    }
+}

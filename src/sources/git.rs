@@ -1,0 +1,200 @@
+//! Deployments from a local git repository (libgit2): tags matching a glob are deployments,
+//! at the tag time (an annotated tag's tagger date, a lightweight tag's committer date); a
+//! deployment's changes are the commits reachable from it but not from the deployment before
+//! it in time.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::SourceError;
+use crate::domain::four_keys::{Change, Deployment};
+
+/// Which commit time a change's lead time starts at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CommitTime {
+    #[default]
+    Committer,
+    Author,
+}
+
+fn time(t: git2::Time) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.seconds(), 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+fn git_error(path: &Path, e: git2::Error) -> SourceError {
+    SourceError::Input(format!("{}: git: {}", path.display(), e.message()))
+}
+
+/// What to read.
+pub struct GitQuery<'a> {
+    pub tag_glob: &'a str,
+    pub hotfix: Option<&'a glob::Pattern>,
+    pub commit_time: CommitTime,
+    /// Changes are listed only for deployments at or after this (older ones only bound them).
+    pub changes_since: DateTime<Utc>,
+    /// Also list each change's paths (for `--path`).
+    pub with_paths: bool,
+}
+
+pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, SourceError> {
+    let repo = git2::Repository::open(path).map_err(|e| {
+        SourceError::Input(format!(
+            "{}: not a git repository ({})",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    if repo.is_shallow() {
+        return Err(SourceError::Input(format!(
+            "{}: a shallow clone lacks the history lead times need: run `git fetch --unshallow` (actions/checkout: fetch-depth: 0)",
+            path.display()
+        )));
+    }
+    let names = repo
+        .tag_names(Some(q.tag_glob))
+        .map_err(|e| git_error(path, e))?;
+    let mut tags: Vec<(DateTime<Utc>, String, git2::Oid, String)> = Vec::new();
+    for name in names.iter().flatten().flatten() {
+        let object = repo
+            .revparse_single(&format!("refs/tags/{name}"))
+            .map_err(|e| git_error(path, e))?;
+        let commit = object.peel_to_commit().map_err(|e| git_error(path, e))?;
+        let (at, message) = match object.as_tag() {
+            Some(tag) => (
+                tag.tagger()
+                    .map(|s| time(s.when()))
+                    .unwrap_or_else(|| time(commit.committer().when())),
+                tag.message_bytes()
+                    .map(|m| String::from_utf8_lossy(m).into_owned())
+                    .unwrap_or_default(),
+            ),
+            None => (
+                time(commit.committer().when()),
+                commit
+                    .summary_bytes()
+                    .map(|m| String::from_utf8_lossy(m).into_owned())
+                    .unwrap_or_default(),
+            ),
+        };
+        tags.push((at, name.to_string(), commit.id(), message));
+    }
+    // Two tags at one instant (or on one commit) keep a stable order: by name.
+    tags.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out = Vec::with_capacity(tags.len());
+    for (i, (at, name, oid, message)) in tags.iter().enumerate() {
+        let mut changes = Vec::new();
+        if *at >= q.changes_since {
+            let mut walk = repo.revwalk().map_err(|e| git_error(path, e))?;
+            walk.push(*oid).map_err(|e| git_error(path, e))?;
+            if let Some((_, _, previous, _)) = i.checked_sub(1).map(|p| &tags[p]) {
+                walk.hide(*previous).map_err(|e| git_error(path, e))?;
+            }
+            for id in walk {
+                let id = id.map_err(|e| git_error(path, e))?;
+                let commit = repo.find_commit(id).map_err(|e| git_error(path, e))?;
+                let committed_at = match q.commit_time {
+                    CommitTime::Committer => time(commit.committer().when()),
+                    CommitTime::Author => time(commit.author().when()),
+                };
+                let paths = if q.with_paths {
+                    changed_paths(&repo, &commit).map_err(|e| git_error(path, e))?
+                } else {
+                    Vec::new()
+                };
+                changes.push(Change {
+                    sha: id.to_string(),
+                    committed_at,
+                    paths,
+                });
+            }
+        }
+        let is_hotfix = q
+            .hotfix
+            .is_some_and(|p| p.matches(name) || p.matches(message.lines().next().unwrap_or("")));
+        out.push(Deployment {
+            id: name.clone(),
+            commit: oid.to_string(),
+            deployed_at: *at,
+            is_hotfix,
+            changes,
+        });
+    }
+    Ok(out)
+}
+
+/// Paths a commit changed against its first parent (all its files for a root commit).
+fn changed_paths(
+    repo: &git2::Repository,
+    commit: &git2::Commit<'_>,
+) -> Result<Vec<String>, git2::Error> {
+    let tree = commit.tree()?;
+    let parent = commit.parents().next().map(|p| p.tree()).transpose()?;
+    let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), None)?;
+    Ok(diff
+        .deltas()
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .or_else(|| d.old_file().path())
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect())
+}
+
+/// Incidents from `id,opened_at,resolved_at,caused_by` (times RFC 3339; the last two may be
+/// empty).
+pub fn incidents(path: &Path) -> Result<Vec<crate::domain::four_keys::Incident>, SourceError> {
+    use super::time::parse_timestamp;
+    let bad = |m: String| SourceError::Input(format!("{}: {m}", path.display()));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            bad(format!(
+                "no `{name}` column (header: id,opened_at,resolved_at,caused_by)"
+            ))
+        })
+    };
+    let (id, opened, resolved, caused) = (
+        column("id")?,
+        column("opened_at")?,
+        column("resolved_at")?,
+        column("caused_by")?,
+    );
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let cell = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+        let when = |c: usize, name: &str| -> Result<Option<DateTime<Utc>>, SourceError> {
+            let text = cell(c);
+            if text.is_empty() {
+                return Ok(None);
+            }
+            parse_timestamp(&text).map(Some).ok_or_else(|| {
+                SourceError::Input(format!(
+                    "{}:{line}: column `{name}`: {text:?} is not an RFC 3339 time",
+                    path.display()
+                ))
+            })
+        };
+        let opened_at = when(opened, "opened_at")?.ok_or_else(|| {
+            SourceError::Input(format!(
+                "{}:{line}: column `opened_at`: missing",
+                path.display()
+            ))
+        })?;
+        let caused_by = Some(cell(caused)).filter(|c| !c.is_empty());
+        out.push(crate::domain::four_keys::Incident {
+            id: cell(id),
+            opened_at,
+            resolved_at: when(resolved, "resolved_at")?,
+            caused_by,
+        });
+    }
+    Ok(out)
+}

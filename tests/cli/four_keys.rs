@@ -1,0 +1,174 @@
+//! `vitals four-keys` on a real git repository built with controlled dates.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn git(dir: &Path, args: &[&str], date: &str) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.test")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.test")
+        .env("HOME", dir)
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn commit(dir: &Path, file: &str, message: &str, date: &str) {
+    let path = dir.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, message).unwrap();
+    git(dir, &["add", file], date);
+    git(dir, &["commit", "-q", "-m", message], date);
+}
+
+/// deploy/1 (lightweight, 10-01) · c2 11-01, c3 11-02 → deploy/2 (annotated, tagged 11-03)
+/// · c4 11-10 → deploy/3-hotfix (lightweight) · incidents: one caused by deploy/2 (2 h), one
+/// unresolved with no cause (falls back to deploy/3-hotfix).
+fn repository(scratch: &Scratch) -> std::path::PathBuf {
+    let dir = scratch.path("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"], "2026-10-01T00:00:00Z");
+    commit(&dir, "a.txt", "c1", "2026-10-01T00:00:00Z");
+    git(&dir, &["tag", "deploy/1"], "2026-10-01T00:00:00Z");
+    commit(&dir, "services/api/b.txt", "c2", "2026-11-01T00:00:00Z");
+    commit(&dir, "web/c.txt", "c3", "2026-11-02T00:00:00Z");
+    git(
+        &dir,
+        &["tag", "-a", "deploy/2", "-m", "release 2"],
+        "2026-11-03T00:00:00Z",
+    );
+    commit(
+        &dir,
+        "services/api/d.txt",
+        "fix: login",
+        "2026-11-10T00:00:00Z",
+    );
+    git(&dir, &["tag", "deploy/3-hotfix"], "2026-11-10T00:00:00Z");
+    dir
+}
+
+fn run(dir: &Path, incidents: &Path, extra: &[&str]) -> Value {
+    let (code, doc, stderr) = run_json(
+        vitals()
+            .args([
+                "four-keys",
+                "--now",
+                "2026-11-22T00:00:00Z",
+                "--since",
+                "28d",
+                "--format",
+                "json",
+                "--git",
+            ])
+            .arg(dir)
+            .arg("--incidents")
+            .arg(incidents)
+            .args(extra),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    doc
+}
+
+#[test]
+fn hand_checked_figures_on_a_built_repository() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    let incidents = scratch.write("incidents.csv", "id,opened_at,resolved_at,caused_by\ni1,2026-11-03T06:00:00Z,2026-11-03T08:00:00Z,deploy/2\ni2,2026-11-11T00:00:00Z,,\n");
+    let doc = run(&dir, &incidents, &[]);
+    assert_eq!(doc["kind"], "four_keys");
+    let df = &doc["deployment_frequency"];
+    assert_eq!(
+        (
+            df["deployments"].as_u64(),
+            df["per_week"].as_f64(),
+            df["level"].as_str()
+        ),
+        (Some(2), Some(0.5), Some("medium"))
+    );
+    let lt = &doc["lead_time_for_changes"];
+    // c2: 2 days, c3: 1 day, c4: 0 → median 1 day (exactly a day is "high"), p90 the 3rd: 2 days.
+    assert_eq!(
+        (
+            lt["changes"].as_u64(),
+            lt["median_seconds"].as_f64(),
+            lt["p90_seconds"].as_f64(),
+            lt["level"].as_str()
+        ),
+        (Some(3), Some(86_400.0), Some(172_800.0), Some("high"))
+    );
+    let cfr = &doc["change_failure_rate"];
+    assert_eq!(
+        (
+            cfr["failed_deployments"].as_u64(),
+            cfr["ratio"].as_f64(),
+            cfr["level"].as_str()
+        ),
+        (Some(2), Some(1.0), Some("low"))
+    );
+    let ttr = &doc["time_to_restore"];
+    assert_eq!(
+        (
+            ttr["incidents"].as_u64(),
+            ttr["median_seconds"].as_f64(),
+            ttr["level"].as_str()
+        ),
+        (Some(1), Some(7200.0), Some("high"))
+    );
+    assert_eq!(doc["deployment_rework_rate"]["hotfixes"], 1);
+}
+
+#[test]
+fn a_path_filter_keeps_only_changes_under_it() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    let incidents = scratch.write("incidents.csv", "id,opened_at,resolved_at,caused_by\n");
+    let doc = run(&dir, &incidents, &["--path", "services/api"]);
+    assert_eq!(
+        doc["lead_time_for_changes"]["changes"], 2,
+        "c2 and c4 touch services/api"
+    );
+    assert_eq!(doc["deployment_frequency"]["deployments"], 2);
+}
+
+#[test]
+fn no_matching_tags_is_empty_metrics_and_bad_paths_are_bad_input() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    let incidents = scratch.write("incidents.csv", "id,opened_at,resolved_at,caused_by\n");
+    let doc = run(&dir, &incidents, &["--deploy-tag", "release/*"]);
+    assert!(doc["deployment_frequency"]["level"].is_null());
+    let out = vitals()
+        .args(["four-keys", "--git"])
+        .arg(scratch.path("nowhere"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a git repository"));
+    let bad = scratch.write(
+        "bad.csv",
+        "id,opened_at,resolved_at,caused_by\ni1,yesterday,,\n",
+    );
+    let out = vitals()
+        .args(["four-keys", "--git"])
+        .arg(&dir)
+        .arg("--incidents")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.csv:2: column `opened_at`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
