@@ -11,23 +11,8 @@ use crate::domain::autoscale::{validate_trace, Policy, TraceRow};
 /// The trace, validated and gap-filled; the second value counts the filled minutes.
 pub fn read_trace(path: &Path) -> Result<(Vec<TraceRow>, usize), SourceError> {
     let bad = |message: String| SourceError::Input(format!("{}: {message}", path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            bad(format!(
-                "no `{name}` column (header: timestamp,cpu_utilization,running_tasks)"
-            ))
-        })
-    };
-    let (ts, cpu, tasks) = (
-        column("timestamp")?,
-        column("cpu_utilization")?,
-        column("running_tasks")?,
-    );
+    let (mut reader, [ts, cpu, tasks]) =
+        super::files::csv_columns(path, ["timestamp", "cpu_utilization", "running_tasks"])?;
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;

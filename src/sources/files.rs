@@ -53,6 +53,28 @@ pub fn expand(patterns: &[PathBuf], base: &Path) -> Result<Vec<PathBuf>, SourceE
     Ok(files)
 }
 
+/// Opens a CSV file with a header and finds the named columns (in that order); a missing one
+/// is bad input naming the header the file should have.
+pub fn csv_columns<const N: usize>(
+    path: &Path,
+    names: [&str; N],
+) -> Result<(csv::Reader<std::fs::File>, [usize; N]), SourceError> {
+    let bad = |message: String| SourceError::Input(format!("{}: {message}", path.display()));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| bad(format!("cannot read: {e}")))?;
+    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let mut indices = [0; N];
+    for (slot, name) in indices.iter_mut().zip(names) {
+        *slot = headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad(format!("no `{name}` column (header: {})", names.join(","))))?;
+    }
+    Ok((reader, indices))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,24 +147,8 @@ fn changed_paths(
 pub fn incidents(path: &Path) -> Result<Vec<crate::domain::four_keys::Incident>, SourceError> {
     use super::time::parse_timestamp;
     let bad = |m: String| SourceError::Input(format!("{}: {m}", path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            bad(format!(
-                "no `{name}` column (header: id,opened_at,resolved_at,caused_by)"
-            ))
-        })
-    };
-    let (id, opened, resolved, caused) = (
-        column("id")?,
-        column("opened_at")?,
-        column("resolved_at")?,
-        column("caused_by")?,
-    );
+    let (mut reader, [id, opened, resolved, caused]) =
+        super::files::csv_columns(path, ["id", "opened_at", "resolved_at", "caused_by"])?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
