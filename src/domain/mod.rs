@@ -21,4 +21,12 @@ pub mod rfc3339 {
     pub fn format(t: &DateTime<Utc>) -> String {
         t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
     }
+
+    /// An optional time: RFC 3339, or `null`.
+    pub fn option<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
 }

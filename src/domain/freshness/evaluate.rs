@@ -57,7 +57,7 @@ pub type Measurement = Result<DateTime<Utc>, String>;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FreshnessResult {
     pub unique_id: String,
-    #[serde(serialize_with = "opt_time")]
+    #[serde(serialize_with = "rfc3339::option")]
     pub max_loaded_at: Option<DateTime<Utc>>,
     #[serde(with = "rfc3339")]
     pub snapshotted_at: DateTime<Utc>,
@@ -66,13 +66,6 @@ pub struct FreshnessResult {
     pub criteria: Criteria,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-fn opt_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => rfc3339::serialize(t, s),
-        None => s.serialize_none(),
-    }
 }
 
 /// `error` when the age is greater than `error_after`, else `warn` when greater than

@@ -37,7 +37,7 @@ pub struct SloResult {
     /// The multiwindow alert pairs that fire, most urgent first.
     pub alerts: Vec<AlertPair>,
     /// When the budget runs out at the current 1-day burn rate, if within the window.
-    #[serde(serialize_with = "opt_time")]
+    #[serde(serialize_with = "rfc3339::option")]
     pub exhaustion_forecast: Option<DateTime<Utc>>,
     /// The whole budget period: the full calendar period, or `[now − duration, now)`.
     #[serde(skip)]
@@ -55,13 +55,6 @@ fn count<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_i64(*value as i64)
     } else {
         s.serialize_f64(*value)
-    }
-}
-
-fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => rfc3339::serialize(t, s),
-        None => s.serialize_none(),
     }
 }
 
