@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_yaml::Value;
 
 use super::csv_metrics::MetricTable;
+use super::openslo::spec_text;
 use super::SourceError;
 
 /// CloudWatch refuses a GetMetricData call asking for more datapoints than this.
@@ -57,10 +58,6 @@ pub fn chunks(
     out
 }
 
-fn text<'v>(spec: &'v BTreeMap<String, Value>, key: &str) -> Option<&'v str> {
-    spec.get(key).and_then(Value::as_str)
-}
-
 fn upstream(e: impl std::fmt::Display) -> SourceError {
     SourceError::Upstream(crate::redact::clean(&format!("CloudWatch: {e}")))
 }
@@ -73,13 +70,13 @@ fn query(
 ) -> Result<MetricDataQuery, SourceError> {
     let bad = |m: &str| SourceError::Input(format!("{origin}: metricSource.spec: {m}"));
     let builder = MetricDataQuery::builder().id("m0").return_data(true);
-    if let Some(expression) = text(spec, "expression").or_else(|| text(spec, "sql")) {
+    if let Some(expression) = spec_text(spec, "expression").or_else(|| spec_text(spec, "sql")) {
         return Ok(builder.expression(expression).period(period as i32).build());
     }
-    let namespace =
-        text(spec, "namespace").ok_or_else(|| bad("namespace: missing (or give an expression)"))?;
-    let metric_name = text(spec, "metricName").ok_or_else(|| bad("metricName: missing"))?;
-    let stat = text(spec, "stat").unwrap_or("Sum");
+    let namespace = spec_text(spec, "namespace")
+        .ok_or_else(|| bad("namespace: missing (or give an expression)"))?;
+    let metric_name = spec_text(spec, "metricName").ok_or_else(|| bad("metricName: missing"))?;
+    let stat = spec_text(spec, "stat").unwrap_or("Sum");
     let mut metric = Metric::builder()
         .namespace(namespace)
         .metric_name(metric_name);
@@ -150,8 +147,8 @@ impl CloudWatch {
         end: DateTime<Utc>,
         origin: &str,
     ) -> Result<MetricTable, SourceError> {
-        let region = text(spec, "region")
-            .or_else(|| text(connection, "region"))
+        let region = spec_text(spec, "region")
+            .or_else(|| spec_text(connection, "region"))
             .map(str::to_string);
         // An explicit period applies to the whole range; otherwise each retention tier is read
         // at the finest period CloudWatch keeps for it, so recent burn windows stay 1-minute.

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_yaml::Value;
 
 use super::bigquery::{BigQuery, Param};
 use super::cloudwatch::CloudWatch;
 use super::csv_metrics::{self, MetricTable};
-use super::openslo::{spec_path, ResolvedIndicator, ResolvedSlo, ResolvedSource};
+use super::openslo::{spec_path, spec_text, ResolvedIndicator, ResolvedSlo, ResolvedSource};
 use super::SourceError;
 use crate::domain::slo::{counter_increases, Series};
 
@@ -24,10 +23,6 @@ pub struct Metrics<'a> {
     /// Data older than this is not needed (window start, or the longest burn window).
     pub since: DateTime<Utc>,
     pub now: DateTime<Utc>,
-}
-
-fn text<'v>(map: &'v std::collections::BTreeMap<String, Value>, key: &str) -> Option<&'v str> {
-    map.get(key).and_then(Value::as_str)
 }
 
 /// The sources an SLO reads, for deciding which clients to set up.
@@ -81,12 +76,12 @@ impl<'a> Metrics<'a> {
                 let bq = self
                     .bigquery
                     .ok_or_else(|| at("BigQuery client unavailable".into()))?;
-                let project = text(&source.spec, "projectId")
-                    .or_else(|| text(&source.connection, "projectId"))
+                let project = spec_text(&source.spec, "projectId")
+                    .or_else(|| spec_text(&source.connection, "projectId"))
                     .ok_or_else(|| at("spec.projectId (or the DataSource's connectionDetails.projectId): missing".into()))?
                     .to_string();
                 let sql = match (
-                    text(&source.spec, "query"),
+                    spec_text(&source.spec, "query"),
                     spec_path(slo, source, "queryFile"),
                 ) {
                     (Some(q), _) => q.to_string(),
@@ -152,7 +147,7 @@ impl<'a> Metrics<'a> {
         if source.kind.eq_ignore_ascii_case("cloudwatch") {
             return table.column("value");
         }
-        let name = text(&source.spec, "column").ok_or_else(|| {
+        let name = spec_text(&source.spec, "column").ok_or_else(|| {
             SourceError::Input(format!(
                 "{}: {role}.metricSource.spec.column: missing",
                 slo.origin

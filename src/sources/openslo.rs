@@ -440,6 +440,11 @@ fn resolve(
     })
 }
 
+/// A string value of a metric source's `spec` or `connectionDetails`.
+pub fn spec_text<'v>(map: &'v BTreeMap<String, Value>, key: &str) -> Option<&'v str> {
+    map.get(key).and_then(Value::as_str)
+}
+
 /// A spec-relative path from a metric source's `spec` (e.g. a CSV `path`).
 pub fn spec_path(slo: &ResolvedSlo, source: &ResolvedSource, key: &str) -> Option<PathBuf> {
     let text = source.spec.get(key).and_then(Value::as_str)?;
