@@ -101,8 +101,7 @@ async fn run_simulate(
         chart::write(path, &views::autoscale::chart(&simulation, &policy))?;
     }
     let report = SimulationReport::new(ctx.now, simulation);
-    let document = serde_json::to_value(&report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let document = Report::document(&report)?;
     ctx.deliver(&Report {
         document,
         view: views::autoscale::simulation_view(&report, &policy),
@@ -158,8 +157,7 @@ async fn run_tune(ctx: &Context, args: &TuneArgs) -> Result<ExitCode> {
             ))
         })?;
     }
-    let mut document = serde_json::to_value(&tuning)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let mut document = Report::document(&tuning)?;
     if let Some(obj) = document.as_object_mut() {
         obj.insert("kind".into(), "autoscale_tuning".into());
         obj.insert("generated_at".into(), rfc3339::format(&ctx.now).into());
@@ -179,8 +177,7 @@ pub fn simulation_report(
 ) -> Result<(Report, ExitCode)> {
     let (trace, policy, params) = inputs;
     let report = SimulationReport::new(ctx.now, simulate_figures(policy, trace, params));
-    let document = serde_json::to_value(&report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let document = Report::document(&report)?;
     Ok((
         Report {
             document,

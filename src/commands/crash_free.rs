@@ -266,8 +266,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<Option<(Report, ExitC
     if let Some(path) = &settings.chart {
         chart::write(path, &views::crash_free::chart(&report))?;
     }
-    let document = serde_json::to_value(&report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let document = Report::document(&report)?;
     // With --strict, a window without data is a warning that fails the run too.
     let unknown = report
         .platforms

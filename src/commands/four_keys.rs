@@ -78,8 +78,7 @@ pub fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, ExitCode)>
     for warning in &report.warnings {
         ctx.warn(warning);
     }
-    let document = serde_json::to_value(&report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let document = Report::document(&report)?;
     Ok((
         Report {
             document,

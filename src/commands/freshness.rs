@@ -395,8 +395,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(FreshnessReport, Exi
 
 /// The freshness report as the contract's document and view.
 pub fn as_report(report: &FreshnessReport) -> Result<Report> {
-    let document = serde_json::to_value(report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let document = Report::document(report)?;
     Ok(Report {
         document,
         view: views::freshness::view(report, None),

@@ -181,8 +181,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
     if let Some(path) = &plan.chart {
         chart::write(path, &views::slo::chart(&report))?;
     }
-    let document = serde_json::to_value(&report)
-        .map_err(|e| Error::Usage(format!("cannot encode the report: {e}")))?;
+    let document = Report::document(&report)?;
     let code = if report.violated(ctx.strict) {
         ExitCode::Violated
     } else {

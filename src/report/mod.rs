@@ -24,6 +24,14 @@ pub struct Report {
     pub view: View,
 }
 
+impl Report {
+    /// A domain result as the contract's JSON document.
+    pub fn document(result: &impl serde::Serialize) -> Result<serde_json::Value, ReportError> {
+        serde_json::to_value(result)
+            .map_err(|e| ReportError::Write(format!("cannot encode the report: {e}")))
+    }
+}
+
 /// Renders a report as the text that goes to stdout.
 pub trait Sink {
     fn render(&self, report: &Report) -> String;
