@@ -13,6 +13,16 @@ pub enum Tone {
 }
 
 impl Tone {
+    /// How much it needs attention: `Bad` most, `Plain` and `Muted` least.
+    pub fn severity(self) -> u8 {
+        match self {
+            Tone::Bad => 3,
+            Tone::Warn => 2,
+            Tone::Good => 1,
+            Tone::Plain | Tone::Muted => 0,
+        }
+    }
+
     /// The emoji used where colour is not available (Markdown, Slack).
     pub fn emoji(self) -> &'static str {
         match self {

@@ -6,16 +6,6 @@ use crate::commands::digest::SectionResult;
 use crate::domain::rfc3339;
 use crate::report::view::{Block, Tone, View};
 
-/// How much a tone needs attention (`Muted` and `Plain` least).
-fn severity(tone: Tone) -> u8 {
-    match tone {
-        Tone::Bad => 3,
-        Tone::Warn => 2,
-        Tone::Good => 1,
-        Tone::Plain | Tone::Muted => 0,
-    }
-}
-
 pub fn view(results: &[SectionResult], now: DateTime<Utc>) -> View {
     let mut verdicts = Vec::new();
     let mut blocks = Vec::new();
@@ -25,7 +15,7 @@ pub fn view(results: &[SectionResult], now: DateTime<Utc>) -> View {
         match &r.outcome {
             Ok((report, _)) => {
                 let tone = report.view.tone;
-                if severity(tone) > severity(worst) {
+                if tone.severity() > worst.severity() {
                     worst = tone;
                 }
                 verdicts.push(

@@ -119,11 +119,7 @@ pub fn view(r: &FourKeysReport) -> View {
         .iter()
         .map(|l| tone(*l))
         .filter(|t| *t != Tone::Muted)
-        .max_by_key(|t| match t {
-            Tone::Bad => 3,
-            Tone::Warn => 2,
-            _ => 1,
-        });
+        .max_by_key(|t| t.severity());
     View {
         title: "Four keys".into(),
         subtitle: format!(

@@ -59,7 +59,7 @@ pub fn view(report: &FreshnessReport, only: Option<&[String]>) -> View {
         .results
         .iter()
         .map(|r| tone(r.status))
-        .max()
+        .max_by_key(|t| t.severity())
         .unwrap_or(Tone::Muted);
     let mut blocks = vec![Block::Table(Grid {
         header: ["Source", "Status", "Age", "SLO", "SLA"]
