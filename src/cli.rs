@@ -139,16 +139,23 @@ violated / at-risk sections become ::error / ::warning annotations.",
     )]
     Digest(DigestArgs),
 
-    /// ECS Service Auto Scaling: replay a CPU trace under a policy, and tune the policy
+    /// ECS Service Auto Scaling: show the live setup, replay a CPU trace under a policy, tune
+    /// the policy, apply it
     #[command(
-        long_about = "Replays a one-minute CPU trace (timestamp,cpu_utilization,running_tasks) under an \
-Application Auto Scaling policy (target tracking on average CPU, plus optional step scaling for \
-spikes), following AWS's documented alarm, cooldown and step rules; `tune` searches ~11,000 \
-policies around the current one for the cheapest that is no worse on overload and spike recovery.",
+        long_about = "Replays a one-minute CPU trace (timestamp,cpu_utilization,running_tasks, from a CSV \
+or fetched from CloudWatch) under an Application Auto Scaling policy (target tracking on average \
+CPU, plus optional step scaling for spikes), following AWS's documented alarm, cooldown and step \
+rules; `tune` searches ~15,000 policies around the current one for the cheapest that is no worse \
+on overload and spike recovery; `show` reads what is live and `apply` makes it match a policy \
+file (plan first, changes only with --yes).",
         after_help = "Examples:
   vitals autoscale simulate --trace examples/autoscale/api-cpu.csv --policy examples/autoscale/with-step.toml
   vitals autoscale simulate --config examples/vitals.toml --timeline timeline.csv --chart autoscale.svg
-  vitals autoscale tune --trace api-cpu.csv --policy api.toml --emit-terraform terraform.tfvars.json"
+  vitals autoscale tune --trace api-cpu.csv --policy api.toml --emit-terraform terraform.tfvars.json
+  vitals autoscale show --cluster prod --service api --as-policy api.toml
+  vitals autoscale simulate --cluster prod --service api --since 14d --save-trace api-cpu.csv --policy api.toml
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml        # plan only
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml --yes"
     )]
     Autoscale(AutoscaleArgs),
 
@@ -234,6 +241,9 @@ pub struct AutoscaleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AutoscaleCommand {
+    /// Print an ECS service's live scalable target, scaling policies, their alarms and task
+    /// counts; --as-policy writes them as a policy file for simulate
+    Show(ShowArgs),
     /// Replay the trace under the policy
     Simulate {
         #[command(flatten)]
@@ -247,6 +257,48 @@ pub enum AutoscaleCommand {
     },
     /// Search policies: fewest task-hours, no worse on overload and spike recovery
     Tune(TuneArgs),
+    /// Make an ECS service's scaling match a policy file: prints the plan, changes nothing
+    /// without --yes; a second apply finds nothing to do
+    Apply(ApplyArgs),
+}
+
+/// Which ECS service.
+#[derive(Debug, Default, Args)]
+pub struct ServiceArgs {
+    /// ECS cluster name [config: autoscale.cluster]
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// ECS service name [config: autoscale.service]
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// AWS region [default: AWS_REGION / the profile's; config: autoscale.region]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub target: ServiceArgs,
+    /// Also write the live setup as a policy file (the contract's TOML) for simulate and tune
+    #[arg(long, value_name = "FILE.toml")]
+    pub as_policy: Option<PathBuf>,
+    /// task_startup_seconds for --as-policy: AWS does not store it (desired count up → task
+    /// serving)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub task_startup_seconds: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: ServiceArgs,
+    /// The policy to apply [config: autoscale.policy]
+    #[arg(long, value_name = "FILE.toml")]
+    pub policy: Option<PathBuf>,
+    /// Make the changes (without it, only the plan is printed)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// What every simulation needs.
@@ -258,6 +310,17 @@ pub struct SimulationArgs {
     /// Policy TOML (the Terraform module's shape) [config: autoscale.policy]
     #[arg(long, value_name = "FILE.toml")]
     pub policy: Option<PathBuf>,
+    /// Fetch the trace from CloudWatch instead of --trace: this service's CPUUtilization and
+    /// RunningTaskCount, one-minute averages
+    #[command(flatten)]
+    pub live: ServiceArgs,
+    /// How much history to fetch with --cluster/--service (CloudWatch keeps one-minute data
+    /// 15 days) [config: autoscale.since, else 14d]
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Save the fetched trace as the contract's CSV, to replay later with --trace
+    #[arg(long, value_name = "FILE.csv")]
+    pub save_trace: Option<PathBuf>,
     /// A minute is overloaded at this simulated CPU % or more [default: 80]
     #[arg(long, value_name = "PERCENT")]
     pub overload: Option<f64>,

@@ -121,9 +121,9 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         .contains(&Section::Freshness)
         .then(|| freshness::plan(ctx, &FreshnessArgs::default()))
         .transpose()?;
-    let autoscale_inputs = sections
+    let autoscale_plan = sections
         .contains(&Section::Autoscale)
-        .then(|| autoscale::inputs(ctx, &SimulationArgs::default()))
+        .then(|| autoscale::plan(ctx, &SimulationArgs::default()))
         .transpose()?;
 
     let crash = async {
@@ -152,10 +152,17 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
             None => None,
         }
     };
-    let (crash, slos, fresh) = futures::join!(crash, slos, fresh);
-    let scaling = autoscale_inputs
-        .as_ref()
-        .map(|inputs| autoscale::simulation_report(ctx, inputs));
+    let scaling = async {
+        match &autoscale_plan {
+            Some(plan) => Some(
+                autoscale::load(ctx, plan)
+                    .await
+                    .and_then(|inputs| autoscale::simulation_report(ctx, &inputs)),
+            ),
+            None => None,
+        }
+    };
+    let (crash, slos, fresh, scaling) = futures::join!(crash, slos, fresh, scaling);
     let keys = sections
         .contains(&Section::FourKeys)
         .then(|| four_keys::compute(ctx, &FourKeysArgs::default()));

@@ -132,8 +132,16 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
         ));
     }
     if file.autoscale.is_some() {
-        autoscale::inputs(ctx, &SimulationArgs::default())?;
-        lines.push("autoscale: ok — the trace and policy files".into());
+        let plan = autoscale::plan(ctx, &SimulationArgs::default())?;
+        lines.push(match plan.trace {
+            autoscale::TraceSource::File(_) => "autoscale: ok — the trace and policy files".into(),
+            autoscale::TraceSource::CloudWatch { service, .. } => format!(
+                "autoscale: ok — ECS service {}/{} (CloudWatch, Application Auto Scaling) with {}",
+                service.cluster,
+                service.service,
+                aws_credentials()
+            ),
+        });
     }
     if file.four_keys.is_some() {
         lines.push(

@@ -30,6 +30,25 @@ impl Report {
         serde_json::to_value(result)
             .map_err(|e| ReportError::Write(format!("cannot encode the report: {e}")))
     }
+
+    /// [`Report::document`] with `kind` and `generated_at` first, for results that do not
+    /// carry them (the contract puts them at the top of every document).
+    pub fn document_of_kind(
+        kind: &str,
+        generated_at: &chrono::DateTime<chrono::Utc>,
+        result: &impl serde::Serialize,
+    ) -> Result<serde_json::Value, ReportError> {
+        let mut document = Self::document(result)?;
+        if let Some(obj) = document.as_object_mut() {
+            obj.shift_insert(0, "kind".into(), kind.into());
+            obj.shift_insert(
+                1,
+                "generated_at".into(),
+                crate::domain::rfc3339::format(generated_at).into(),
+            );
+        }
+        Ok(document)
+    }
 }
 
 /// Renders a report as the text that goes to stdout.

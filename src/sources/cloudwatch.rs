@@ -58,10 +58,6 @@ pub fn chunks(
     out
 }
 
-fn upstream(e: impl std::fmt::Display) -> SourceError {
-    SourceError::Upstream(crate::redact::clean(&format!("CloudWatch: {e}")))
-}
-
 /// One metric query, from an OpenSLO `metricSource.spec` of type CloudWatch.
 fn query(
     spec: &BTreeMap<String, Value>,
@@ -122,16 +118,9 @@ impl CloudWatch {
     ) -> Result<&aws_sdk_cloudwatch::Client, SourceError> {
         let key = region.unwrap_or("").to_string();
         if !self.clients.contains_key(&key) {
-            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-            if let Some(r) = region {
-                loader = loader.region(aws_config::Region::new(r.to_string()));
-            }
-            let config = loader.load().await;
-            if config.region().is_none() {
-                return Err(SourceError::Input(
-                    "CloudWatch: no AWS region: set AWS_REGION, a profile region, or `region` in the metric source".into(),
-                ));
-            }
+            let config =
+                super::aws::load_config(region, "CloudWatch", "`region` in the metric source")
+                    .await?;
             self.clients
                 .insert(key.clone(), aws_sdk_cloudwatch::Client::new(&config));
         }
@@ -179,19 +168,7 @@ impl CloudWatch {
                         .set_next_token(token.clone())
                         .send()
                         .await
-                        .map_err(|e| {
-                            let code = aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&e)
-                                .unwrap_or("error")
-                                .to_string();
-                            let message =
-                                aws_sdk_cloudwatch::error::ProvideErrorMetadata::message(&e)
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| {
-                                        aws_sdk_cloudwatch::error::DisplayErrorContext(&e)
-                                            .to_string()
-                                    });
-                            upstream(format!("{code}: {message}"))
-                        })?;
+                        .map_err(|e| super::aws::upstream("CloudWatch GetMetricData", &e))?;
                     for result in reply.metric_data_results() {
                         for (t, v) in result.timestamps().iter().zip(result.values()) {
                             points.insert(t.secs(), *v);

@@ -5,6 +5,7 @@
 //! (exit 3).
 
 pub mod autoscale_files;
+pub mod aws;
 pub mod bigquery;
 pub mod cloudwatch;
 pub mod csv_metrics;

@@ -13,9 +13,9 @@ use serde_json::Value;
 use crate::bigquery_emulator::python;
 use crate::support::*;
 
-struct Moto {
+pub struct Moto {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Moto {
@@ -25,11 +25,18 @@ impl Drop for Moto {
     }
 }
 
-async fn start_moto() -> Option<Moto> {
-    let server = python()?.parent()?.join("moto_server");
-    if !server.exists() {
+/// A moto server on a free port, or `None` when moto is not installed (a failure under
+/// `VITALS_REQUIRE_EMULATORS`).
+pub async fn start_moto() -> Option<Moto> {
+    let server = python().and_then(|p| Some(p.parent()?.join("moto_server")));
+    let Some(server) = server.filter(|s| s.exists()) else {
+        assert!(
+            std::env::var("VITALS_REQUIRE_EMULATORS").is_err(),
+            "moto is required but not installed: run scripts/install-test-deps"
+        );
+        eprintln!("skipped: moto not installed");
         return None;
-    }
+    };
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -93,11 +100,6 @@ spec:
 #[tokio::test(flavor = "multi_thread")]
 async fn put_metric_data_then_read_it_back_through_slo() {
     let Some(moto) = start_moto().await else {
-        assert!(
-            std::env::var("VITALS_REQUIRE_EMULATORS").is_err(),
-            "moto is required but not installed: run scripts/install-test-deps"
-        );
-        eprintln!("skipped: moto not installed");
         return;
     };
     let config = aws_sdk_cloudwatch::Config::builder()

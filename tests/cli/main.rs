@@ -3,6 +3,7 @@
 //! relinks everything); one module per area.
 
 mod autoscale;
+mod autoscale_aws;
 mod bigquery_emulator;
 mod bigquery_rest;
 mod cloudwatch;

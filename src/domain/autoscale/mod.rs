@@ -13,6 +13,8 @@
 mod alarm;
 mod capacity;
 mod cooldown;
+pub mod live;
+pub mod plan;
 mod policy;
 mod simulator;
 mod step_scaling;

@@ -2,6 +2,7 @@
 //! stay format-only; what to show and in which order lives here.
 
 pub mod autoscale;
+pub mod autoscale_live;
 pub mod crash_free;
 pub mod digest;
 pub mod four_keys;
