@@ -29,8 +29,20 @@ pub struct ConfigFile {
     // whole contract.
     pub slo: Option<SloSection>,
     pub freshness: Option<FreshnessSection>,
-    pub autoscale: Option<toml::Table>,
+    pub autoscale: Option<AutoscaleSection>,
     pub four_keys: Option<toml::Table>,
+}
+
+/// `[autoscale]`: a trace file, or a live ECS service whose trace CloudWatch holds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscaleSection {
+    pub trace: Option<String>,
+    pub policy: Option<String>,
+    pub cluster: Option<String>,
+    pub service: Option<String>,
+    pub region: Option<String>,
+    pub since: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -25,10 +25,15 @@ const DEFAULT_TASK_STARTUP_SECONDS: u32 = 60;
 
 fn config_str(ctx: &Context, key: &str) -> Option<String> {
     let section = ctx.config.file.autoscale.as_ref()?;
-    section
-        .get(key)
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
+    match key {
+        "trace" => section.trace.clone(),
+        "policy" => section.policy.clone(),
+        "cluster" => section.cluster.clone(),
+        "service" => section.service.clone(),
+        "region" => section.region.clone(),
+        "since" => section.since.clone(),
+        _ => None,
+    }
 }
 
 fn config_path(ctx: &Context, key: &str) -> Option<PathBuf> {
@@ -217,6 +222,11 @@ async fn fetch_trace(
     let policy = if want_policy {
         let (policy, notes) = live::as_policy(&setup, DEFAULT_TASK_STARTUP_SECONDS)
             .map_err(|e| Error::Usage(format!("no --policy given, and {e}")))?;
+        ctx.warn(&format!(
+            "no --policy: simulating {}'s live policy ({})",
+            setup.resource_id,
+            views::autoscale::describe(&policy)
+        ));
         for note in notes {
             ctx.warn(&note);
         }

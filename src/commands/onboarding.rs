@@ -40,6 +40,10 @@ timezone = "UTC"
 # [autoscale]
 # trace = "autoscale/api-cpu.csv"           # timestamp,cpu_utilization,running_tasks
 # policy = "autoscale/api.toml"
+# # or a live ECS service (CloudWatch trace; without policy, its live policy):
+# cluster = "prod"
+# service = "api"
+# since = "14d"                             # CloudWatch keeps one-minute data 15 days
 "##;
 
 pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
