@@ -379,7 +379,7 @@ async fn simulate_fetches_the_trace_from_cloudwatch_and_saves_it_as_the_contract
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failing_aws_api_exits_3_and_a_missing_region_exits_2() {
+async fn a_failing_aws_api_or_missing_credentials_exit_3_and_a_missing_region_exits_2() {
     let scratch = Scratch::new();
     let args = [
         "apply",
@@ -398,6 +398,15 @@ async fn a_failing_aws_api_exits_3_and_a_missing_region_exits_2() {
     assert_eq!(code, 3, "{stdout}\n{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(stdout.is_empty());
+
+    let mut cmd = aws_vitals("http://127.0.0.1:9", &scratch, &args);
+    cmd.arg(&policy)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let (code, _, stderr) = run_async(cmd).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("no AWS credentials found"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
 
     let mut cmd = aws_vitals("http://127.0.0.1:9", &scratch, &args);
     cmd.arg(&policy).env_remove("AWS_REGION");

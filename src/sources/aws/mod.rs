@@ -41,7 +41,34 @@ where
     let text = match (error.code(), error.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(error).to_string(),
+        _ => causes(error),
     };
     SourceError::Upstream(crate::redact::clean(&format!("{call}: {text}")))
+}
+
+/// The error and its causes, first line of each, in one line; a missing credential chain
+/// (whose report spans a dozen lines) as one sentence.
+fn causes(error: &dyn std::error::Error) -> String {
+    let full = DisplayErrorContext(error).to_string();
+    if full.contains("no credentials found") {
+        return "no AWS credentials found (environment, profile, SSO, web identity, ECS or \
+                instance metadata): configure them, e.g. with aws-actions/configure-aws-credentials"
+            .into();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = next {
+        let line = e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if !line.is_empty() && !parts.iter().any(|p| p.contains(&line)) {
+            parts.push(line);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
