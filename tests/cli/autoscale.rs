@@ -117,6 +117,18 @@ fn tune_finds_a_policy_no_worse_and_emits_terraform_variables() {
     let vars: Value = serde_json::from_str(&std::fs::read_to_string(&tfvars).unwrap()).unwrap();
     assert_eq!(vars["max_capacity"], 50);
     assert!(vars["target_tracking"]["target_value"].is_number());
+    // Every variable written is one the module declares, nested keys included (terraform
+    // itself cannot run here: `init` needs the provider from the registry).
+    let module = std::fs::read_to_string("terraform/modules/ecs-autoscaling/variables.tf").unwrap();
+    for (key, value) in vars.as_object().unwrap() {
+        assert!(module.contains(&format!("variable \"{key}\"")), "{key}");
+        for nested in value.as_object().into_iter().flat_map(|o| o.keys()) {
+            let declared = module
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{nested} ")));
+            assert!(declared, "{key}.{nested}");
+        }
+    }
 }
 
 #[test]

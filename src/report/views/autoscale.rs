@@ -238,7 +238,7 @@ pub fn terraform_vars(p: &Policy) -> Value {
         "target_tracking": p.target_tracking.as_ref().map(|tt| json!({
             "target_value": tt.target_value, "scale_in_cooldown": tt.scale_in_cooldown, "scale_out_cooldown": tt.scale_out_cooldown})),
         "step_scaling": p.step_scaling.as_ref().map(|s| json!({
-            "threshold": s.threshold, "cooldown": s.cooldown,
+            "threshold": s.threshold, "cooldown": s.cooldown, "aggregation": s.aggregation.as_str(),
             "steps": s.steps.iter().map(|st| json!({"lower": st.lower, "upper": st.upper, "adjustment": st.adjustment})).collect::<Vec<_>>()})),
     })
 }

@@ -46,7 +46,7 @@ resource "aws_appautoscaling_policy" "step_scaling" {
   step_scaling_policy_configuration {
     adjustment_type         = "ChangeInCapacity"
     cooldown                = var.step_scaling.cooldown
-    metric_aggregation_type = "Average"
+    metric_aggregation_type = var.step_scaling.aggregation
 
     dynamic "step_adjustment" {
       for_each = var.step_scaling.steps

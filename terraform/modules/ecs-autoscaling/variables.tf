@@ -45,8 +45,9 @@ variable "target_tracking" {
 variable "step_scaling" {
   description = "Step scaling for spikes on CPUUtilization (policy TOML: [step_scaling]); null for none. Step bounds are relative to threshold; upper = null is unbounded."
   type = object({
-    threshold = number
-    cooldown  = number
+    threshold   = number
+    cooldown    = number
+    aggregation = optional(string, "Average")
     steps = list(object({
       lower      = number
       upper      = optional(number)
