@@ -164,13 +164,15 @@ pub fn plan_view(
     let rows = changes
         .iter()
         .flat_map(|c| {
-            let (sign, tone) = match c.action {
-                Action::Create => ("+", Tone::Good),
-                Action::Update => ("~", Tone::Warn),
-                Action::Delete => ("-", Tone::Bad),
+            // The sign says it, as in `terraform plan`; no tone, so Markdown and Slack add
+            // no emoji to every row.
+            let sign = match c.action {
+                Action::Create => "+",
+                Action::Update => "~",
+                Action::Delete => "-",
             };
             let head = vec![
-                Cell::toned(format!("{sign} {}", resource_name(c.resource)), tone),
+                Cell::new(format!("{sign} {}", resource_name(c.resource))),
                 Cell::new(&c.name),
                 Cell::new(""),
             ];
