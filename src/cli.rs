@@ -58,6 +58,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub slack_channel: Option<String>,
 
+    /// A report too long for one message: post the first to the channel and the rest as
+    /// replies in its thread (needs SLACK_BOT_TOKEN)
+    #[arg(long, global = true)]
+    pub slack_thread: bool,
+
     /// Warnings also make the run exit 1
     #[arg(long, global = true)]
     pub strict: bool,
@@ -311,6 +316,11 @@ pub struct DigestArgs {
     /// Emit ::error / ::warning annotations on stderr [default: when GITHUB_ACTIONS=true]
     #[arg(long)]
     pub annotations: bool,
+
+    /// Upload the crash-free and SLO charts as PNG files with the Slack post (needs
+    /// SLACK_BOT_TOKEN)
+    #[arg(long)]
+    pub slack_charts: bool,
 }
 
 #[derive(Debug, Default, Args)]

@@ -1,5 +1,6 @@
 //! Slack delivery against a local HTTP server that records what it received.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -209,4 +210,104 @@ fn slack_without_credentials_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "fails before any work");
     assert!(String::from_utf8_lossy(&out.stderr).contains("SLACK_WEBHOOK_URL"));
+}
+
+/// A digest long enough for two messages: 60 freshness checks with very long names.
+fn long_digest(scratch: &Scratch) -> PathBuf {
+    scratch.write("data.csv", "id,loaded_at\n1,2026-11-21 23:00:00\n");
+    let mut config = String::from("now = \"2026-11-22T00:00:00Z\"\n[slack]\nchannel = \"#ops\"\n");
+    for i in 0..60 {
+        config.push_str(&format!(
+            "[[freshness.checks]]\nname = \"check_{i:03}_{}\"\npath = \"data.csv\"\nwarn_after = \"2h\"\n",
+            "x".repeat(1500)
+        ));
+    }
+    scratch.write("vitals.toml", config)
+}
+
+async fn mount_post_message(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/chat.postMessage"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"ok": true, "channel": "C0OPS", "ts": "1700000000.000100"}),
+        ))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_thread_posts_the_rest_as_replies_to_the_first_message() {
+    let server = MockServer::start().await;
+    mount_post_message(&server).await;
+    let scratch = Scratch::new();
+    let config = long_digest(&scratch);
+    let mut cmd = vitals();
+    cmd.args(["digest", "--slack", "--slack-thread", "--config"])
+        .arg(&config)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", server.uri());
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 0, "{stderr}");
+    let sent = bodies(&server).await;
+    assert_eq!(sent.len(), 2, "one parent, one reply");
+    assert!(
+        sent[0].get("thread_ts").is_none(),
+        "the first goes to the channel"
+    );
+    assert_eq!(sent[0]["blocks"][0]["type"], "header");
+    assert_eq!(sent[1]["thread_ts"], "1700000000.000100");
+    assert!(sent.iter().all(|m| m["channel"] == "#ops"));
+    assert_no_secret(&[&stdout, &stderr]);
+
+    // Without --slack-thread: the same two messages, both in the channel.
+    let server = MockServer::start().await;
+    mount_post_message(&server).await;
+    let mut cmd = vitals();
+    cmd.args(["digest", "--slack", "--config"])
+        .arg(&config)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", server.uri());
+    let (code, _, stderr) = run_async(cmd).await;
+    assert_eq!(code, 0, "{stderr}");
+    let sent = bodies(&server).await;
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|m| m.get("thread_ts").is_none()));
+}
+
+#[test]
+fn slack_thread_dry_run_marks_the_replies_with_a_placeholder() {
+    let scratch = Scratch::new();
+    let config = long_digest(&scratch);
+    let out = vitals()
+        .args(["digest", "--slack-dry-run", "--slack-thread", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let messages: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages = messages.as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert!(messages[0].get("thread_ts").is_none());
+    assert_eq!(messages[1]["thread_ts"], "<ts of message 1>");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_thread_with_a_webhook_exits_2_and_posts_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let scratch = Scratch::new();
+    let config = long_digest(&scratch);
+    let mut cmd = vitals();
+    cmd.args(["digest", "--slack", "--slack-thread", "--config"])
+        .arg(&config)
+        .env("SLACK_WEBHOOK_URL", webhook(&server));
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "fails before any work");
+    assert!(stderr.contains("SLACK_BOT_TOKEN"), "{stderr}");
+    assert!(bodies(&server).await.is_empty());
+    assert_no_secret(&[&stdout, &stderr]);
 }

@@ -4,4 +4,4 @@ mod blocks;
 mod deliver;
 
 pub use blocks::{messages, MAX_BLOCKS, MAX_SECTION_TEXT};
-pub use deliver::{post, Destination};
+pub use deliver::{post, threaded, Destination, Posted, THREAD_NEEDS_BOT, THREAD_TS_PLACEHOLDER};
