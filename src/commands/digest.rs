@@ -8,11 +8,13 @@ use serde_json::{json, Value};
 use crate::cli::{
     CrashFreeArgs, DigestArgs, FourKeysArgs, FreshnessArgs, Section, SimulationArgs, SloArgs,
 };
-use crate::commands::{autoscale, crash_free, four_keys, freshness, slo, Context};
+use crate::commands::{autoscale, crash_free, four_keys, freshness, slo, Context, SlackMode};
 use crate::domain::rfc3339;
 use crate::error::{Error, ExitCode, Result};
+use crate::report::chart::Panel;
+use crate::report::slack::{self, Destination, SlackFile};
 use crate::report::view::Tone;
-use crate::report::{markdown, views, Report};
+use crate::report::{chart_png, markdown, views, Report};
 
 /// One section's outcome.
 pub struct SectionResult {
@@ -93,6 +95,19 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
                 .into(),
         ));
     }
+    if args.slack_charts {
+        match &ctx.slack {
+            SlackMode::Off => {
+                return Err(Error::Usage(
+                    "--slack-charts: needs --slack (or --slack-dry-run)".into(),
+                ))
+            }
+            SlackMode::Post(Destination::Webhook { .. }) => {
+                return Err(Error::Usage(slack::CHARTS_NEED_BOT.into()))
+            }
+            _ => {}
+        }
+    }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let summary_path = if args.github_summary || github {
         match std::env::var_os("GITHUB_STEP_SUMMARY") {
@@ -129,7 +144,7 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     let crash = async {
         match &crash_plan {
             Some(plan) => Some(
-                crash_free::execute(ctx, plan)
+                crash_free::execute_charted(ctx, plan)
                     .await
                     .and_then(|r| r.ok_or_else(|| Error::Usage("dry run".into()))),
             ),
@@ -138,7 +153,7 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     };
     let slos = async {
         match &slo_plan {
-            Some(plan) => Some(slo::execute(ctx, plan).await),
+            Some(plan) => Some(slo::execute_charted(ctx, plan).await),
             None => None,
         }
     };
@@ -153,6 +168,11 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         }
     };
     let (crash, slos, fresh) = futures::join!(crash, slos, fresh);
+    let mut charts = Vec::new();
+    let (crash, slos) = (
+        split_chart(crash, Section::CrashFree, &mut charts),
+        split_chart(slos, Section::Slo, &mut charts),
+    );
     let scaling = autoscale_inputs
         .as_ref()
         .map(|inputs| autoscale::simulation_report(ctx, inputs));
@@ -229,6 +249,49 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
             eprintln!("::{level} title=vitals {}::{text}", r.section.title());
         }
     }
-    ctx.deliver(&report).await?;
+    let posted = ctx.deliver_with(&report, Some(&report.view)).await?;
+    if args.slack_charts {
+        let files = chart_files(&charts)?;
+        ctx.share_files(posted.as_ref(), &files).await?;
+    }
     Ok(code)
+}
+
+/// A section's outcome without its chart, which goes to `charts` (when it has panels).
+fn split_chart(
+    outcome: Option<Result<(Report, ExitCode, Vec<Panel>)>>,
+    section: Section,
+    charts: &mut Vec<(Section, Vec<Panel>)>,
+) -> Option<Result<(Report, ExitCode)>> {
+    outcome.map(|r| {
+        r.map(|(report, code, panels)| {
+            if !panels.is_empty() {
+                charts.push((section, panels));
+            }
+            (report, code)
+        })
+    })
+}
+
+/// Each section's chart as a PNG file titled by its panels (the image itself has no text).
+fn chart_files(charts: &[(Section, Vec<Panel>)]) -> Result<Vec<SlackFile>> {
+    charts
+        .iter()
+        .map(|(section, panels)| {
+            let name = match section {
+                Section::Slo => "slo-burn-down",
+                _ => section.kind(),
+            };
+            let title = panels
+                .iter()
+                .map(|p| p.title.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Ok(SlackFile {
+                filename: format!("{}.png", name.replace('_', "-")),
+                title: format!("{}: {title}", section.title()),
+                bytes: chart_png::png(panels)?,
+            })
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use crate::cli::{Format, GlobalArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::redact;
-use crate::report::slack::{self, Destination, Posted};
+use crate::report::slack::{self, Destination, Posted, SlackFile};
 use crate::report::view::View;
 use crate::report::{sink_for, Report, Style};
 
@@ -172,6 +172,32 @@ impl Context {
                 Ok(Some(posted))
             }
         }
+    }
+
+    /// Shares files (charts) where the report was posted; with `--slack-dry-run`, says on
+    /// stderr what would be uploaded.
+    pub async fn share_files(&self, posted: Option<&Posted>, files: &[SlackFile]) -> Result<()> {
+        match (&self.slack, posted) {
+            (SlackMode::DryRun, _) => {
+                for file in files {
+                    eprintln!(
+                        "Would upload {} ({} bytes): {}",
+                        file.filename,
+                        file.bytes.len(),
+                        redact::clean(&file.title)
+                    );
+                }
+            }
+            (SlackMode::Post(destination), Some(posted)) if !files.is_empty() => {
+                let log = self.logger();
+                slack::upload(destination, posted, self.slack_thread, files, &*log).await?;
+                if !self.quiet {
+                    eprintln!("Uploaded {} chart(s) to Slack.", files.len());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

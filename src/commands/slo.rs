@@ -152,6 +152,16 @@ pub fn plan(ctx: &Context, args: &SloArgs) -> Result<Plan> {
 
 /// Fetches each SLO's data and evaluates its objectives.
 pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
+    execute_charted(ctx, plan)
+        .await
+        .map(|(report, code, _)| (report, code))
+}
+
+/// [`execute`], also returning the burn-down chart's panels (for `digest --slack-charts`).
+pub async fn execute_charted(
+    ctx: &Context,
+    plan: &Plan,
+) -> Result<(Report, ExitCode, Vec<chart::Panel>)> {
     let slos = &plan.slos;
     let needs_bigquery = slos.iter().any(|s| {
         source_kinds(s)
@@ -178,8 +188,9 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
         results.push(result);
     }
     let report = SloReport::new(ctx.now, results);
+    let panels = views::slo::chart(&report);
     if let Some(path) = &plan.chart {
-        chart::write(path, &views::slo::chart(&report))?;
+        chart::write(path, &panels)?;
     }
     let document = Report::document(&report)?;
     let code = if report.violated(ctx.strict) {
@@ -193,6 +204,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
             view: views::slo::view(&report),
         },
         code,
+        panels,
     ))
 }
 

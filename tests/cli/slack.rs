@@ -311,3 +311,142 @@ async fn slack_thread_with_a_webhook_exits_2_and_posts_nothing() {
     assert!(bodies(&server).await.is_empty());
     assert_no_secret(&[&stdout, &stderr]);
 }
+
+/// An `application/x-www-form-urlencoded` body as name/value pairs.
+fn form(body: &[u8]) -> Vec<(String, String)> {
+    fn decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                    out.push(u8::from_str_radix(hex, 16).unwrap());
+                    i += 2;
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).unwrap()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_charts_upload_a_png_through_the_external_upload_flow() {
+    const UPLOAD_SECRET: &str = "sig=UPLOADsecret9931";
+    let server = MockServer::start().await;
+    mount_post_message(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/files.getUploadURLExternal"))
+        .and(header(
+            "authorization",
+            format!("Bearer {BOT_TOKEN}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "ok": true,
+            "upload_url": format!("{}/upload/v1/F0CHART?{UPLOAD_SECRET}", server.uri()),
+            "file_id": "F0CHART",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/upload/v1/F0CHART"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("OK - 1234"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/files.completeUploadExternal"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"ok": true, "files": [{"id": "F0CHART"}]})),
+        )
+        .mount(&server)
+        .await;
+    let mut cmd = vitals();
+    cmd.args([
+        "digest",
+        "--config",
+        "examples/vitals.toml",
+        "--only",
+        "crash-free",
+        "--slack",
+        "--slack-charts",
+        "--slack-thread",
+        "--slack-channel",
+        "#ops",
+        "-v",
+    ])
+    .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+    .env("SLACK_API_URL", server.uri());
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 0, "{stderr}");
+    let requests = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/chat.postMessage",
+            "/files.getUploadURLExternal",
+            "/upload/v1/F0CHART",
+            "/files.completeUploadExternal"
+        ]
+    );
+    let get = form(&requests[1].body);
+    assert_eq!(field(&get, "filename"), Some("crash-free.png"));
+    let png = &requests[2].body;
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG is uploaded");
+    assert_eq!(field(&get, "length"), Some(png.len().to_string().as_str()));
+    let complete = form(&requests[3].body);
+    assert_eq!(
+        field(&complete, "channel_id"),
+        Some("C0OPS"),
+        "the channel ID from chat.postMessage"
+    );
+    assert_eq!(field(&complete, "thread_ts"), Some("1700000000.000100"));
+    let files: Value = serde_json::from_str(field(&complete, "files").unwrap()).unwrap();
+    assert_eq!(files[0]["id"], "F0CHART");
+    assert!(files[0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Crash-free users"));
+    assert_no_secret(&[&stdout, &stderr]);
+    assert!(!stderr.contains(UPLOAD_SECRET), "{stderr}");
+}
+
+#[test]
+fn slack_charts_without_a_bot_token_exit_2_before_anything_runs() {
+    let out = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--slack",
+            "--slack-charts",
+        ])
+        .env(
+            "SLACK_WEBHOOK_URL",
+            "http://127.0.0.1:9/services/T0000/B0000/x",
+        )
+        .env_remove("SLACK_BOT_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--slack-charts: file uploads need SLACK_BOT_TOKEN"));
+}
