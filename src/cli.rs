@@ -131,7 +131,7 @@ an SLO is violated (at_risk and no_data too with --strict).",
 
     /// Every configured check in one report: one Slack post, one GitHub step summary
     #[command(
-        long_about = "Runs every section present in the config (crash_free, slo, freshness) and renders one \
+        long_about = "Runs every section present in the config (crash_free, slo, freshness, autoscale, four_keys) and renders one \
 report: a verdict line per section, then its details. A section that fails to run is shown as \
 failed with its error; the others still run. Exit code: the worst of the sections'. Under GitHub \
 Actions (GITHUB_ACTIONS=true) the Markdown report is appended to $GITHUB_STEP_SUMMARY and \

@@ -79,19 +79,9 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         sections.retain(|s| args.only.contains(s));
     }
     sections.retain(|s| !args.skip.contains(s));
-    for (name, present) in [
-        ("autoscale", ctx.config.file.autoscale.is_some()),
-        ("four_keys", ctx.config.file.four_keys.is_some()),
-    ] {
-        if present {
-            ctx.warn(&format!(
-                "digest: the [{name}] section is not part of the digest yet; skipped"
-            ));
-        }
-    }
     if sections.is_empty() {
         return Err(Error::Usage(
-            "digest: no sections to run (the config has none of [crash_free], [slo], [freshness])"
+            "digest: no sections to run (the config has none of [crash_free], [slo], [freshness], [autoscale], [four_keys])"
                 .into(),
         ));
     }

@@ -110,10 +110,11 @@ impl Context {
         })
     }
 
-    /// `-v` logging of upstream calls, on stderr, secrets redacted.
+    /// `-v` notes from the sources (credentials used, calls made), through `tracing`: the
+    /// logger installed by [`crate::logging::init`] prints them redacted.
     pub fn logger(&self) -> Box<dyn Fn(String) + Send + Sync> {
         if self.verbose {
-            Box::new(|line: String| eprintln!("vitals: {}", redact::clean(&line)))
+            Box::new(|line: String| tracing::info!("{line}"))
         } else {
             Box::new(|_| {})
         }
@@ -164,8 +165,7 @@ impl Context {
                     }
                     return Ok(None);
                 }
-                let log = self.logger();
-                let posted = slack::post(destination, &messages, self.slack_thread, &*log).await?;
+                let posted = slack::post(destination, &messages, self.slack_thread).await?;
                 if !self.quiet {
                     eprintln!("Posted to Slack.");
                 }
@@ -189,8 +189,7 @@ impl Context {
                 }
             }
             (SlackMode::Post(destination), Some(posted)) if !files.is_empty() => {
-                let log = self.logger();
-                slack::upload(destination, posted, self.slack_thread, files, &*log).await?;
+                slack::upload(destination, posted, self.slack_thread, files).await?;
                 if !self.quiet {
                     eprintln!("Uploaded {} chart(s) to Slack.", files.len());
                 }

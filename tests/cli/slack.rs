@@ -450,3 +450,39 @@ fn slack_charts_without_a_bot_token_exit_2_before_anything_runs() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("--slack-charts: file uploads need SLACK_BOT_TOKEN"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_logs_each_call_with_its_status_and_no_secret() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex("^/services/"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env("SLACK_WEBHOOK_URL", webhook(&server)).arg("-v");
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 1, "{stderr}");
+    let host = server.uri().trim_start_matches("http://").to_string();
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("POST "))
+        .unwrap_or_else(|| panic!("no call line: {stderr}"));
+    assert!(
+        line.starts_with(&format!(
+            "vitals: POST {host}/services/[redacted] -> 200 (attempt 1, "
+        )),
+        "{line}"
+    );
+    assert!(line.contains(" ms)"), "{line}");
+    assert_no_secret(&[&stdout, &stderr]);
+
+    // Without -v: no call lines.
+    let (_files, mut cmd) = example_with_slack();
+    cmd.env("SLACK_WEBHOOK_URL", webhook(&server));
+    let (_, _, stderr) = run_async(cmd).await;
+    assert!(
+        !stderr.contains("POST") && !stderr.contains("vitals:"),
+        "{stderr}"
+    );
+}

@@ -105,7 +105,6 @@ pub async fn post(
     destination: &Destination,
     messages: &[Value],
     thread: bool,
-    log: &dyn Fn(String),
 ) -> Result<Posted, ReportError> {
     let client = http::client().map_err(ReportError::Delivery)?;
     let what = destination.describe();
@@ -122,13 +121,7 @@ pub async fn post(
         .collect();
     let mut posted = Posted::default();
     for (i, message) in messages.iter().enumerate() {
-        let log_attempt = |line: String| {
-            log(format!(
-                "{what} message {}/{}: {line}",
-                i + 1,
-                messages.len()
-            ))
-        };
+        let call = format!("({what} message {}/{})", i + 1, messages.len());
         let fail =
             |e: HttpError| ReportError::Delivery(crate::redact::clean(&format!("{what}: {e}")));
         match destination {
@@ -136,7 +129,7 @@ pub async fn post(
                 http::send(
                     || client.post(url).json(message),
                     RetryPolicy::default(),
-                    &log_attempt,
+                    &call,
                 )
                 .await
                 .map_err(fail)?;
@@ -160,7 +153,7 @@ pub async fn post(
                 let response = http::send(
                     || client.post(&url).bearer_auth(token).json(&body),
                     RetryPolicy::default(),
-                    &log_attempt,
+                    &call,
                 )
                 .await
                 .map_err(fail)?;

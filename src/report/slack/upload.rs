@@ -22,7 +22,6 @@ pub async fn upload(
     posted: &Posted,
     thread: bool,
     files: &[SlackFile],
-    log: &dyn Fn(String),
 ) -> Result<(), ReportError> {
     let Destination::Bot {
         token,
@@ -51,7 +50,7 @@ pub async fn upload(
         let response = http::send(
             || client.post(&url).bearer_auth(token).form(&form),
             RetryPolicy::default(),
-            &|line| log(format!("{what} {}: {line}", file.filename)),
+            &format!("({what} {})", file.filename),
         )
         .await
         .map_err(fail(what))?;
@@ -75,7 +74,7 @@ pub async fn upload(
                     .body(file.bytes.clone())
             },
             RetryPolicy::default(),
-            &|line| log(format!("{what} {}: {line}", file.filename)),
+            &format!("({what} {})", file.filename),
         )
         .await
         .map_err(fail(what))?;
@@ -97,7 +96,7 @@ pub async fn upload(
     let response = http::send(
         || client.post(&url).bearer_auth(token).form(&form),
         RetryPolicy::default(),
-        &|line| log(format!("{what}: {line}")),
+        &format!("({what})"),
     )
     .await
     .map_err(fail(what))?;
