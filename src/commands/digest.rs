@@ -112,6 +112,24 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    // Opened now, so an unwritable summary stops the run before any work or post.
+    let summary_error = |path: &std::path::Path, e: std::io::Error| {
+        Error::Usage(format!(
+            "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
+            path.display()
+        ))
+    };
+    let mut summary = summary_path
+        .as_ref()
+        .map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map(|file| (path, file))
+                .map_err(|e| summary_error(path, e))
+        })
+        .transpose()?;
 
     // Plan everything first: a config mistake anywhere stops the run before any work.
     let crash_plan = sections
@@ -200,24 +218,9 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     let view = views::digest::view(&results, ctx.now);
     let report = Report { document, view };
 
-    if let Some(path) = &summary_path {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
-                    path.display()
-                ))
-            })?;
+    if let Some((path, file)) = &mut summary {
         file.write_all(markdown::render_view(&report.view).as_bytes())
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
-                    path.display()
-                ))
-            })?;
+            .map_err(|e| summary_error(path, e))?;
     }
     if args.annotations || github {
         for r in &results {

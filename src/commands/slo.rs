@@ -127,6 +127,18 @@ pub fn plan(ctx: &Context, args: &SloArgs) -> Result<Plan> {
     if slos.is_empty() {
         return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
     }
+    // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
+    // copy-paste mistake, not two objectives.
+    let mut seen = std::collections::HashMap::new();
+    for s in &slos {
+        if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
+            return Err(Error::Usage(format!(
+                "{}: duplicate SLO name (also in {})",
+                s.origin,
+                first.display()
+            )));
+        }
+    }
     let objectives: Vec<(usize, Objective)> = slos
         .iter()
         .enumerate()

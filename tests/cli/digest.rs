@@ -176,5 +176,73 @@ fn under_github_actions_it_writes_the_step_summary_and_annotations() {
         .output()
         .unwrap();
     assert_eq!(unwritable.status.code(), Some(2));
+    assert!(unwritable.stdout.is_empty(), "stopped before any work");
     assert!(String::from_utf8_lossy(&unwritable.stderr).contains("GITHUB_STEP_SUMMARY"));
+
+    // A directory where the file should be: one line naming it, exit 2.
+    let out = vitals()
+        .args(["digest", "--config", "examples/vitals.toml"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", scratch.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: GITHUB_STEP_SUMMARY {}: cannot write: ",
+            scratch.dir.path().display()
+        )) && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn duplicate_names_stop_the_digest_before_anything_runs() {
+    let scratch = Scratch::new();
+    let slo = repo().join("examples/slo");
+    std::fs::create_dir_all(scratch.path("slo/data")).unwrap();
+    for file in ["checkout-validations.yaml", "datasources.yaml"] {
+        std::fs::copy(slo.join(file), scratch.path(&format!("slo/{file}"))).unwrap();
+    }
+    std::fs::copy(
+        slo.join("checkout-validations.yaml"),
+        scratch.path("slo/copy.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        slo.join("data/validations.csv"),
+        scratch.path("slo/data/validations.csv"),
+    )
+    .unwrap();
+    let cases = [
+        (
+            "[slo]\nspecs = [\"slo/*.yaml\"]\n",
+            "duplicate SLO name (also in ",
+        ),
+        (
+            "[slo]\nspecs = [\"slo/checkout-validations.yaml\", \"slo/datasources.yaml\"]\n[slo]\nspecs = []\n",
+            "vitals.toml:3:2: duplicate key `slo`",
+        ),
+        (
+            "[[freshness.checks]]\nname = \"a\"\npath = \"x.csv\"\nwarn_after = \"1h\"\n[[freshness.checks]]\nname = \"a\"\npath = \"y.csv\"\nwarn_after = \"1h\"\n",
+            "two checks are named",
+        ),
+    ];
+    for (text, expected) in cases {
+        let config = scratch.write("vitals.toml", text);
+        let out = vitals()
+            .args(["digest", "--slack-dry-run", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing rendered or posted");
+        assert!(
+            stderr.contains(expected) && stderr.lines().count() == 1,
+            "{expected}: {stderr}"
+        );
+    }
 }
