@@ -59,6 +59,8 @@ impl Drop for EventBuffer {
         // Redacted as a whole, so a secret split across writes is still caught.
         let text = redact::clean(&String::from_utf8_lossy(&self.0));
         let lines: String = text.lines().map(|l| format!("vitals: {l}\n")).collect();
-        let _ = std::io::stderr().lock().write_all(lines.as_bytes());
+        crate::progress::suspend(|| {
+            let _ = std::io::stderr().lock().write_all(lines.as_bytes());
+        });
     }
 }

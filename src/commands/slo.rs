@@ -193,12 +193,21 @@ pub async fn execute_charted(
     }
     let mut metrics = Metrics::new(bq.as_ref(), ctx.logger(), earliest, ctx.now);
     let mut results = Vec::with_capacity(plan.objectives.len());
-    for (i, objective) in &plan.objectives {
+    // Remote metric sources can take a while per SLO: say which one is being fetched.
+    let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
+    for (n, (i, objective)) in plan.objectives.iter().enumerate() {
+        progress.set_message(format!(
+            "SLO {}/{}: {}",
+            n + 1,
+            plan.objectives.len(),
+            slos[*i].name
+        ));
         let series = metrics.series(&slos[*i]).await?;
         let result = evaluate(objective, &series, ctx.now)
             .map_err(|e| SourceError::Input(format!("{}: {e}", slos[*i].origin)))?;
         results.push(result);
     }
+    progress.finish();
     let report = SloReport::new(ctx.now, results);
     let panels = views::slo::chart(&report);
     if let Some(path) = &plan.chart {

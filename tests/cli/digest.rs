@@ -246,3 +246,54 @@ fn duplicate_names_stop_the_digest_before_anything_runs() {
         );
     }
 }
+
+/// Progress is drawn on a terminal only: `script` gives the run a pseudo-terminal.
+#[test]
+fn long_fetches_show_progress_on_a_terminal_and_nothing_when_piped() {
+    let Ok(script) = which("script") else {
+        eprintln!("skipped: no `script` to provide a terminal");
+        return;
+    };
+    let scratch = Scratch::new();
+    let log = scratch.path("tty.log");
+    let run = format!(
+        "{} digest --config examples/vitals.toml --only crash-free,slo >/dev/null",
+        env!("CARGO_BIN_EXE_vitals")
+    );
+    std::process::Command::new(script)
+        .args(["-qec", &run])
+        .arg(&log)
+        .current_dir(repo())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let drawn = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).to_string();
+    assert!(drawn.contains("reading ["), "the GA4 files' bar: {drawn}");
+    assert!(drawn.contains("SLO 1/4: api-availability"), "{drawn}");
+
+    let piped = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--only",
+            "crash-free",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|p| p.is_file())
+        })
+        .ok_or(())
+}
