@@ -486,3 +486,27 @@ async fn verbose_logs_each_call_with_its_status_and_no_secret() {
         "{stderr}"
     );
 }
+
+#[test]
+fn slack_charts_dry_run_lists_the_charts_on_stderr_and_keeps_stdout_json() {
+    let out = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--only",
+            "crash-free",
+            "--slack-dry-run",
+            "--slack-charts",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Would upload crash-free.png (")
+            && stderr.contains("): Crash-free users: "),
+        "{stderr}"
+    );
+    assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
+}
