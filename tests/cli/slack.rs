@@ -510,3 +510,47 @@ fn slack_charts_dry_run_lists_the_charts_on_stderr_and_keeps_stdout_json() {
     );
     assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_chart_upload_exits_3_with_slacks_reason() {
+    let server = MockServer::start().await;
+    mount_post_message(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/files.getUploadURLExternal"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"ok": false, "error": "missing_scope"})),
+        )
+        .mount(&server)
+        .await;
+    let mut cmd = vitals();
+    cmd.args([
+        "digest",
+        "--config",
+        "examples/vitals.toml",
+        "--only",
+        "crash-free",
+        "--slack",
+        "--slack-charts",
+        "--slack-channel",
+        "#ops",
+    ])
+    .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+    .env("SLACK_API_URL", server.uri());
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr
+            .contains("Slack files.getUploadURLExternal: Slack refused the request: missing_scope"),
+        "{stderr}"
+    );
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(paths, ["/chat.postMessage", "/files.getUploadURLExternal"]);
+    assert_no_secret(&[&stdout, &stderr]);
+}
