@@ -58,6 +58,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub slack_channel: Option<String>,
 
+    /// A report too long for one message: post the first to the channel and the rest as
+    /// replies in its thread (needs SLACK_BOT_TOKEN)
+    #[arg(long, global = true)]
+    pub slack_thread: bool,
+
     /// Warnings also make the run exit 1
     #[arg(long, global = true)]
     pub strict: bool,
@@ -126,7 +131,7 @@ an SLO is violated (at_risk and no_data too with --strict).",
 
     /// Every configured check in one report: one Slack post, one GitHub step summary
     #[command(
-        long_about = "Runs every section present in the config (crash_free, slo, freshness) and renders one \
+        long_about = "Runs every section present in the config (crash_free, slo, freshness, autoscale, four_keys) and renders one \
 report: a verdict line per section, then its details. A section that fails to run is shown as \
 failed with its error; the others still run. Exit code: the worst of the sections'. Under GitHub \
 Actions (GITHUB_ACTIONS=true) the Markdown report is appended to $GITHUB_STEP_SUMMARY and \
@@ -374,6 +379,11 @@ pub struct DigestArgs {
     /// Emit ::error / ::warning annotations on stderr [default: when GITHUB_ACTIONS=true]
     #[arg(long)]
     pub annotations: bool,
+
+    /// Upload the crash-free and SLO charts as PNG files with the Slack post (needs
+    /// SLACK_BOT_TOKEN)
+    #[arg(long)]
+    pub slack_charts: bool,
 }
 
 #[derive(Debug, Default, Args)]

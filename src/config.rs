@@ -160,7 +160,16 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file: ConfigFile = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| line_col(text, s.start));
-            let message = e.message().trim().replace('\n', " ");
+            let mut message = e.message().trim().replace('\n', " ");
+            // toml says only "duplicate key": name it, and say how lists are written.
+            if message == "duplicate key" {
+                if let Some(key) = e.span().and_then(|s| text.get(s)) {
+                    message = format!(
+                        "duplicate key `{}`: a section or key may appear once (lists of checks are [[freshness.checks]])",
+                        key.trim()
+                    );
+                }
+            }
             match at {
                 Some((line, col)) => {
                     ConfigError(format!("{}:{line}:{col}: {message}", path.display()))
@@ -222,6 +231,17 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("conf/vitals.toml"))
+    }
+
+    #[test]
+    fn a_section_given_twice_is_named_with_its_line() {
+        let err = parse("[crash_free]\ndays = 30\n[slo]\nspecs = []\n[crash_free]\ndays = 7\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("conf/vitals.toml:5:2: duplicate key `crash_free`: "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -78,21 +78,45 @@ fn retry_after(response: &Response) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-/// Sends the request built by `build` (called once per attempt) under `policy`; `log` names
-/// the call for `-v`.
+/// `host/path` of a call for `-v`, without the query string (it may carry a signature or a
+/// key); a path holding a registered secret (a webhook's) keeps only its first segment.
+fn call_target(url: &reqwest::Url) -> String {
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => String::new(),
+    };
+    let path = url.path();
+    if redact::clean(path) == path {
+        return format!("{host}{path}");
+    }
+    let first = path.split('/').find(|s| !s.is_empty()).unwrap_or("");
+    format!("{host}/{first}/[redacted]")
+}
+
+/// Sends the request built by `build` (called once per attempt) under `policy`. Each attempt
+/// is logged for `-v` (method, host, path, status, attempt, elapsed); `what` names the call.
 pub async fn send(
     build: impl Fn() -> RequestBuilder,
     policy: RetryPolicy,
-    log: &dyn Fn(String),
+    what: &str,
 ) -> Result<Response, HttpError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let result = build().send().await;
+        let (client, request) = build().build_split();
+        let request = request.map_err(|e| HttpError::Transport(describe(e)))?;
+        let (method, target) = (request.method().clone(), call_target(request.url()));
+        let started = std::time::Instant::now();
+        let result = client.execute(request).await;
+        let ms = started.elapsed().as_millis();
         let wait = match result {
             Ok(response) => {
                 let status = response.status();
-                log(format!("attempt {attempt}: HTTP {}", status.as_u16()));
+                tracing::info!(
+                    "{method} {target} -> {} (attempt {attempt}, {ms} ms) {what}",
+                    status.as_u16()
+                );
                 if status.is_success() {
                     return Ok(response);
                 }
@@ -121,12 +145,42 @@ pub async fn send(
                     }
                 }
             }
-            Err(e) if e.is_connect() && attempt < policy.max_attempts => {
-                log(format!("attempt {attempt}: {}", describe(e)));
+            Err(e) => {
+                let connect = e.is_connect();
+                let error = describe(e);
+                tracing::info!("{method} {target} -> {error} (attempt {attempt}, {ms} ms) {what}");
+                if !(connect && attempt < policy.max_attempts) {
+                    return Err(HttpError::Transport(error));
+                }
                 policy.base_delay * 2u32.saturating_pow(attempt - 1)
             }
-            Err(e) => return Err(HttpError::Transport(describe(e))),
         };
+        tracing::debug!("{what}: retrying in {} ms", wait.as_millis());
         tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_targets_drop_the_query_and_secret_paths() {
+        let url = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert_eq!(
+            call_target(&url("https://slack.com/api/chat.postMessage?token=abc")),
+            "slack.com/api/chat.postMessage"
+        );
+        assert_eq!(
+            call_target(&url("http://127.0.0.1:8080/upload/v1/F1?sig=x")),
+            "127.0.0.1:8080/upload/v1/F1"
+        );
+        redact::register("https://hooks.slack.com/services/T0/B0/SECRETsecret42");
+        assert_eq!(
+            call_target(&url(
+                "https://hooks.slack.com/services/T0/B0/SECRETsecret42"
+            )),
+            "hooks.slack.com/services/[redacted]"
+        );
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod progress;
 pub mod redact;
 pub mod report;
@@ -19,6 +20,7 @@ use error::{ExitCode, Result};
 
 /// Runs one invocation and returns its exit code (errors map through [`error::Error::exit_code`]).
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    logging::init(cli.global.verbose);
     let ctx = commands::Context::new(&cli.global)?;
     match &cli.command {
         Command::CrashFree(args) => commands::crash_free::run(&ctx, args).await,

@@ -1,9 +1,22 @@
 //! Progress on stderr: a bar on a terminal, nothing when piped, in CI logs or with `--quiet`.
+//! Every bar joins one [`MultiProgress`], so the digest's concurrent sections each get a line
+//! instead of overdrawing each other.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+fn bars() -> &'static MultiProgress {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
+    BARS.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+}
+
+/// Runs `write` (a line for stderr) with the bars cleared, so it does not tear them.
+pub fn suspend<R>(write: impl FnOnce() -> R) -> R {
+    bars().suspend(write)
+}
 
 /// A byte-counting progress bar that may be hidden. Cheap to advance from any thread.
 pub struct Progress {
@@ -16,7 +29,7 @@ impl Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress::hidden();
         }
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let bar = bars().add(ProgressBar::new(total));
         bar.set_style(
             ProgressStyle::with_template(
                 "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
@@ -33,7 +46,7 @@ impl Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress::hidden();
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let bar = bars().add(ProgressBar::new_spinner());
         bar.set_message(message.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
         Progress { bar }
@@ -43,6 +56,11 @@ impl Progress {
         Progress {
             bar: ProgressBar::hidden(),
         }
+    }
+
+    /// What the work is doing now (e.g. which SLO is being fetched).
+    pub fn set_message(&self, message: String) {
+        self.bar.set_message(message);
     }
 
     #[inline]

@@ -216,6 +216,16 @@ pub fn plan(ctx: &Context, args: &CrashFreeArgs) -> Result<Plan> {
 
 /// Reads the data and builds the report; `None` when a dry run printed its estimate instead.
 pub async fn execute(ctx: &Context, plan: &Plan) -> Result<Option<(Report, ExitCode)>> {
+    Ok(execute_charted(ctx, plan)
+        .await?
+        .map(|(report, code, _)| (report, code)))
+}
+
+/// [`execute`], also returning the chart's panels (for `digest --slack-charts`).
+pub async fn execute_charted(
+    ctx: &Context,
+    plan: &Plan,
+) -> Result<Option<(Report, ExitCode, Vec<chart::Panel>)>> {
     let Plan {
         settings,
         range,
@@ -263,8 +273,9 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<Option<(Report, ExitC
         ))
         .into());
     }
+    let panels = views::crash_free::chart(&report);
     if let Some(path) = &settings.chart {
-        chart::write(path, &views::crash_free::chart(&report))?;
+        chart::write(path, &panels)?;
     }
     let document = Report::document(&report)?;
     // With --strict, a window without data is a warning that fails the run too.
@@ -283,6 +294,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<Option<(Report, ExitC
             view: views::crash_free::view(&report, ctx.tz.name()),
         },
         code,
+        panels,
     )))
 }
 

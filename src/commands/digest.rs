@@ -8,11 +8,13 @@ use serde_json::{json, Value};
 use crate::cli::{
     CrashFreeArgs, DigestArgs, FourKeysArgs, FreshnessArgs, Section, SimulationArgs, SloArgs,
 };
-use crate::commands::{autoscale, crash_free, four_keys, freshness, slo, Context};
+use crate::commands::{autoscale, crash_free, four_keys, freshness, slo, Context, SlackMode};
 use crate::domain::rfc3339;
 use crate::error::{Error, ExitCode, Result};
+use crate::report::chart::Panel;
+use crate::report::slack::{self, Destination, SlackFile};
 use crate::report::view::Tone;
-use crate::report::{markdown, views, Report};
+use crate::report::{chart_png, markdown, views, Report};
 
 /// One section's outcome.
 pub struct SectionResult {
@@ -77,21 +79,24 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         sections.retain(|s| args.only.contains(s));
     }
     sections.retain(|s| !args.skip.contains(s));
-    for (name, present) in [
-        ("autoscale", ctx.config.file.autoscale.is_some()),
-        ("four_keys", ctx.config.file.four_keys.is_some()),
-    ] {
-        if present {
-            ctx.warn(&format!(
-                "digest: the [{name}] section is not part of the digest yet; skipped"
-            ));
-        }
-    }
     if sections.is_empty() {
         return Err(Error::Usage(
-            "digest: no sections to run (the config has none of [crash_free], [slo], [freshness])"
+            "digest: no sections to run (the config has none of [crash_free], [slo], [freshness], [autoscale], [four_keys])"
                 .into(),
         ));
+    }
+    if args.slack_charts {
+        match &ctx.slack {
+            SlackMode::Off => {
+                return Err(Error::Usage(
+                    "--slack-charts: needs --slack (or --slack-dry-run)".into(),
+                ))
+            }
+            SlackMode::Post(Destination::Webhook { .. }) => {
+                return Err(Error::Usage(slack::CHARTS_NEED_BOT.into()))
+            }
+            _ => {}
+        }
     }
     let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     let summary_path = if args.github_summary || github {
@@ -107,6 +112,24 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    // Opened now, so an unwritable summary stops the run before any work or post.
+    let summary_error = |path: &std::path::Path, e: std::io::Error| {
+        Error::Usage(format!(
+            "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
+            path.display()
+        ))
+    };
+    let mut summary = summary_path
+        .as_ref()
+        .map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map(|file| (path, file))
+                .map_err(|e| summary_error(path, e))
+        })
+        .transpose()?;
 
     // Plan everything first: a config mistake anywhere stops the run before any work.
     let crash_plan = sections
@@ -129,7 +152,7 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     let crash = async {
         match &crash_plan {
             Some(plan) => Some(
-                crash_free::execute(ctx, plan)
+                crash_free::execute_charted(ctx, plan)
                     .await
                     .and_then(|r| r.ok_or_else(|| Error::Usage("dry run".into()))),
             ),
@@ -138,7 +161,7 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     };
     let slos = async {
         match &slo_plan {
-            Some(plan) => Some(slo::execute(ctx, plan).await),
+            Some(plan) => Some(slo::execute_charted(ctx, plan).await),
             None => None,
         }
     };
@@ -163,6 +186,11 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         }
     };
     let (crash, slos, fresh, scaling) = futures::join!(crash, slos, fresh, scaling);
+    let mut charts = Vec::new();
+    let (crash, slos) = (
+        split_chart(crash, Section::CrashFree, &mut charts),
+        split_chart(slos, Section::Slo, &mut charts),
+    );
     let keys = sections
         .contains(&Section::FourKeys)
         .then(|| four_keys::compute(ctx, &FourKeysArgs::default()));
@@ -197,24 +225,9 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
     let view = views::digest::view(&results, ctx.now);
     let report = Report { document, view };
 
-    if let Some(path) = &summary_path {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
-                    path.display()
-                ))
-            })?;
+    if let Some((path, file)) = &mut summary {
         file.write_all(markdown::render_view(&report.view).as_bytes())
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
-                    path.display()
-                ))
-            })?;
+            .map_err(|e| summary_error(path, e))?;
     }
     if args.annotations || github {
         for r in &results {
@@ -236,6 +249,49 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
             eprintln!("::{level} title=vitals {}::{text}", r.section.title());
         }
     }
-    ctx.deliver(&report).await?;
+    let posted = ctx.deliver_with(&report, Some(&report.view)).await?;
+    if args.slack_charts {
+        let files = chart_files(&charts)?;
+        ctx.share_files(posted.as_ref(), &files).await?;
+    }
     Ok(code)
+}
+
+/// A section's outcome without its chart, which goes to `charts` (when it has panels).
+fn split_chart(
+    outcome: Option<Result<(Report, ExitCode, Vec<Panel>)>>,
+    section: Section,
+    charts: &mut Vec<(Section, Vec<Panel>)>,
+) -> Option<Result<(Report, ExitCode)>> {
+    outcome.map(|r| {
+        r.map(|(report, code, panels)| {
+            if !panels.is_empty() {
+                charts.push((section, panels));
+            }
+            (report, code)
+        })
+    })
+}
+
+/// Each section's chart as a PNG file titled by its panels (the image itself has no text).
+fn chart_files(charts: &[(Section, Vec<Panel>)]) -> Result<Vec<SlackFile>> {
+    charts
+        .iter()
+        .map(|(section, panels)| {
+            let name = match section {
+                Section::Slo => "slo-burn-down",
+                _ => section.kind(),
+            };
+            let title = panels
+                .iter()
+                .map(|p| p.title.as_str())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            Ok(SlackFile {
+                filename: format!("{}.png", name.replace('_', "-")),
+                title: format!("{}: {title}", section.title()),
+                bytes: chart_png::png(panels)?,
+            })
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use crate::cli::{Format, GlobalArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::redact;
-use crate::report::slack::{self, Destination};
+use crate::report::slack::{self, Destination, Posted, SlackFile};
 use crate::report::view::View;
 use crate::report::{sink_for, Report, Style};
 
@@ -35,6 +35,8 @@ pub struct Context {
     pub tz: Tz,
     pub format: Format,
     pub slack: SlackMode,
+    /// `--slack-thread`: replies after the first message (checked to have a bot token).
+    pub slack_thread: bool,
     pub strict: bool,
     pub quiet: bool,
     pub verbose: bool,
@@ -82,11 +84,25 @@ impl Context {
         } else {
             SlackMode::Off
         };
+        if args.slack_thread {
+            match &slack {
+                SlackMode::Off => {
+                    return Err(Error::Usage(
+                        "--slack-thread: needs --slack (or --slack-dry-run)".into(),
+                    ))
+                }
+                SlackMode::Post(Destination::Webhook { .. }) => {
+                    return Err(Error::Usage(slack::THREAD_NEEDS_BOT.into()))
+                }
+                _ => {}
+            }
+        }
         Ok(Context {
             now,
             tz,
             format: args.format,
             slack,
+            slack_thread: args.slack_thread,
             strict: args.strict,
             quiet: args.quiet,
             verbose: args.verbose > 0,
@@ -94,10 +110,11 @@ impl Context {
         })
     }
 
-    /// `-v` logging of upstream calls, on stderr, secrets redacted.
+    /// `-v` notes from the sources (credentials used, calls made), through `tracing`: the
+    /// logger installed by [`crate::logging::init`] prints them redacted.
     pub fn logger(&self) -> Box<dyn Fn(String) + Send + Sync> {
         if self.verbose {
-            Box::new(|line: String| eprintln!("vitals: {}", redact::clean(&line)))
+            Box::new(|line: String| tracing::info!("{line}"))
         } else {
             Box::new(|_| {})
         }
@@ -117,19 +134,28 @@ impl Context {
     }
 
     /// Like [`Context::deliver`], with its own Slack view (`None`: nothing worth posting).
-    /// Returns whether a message was posted.
-    pub async fn deliver_with(&self, report: &Report, slack_view: Option<&View>) -> Result<bool> {
+    /// Returns where the post landed, when something was posted.
+    pub async fn deliver_with(
+        &self,
+        report: &Report,
+        slack_view: Option<&View>,
+    ) -> Result<Option<Posted>> {
         let messages = slack_view.map(slack::messages).unwrap_or_default();
         match &self.slack {
             SlackMode::DryRun => {
+                let messages = if self.slack_thread {
+                    slack::threaded(&messages, slack::THREAD_TS_PLACEHOLDER)
+                } else {
+                    messages
+                };
                 let text = serde_json::to_string_pretty(&serde_json::Value::Array(messages))
                     .unwrap_or_default();
                 print_stdout(&format!("{text}\n"));
-                Ok(false)
+                Ok(None)
             }
             SlackMode::Off => {
                 print_stdout(&sink_for(self.format, Style::detect()).render(report));
-                Ok(false)
+                Ok(None)
             }
             SlackMode::Post(destination) => {
                 print_stdout(&sink_for(self.format, Style::detect()).render(report));
@@ -137,16 +163,40 @@ impl Context {
                     if !self.quiet {
                         eprintln!("Nothing to post to Slack.");
                     }
-                    return Ok(false);
+                    return Ok(None);
                 }
-                let log = self.logger();
-                slack::post(destination, &messages, &*log).await?;
+                let posted = slack::post(destination, &messages, self.slack_thread).await?;
                 if !self.quiet {
                     eprintln!("Posted to Slack.");
                 }
-                Ok(true)
+                Ok(Some(posted))
             }
         }
+    }
+
+    /// Shares files (charts) where the report was posted; with `--slack-dry-run`, says on
+    /// stderr what would be uploaded.
+    pub async fn share_files(&self, posted: Option<&Posted>, files: &[SlackFile]) -> Result<()> {
+        match (&self.slack, posted) {
+            (SlackMode::DryRun, _) => {
+                for file in files {
+                    eprintln!(
+                        "Would upload {} ({} bytes): {}",
+                        file.filename,
+                        file.bytes.len(),
+                        redact::clean(&file.title)
+                    );
+                }
+            }
+            (SlackMode::Post(destination), Some(posted)) if !files.is_empty() => {
+                slack::upload(destination, posted, self.slack_thread, files).await?;
+                if !self.quiet {
+                    eprintln!("Uploaded {} chart(s) to Slack.", files.len());
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

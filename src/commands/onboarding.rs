@@ -44,6 +44,12 @@ timezone = "UTC"
 # cluster = "prod"
 # service = "api"
 # since = "14d"                             # CloudWatch keeps one-minute data 15 days
+
+# [four_keys]
+# git = "."                                 # the repository whose tags mark deployments
+# deploy_tag = "deploy/*"
+# incidents = "data/incidents.csv"          # optional: for change failure and time to restore
+# since = "90d"
 "##;
 
 pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
@@ -164,4 +170,50 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
     lines.push(format!("slack: {slack}"));
     print_stdout(&format!("{}\n", lines.join("\n")));
     Ok(ExitCode::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// The template with every commented-out setting switched on.
+    fn uncommented() -> String {
+        TEMPLATE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest.split_once(" = ").is_some_and(|(key, _)| {
+                            key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        }) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_template_parses_back_as_a_config_as_written_and_fully_uncommented() {
+        let path = Path::new("vitals.toml");
+        let plain = Config::parse(TEMPLATE, path).unwrap();
+        assert!(
+            plain.file.crash_free.is_none(),
+            "sections start commented out"
+        );
+        let text = uncommented();
+        let full = Config::parse(&text, path).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let file = &full.file;
+        assert!(file
+            .slack
+            .as_ref()
+            .and_then(|s| s.channel.as_ref())
+            .is_some());
+        assert!(file.crash_free.is_some() && file.slo.is_some());
+        assert_eq!(file.freshness.as_ref().map(|f| f.checks.len()), Some(1));
+        assert!(file.autoscale.is_some() && file.four_keys.is_some());
+    }
 }

@@ -127,6 +127,18 @@ pub fn plan(ctx: &Context, args: &SloArgs) -> Result<Plan> {
     if slos.is_empty() {
         return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
     }
+    // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
+    // copy-paste mistake, not two objectives.
+    let mut seen = std::collections::HashMap::new();
+    for s in &slos {
+        if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
+            return Err(Error::Usage(format!(
+                "{}: duplicate SLO name (also in {})",
+                s.origin,
+                first.display()
+            )));
+        }
+    }
     let objectives: Vec<(usize, Objective)> = slos
         .iter()
         .enumerate()
@@ -152,6 +164,16 @@ pub fn plan(ctx: &Context, args: &SloArgs) -> Result<Plan> {
 
 /// Fetches each SLO's data and evaluates its objectives.
 pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
+    execute_charted(ctx, plan)
+        .await
+        .map(|(report, code, _)| (report, code))
+}
+
+/// [`execute`], also returning the burn-down chart's panels (for `digest --slack-charts`).
+pub async fn execute_charted(
+    ctx: &Context,
+    plan: &Plan,
+) -> Result<(Report, ExitCode, Vec<chart::Panel>)> {
     let slos = &plan.slos;
     let needs_bigquery = slos.iter().any(|s| {
         source_kinds(s)
@@ -171,15 +193,25 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
     }
     let mut metrics = Metrics::new(bq.as_ref(), ctx.logger(), earliest, ctx.now);
     let mut results = Vec::with_capacity(plan.objectives.len());
-    for (i, objective) in &plan.objectives {
+    // Remote metric sources can take a while per SLO: say which one is being fetched.
+    let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
+    for (n, (i, objective)) in plan.objectives.iter().enumerate() {
+        progress.set_message(format!(
+            "SLO {}/{}: {}",
+            n + 1,
+            plan.objectives.len(),
+            slos[*i].name
+        ));
         let series = metrics.series(&slos[*i]).await?;
         let result = evaluate(objective, &series, ctx.now)
             .map_err(|e| SourceError::Input(format!("{}: {e}", slos[*i].origin)))?;
         results.push(result);
     }
+    progress.finish();
     let report = SloReport::new(ctx.now, results);
+    let panels = views::slo::chart(&report);
     if let Some(path) = &plan.chart {
-        chart::write(path, &views::slo::chart(&report))?;
+        chart::write(path, &panels)?;
     }
     let document = Report::document(&report)?;
     let code = if report.violated(ctx.strict) {
@@ -193,6 +225,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
             view: views::slo::view(&report),
         },
         code,
+        panels,
     ))
 }
 

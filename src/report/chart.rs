@@ -31,11 +31,11 @@ pub struct Panel {
     pub y_format: fn(f64) -> String,
 }
 
-const WIDTH: f64 = 900.0;
-const PANEL_HEIGHT: f64 = 280.0;
-const LEFT: f64 = 80.0;
+pub(super) const WIDTH: f64 = 900.0;
+pub(super) const PANEL_HEIGHT: f64 = 280.0;
+pub(super) const LEFT: f64 = 80.0;
 const RIGHT: f64 = 20.0;
-const TOP: f64 = 40.0;
+pub(super) const TOP: f64 = 40.0;
 const BOTTOM: f64 = 50.0;
 
 fn escape(text: &str) -> String {
@@ -60,19 +60,70 @@ fn y_range(panel: &Panel) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-fn panel_svg(out: &mut String, panel: &Panel, top: f64) {
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = PANEL_HEIGHT - TOP - BOTTOM;
-    let (y0, y1) = y_range(panel);
-    let n = panel.x_labels.len().max(1);
-    let x = |i: usize| {
-        LEFT + if n == 1 {
-            plot_w / 2.0
-        } else {
-            plot_w * i as f64 / (n - 1) as f64
+/// Where a panel's points land: shared by the SVG and the PNG renderings.
+pub(super) struct Geometry {
+    n: usize,
+    y0: f64,
+    y1: f64,
+    /// The panel's top edge in the whole image.
+    pub top: f64,
+}
+
+pub(super) const PLOT_W: f64 = WIDTH - LEFT - RIGHT;
+pub(super) const PLOT_H: f64 = PANEL_HEIGHT - TOP - BOTTOM;
+
+impl Geometry {
+    pub fn new(panel: &Panel, top: f64) -> Geometry {
+        let (y0, y1) = y_range(panel);
+        Geometry {
+            n: panel.x_labels.len().max(1),
+            y0,
+            y1,
+            top,
         }
-    };
-    let y = |v: f64| top + TOP + plot_h * (1.0 - (v - y0) / (y1 - y0));
+    }
+
+    pub fn x(&self, i: usize) -> f64 {
+        LEFT + if self.n == 1 {
+            PLOT_W / 2.0
+        } else {
+            PLOT_W * i as f64 / (self.n - 1) as f64
+        }
+    }
+
+    pub fn y(&self, v: f64) -> f64 {
+        self.top + TOP + PLOT_H * (1.0 - (v - self.y0) / (self.y1 - self.y0))
+    }
+
+    /// The y values of the horizontal grid lines, bottom to top.
+    pub fn grid_values(&self) -> impl Iterator<Item = f64> + '_ {
+        (0..=4).map(|k| self.y0 + (self.y1 - self.y0) * k as f64 / 4.0)
+    }
+
+    /// Runs of consecutive points (a `None` value breaks the line).
+    pub fn runs(&self, values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+        let mut runs = vec![Vec::new()];
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    if let Some(run) = runs.last_mut() {
+                        run.push((self.x(i), self.y(*v)));
+                    }
+                }
+                None => runs.push(Vec::new()),
+            }
+        }
+        runs.retain(|r| !r.is_empty());
+        runs
+    }
+}
+
+fn panel_svg(out: &mut String, panel: &Panel, top: f64) {
+    let (plot_w, plot_h) = (PLOT_W, PLOT_H);
+    let g = Geometry::new(panel, top);
+    let n = panel.x_labels.len().max(1);
+    let x = |i: usize| g.x(i);
+    let y = |v: f64| g.y(v);
     let _ = writeln!(
         out,
         r#"<text x="{LEFT}" y="{}" font-size="15" font-weight="bold">{}</text>"#,
@@ -84,8 +135,7 @@ fn panel_svg(out: &mut String, panel: &Panel, top: f64) {
         r##"<rect x="{LEFT}" y="{}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#ccc"/>"##,
         top + TOP
     );
-    for k in 0..=4 {
-        let v = y0 + (y1 - y0) * k as f64 / 4.0;
+    for v in g.grid_values() {
         let _ = writeln!(
             out,
             r##"<line x1="{LEFT}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#eee"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#555">{}</text>"##,
@@ -121,20 +171,9 @@ fn panel_svg(out: &mut String, panel: &Panel, top: f64) {
     }
     for series in &panel.series {
         let mut path = String::new();
-        let mut pen_down = false;
-        for (i, v) in series.values.iter().enumerate() {
-            match v {
-                Some(v) => {
-                    let _ = write!(
-                        path,
-                        "{}{:.1},{:.1} ",
-                        if pen_down { "L" } else { "M" },
-                        x(i),
-                        y(*v)
-                    );
-                    pen_down = true;
-                }
-                None => pen_down = false,
+        for run in g.runs(&series.values) {
+            for (k, (px, py)) in run.iter().enumerate() {
+                let _ = write!(path, "{}{px:.1},{py:.1} ", if k == 0 { "M" } else { "L" });
             }
         }
         if !path.is_empty() {

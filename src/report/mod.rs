@@ -3,6 +3,7 @@
 //! format means one new file and one arm in [`sink_for`].
 
 pub mod chart;
+pub mod chart_png;
 pub mod dbt_artifact;
 pub mod format;
 pub mod json;

@@ -119,12 +119,17 @@ async fn show_reads_target_policies_alarms_and_counts_and_writes_them_as_a_polic
         "api",
         "--format",
         "json",
+        "-v",
         "--as-policy",
     ];
     let mut cmd = aws_vitals(&moto.url, &scratch, &args);
     cmd.arg(&as_policy);
     let (code, doc, stderr) = run_doc(cmd).await;
     assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("AWS ECS DescribeServices -> ok"),
+        "-v logs each AWS call: {stderr}"
+    );
     assert_eq!(doc["kind"], "autoscale_setup");
     assert_eq!(doc["resource_id"], "service/prod/api");
     assert_eq!(doc["scalable_target"]["min_capacity"], 5);

@@ -176,5 +176,124 @@ fn under_github_actions_it_writes_the_step_summary_and_annotations() {
         .output()
         .unwrap();
     assert_eq!(unwritable.status.code(), Some(2));
+    assert!(unwritable.stdout.is_empty(), "stopped before any work");
     assert!(String::from_utf8_lossy(&unwritable.stderr).contains("GITHUB_STEP_SUMMARY"));
+
+    // A directory where the file should be: one line naming it, exit 2.
+    let out = vitals()
+        .args(["digest", "--config", "examples/vitals.toml"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", scratch.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: GITHUB_STEP_SUMMARY {}: cannot write: ",
+            scratch.dir.path().display()
+        )) && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn duplicate_names_stop_the_digest_before_anything_runs() {
+    let scratch = Scratch::new();
+    let slo = repo().join("examples/slo");
+    std::fs::create_dir_all(scratch.path("slo/data")).unwrap();
+    for file in ["checkout-validations.yaml", "datasources.yaml"] {
+        std::fs::copy(slo.join(file), scratch.path(&format!("slo/{file}"))).unwrap();
+    }
+    std::fs::copy(
+        slo.join("checkout-validations.yaml"),
+        scratch.path("slo/copy.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        slo.join("data/validations.csv"),
+        scratch.path("slo/data/validations.csv"),
+    )
+    .unwrap();
+    let cases = [
+        (
+            "[slo]\nspecs = [\"slo/*.yaml\"]\n",
+            "duplicate SLO name (also in ",
+        ),
+        (
+            "[slo]\nspecs = [\"slo/checkout-validations.yaml\", \"slo/datasources.yaml\"]\n[slo]\nspecs = []\n",
+            "vitals.toml:3:2: duplicate key `slo`",
+        ),
+        (
+            "[[freshness.checks]]\nname = \"a\"\npath = \"x.csv\"\nwarn_after = \"1h\"\n[[freshness.checks]]\nname = \"a\"\npath = \"y.csv\"\nwarn_after = \"1h\"\n",
+            "two checks are named",
+        ),
+    ];
+    for (text, expected) in cases {
+        let config = scratch.write("vitals.toml", text);
+        let out = vitals()
+            .args(["digest", "--slack-dry-run", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing rendered or posted");
+        assert!(
+            stderr.contains(expected) && stderr.lines().count() == 1,
+            "{expected}: {stderr}"
+        );
+    }
+}
+
+/// Progress is drawn on a terminal only: `script` gives the run a pseudo-terminal.
+#[test]
+fn long_fetches_show_progress_on_a_terminal_and_nothing_when_piped() {
+    let Ok(script) = which("script") else {
+        eprintln!("skipped: no `script` to provide a terminal");
+        return;
+    };
+    let scratch = Scratch::new();
+    let log = scratch.path("tty.log");
+    let run = format!(
+        "{} digest --config examples/vitals.toml --only crash-free,slo >/dev/null",
+        env!("CARGO_BIN_EXE_vitals")
+    );
+    std::process::Command::new(script)
+        .args(["-qec", &run])
+        .arg(&log)
+        .current_dir(repo())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    let drawn = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).to_string();
+    assert!(drawn.contains("reading ["), "the GA4 files' bar: {drawn}");
+    assert!(drawn.contains("SLO 1/4: api-availability"), "{drawn}");
+
+    let piped = vitals()
+        .args([
+            "digest",
+            "--config",
+            "examples/vitals.toml",
+            "--only",
+            "crash-free",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        piped.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|p| p.is_file())
+        })
+        .ok_or(())
 }

@@ -236,6 +236,69 @@ mod tests {
         assert!(sections > 5);
     }
 
+    /// A view whose body is exactly `n` blocks (no intro, no footer).
+    fn view_of_texts(n: usize, text: &str) -> View {
+        View {
+            title: "Limits".into(),
+            blocks: (0..n).map(|_| Block::Text(text.to_string())).collect(),
+            ..View::default()
+        }
+    }
+
+    #[test]
+    fn forty_nine_body_blocks_fit_one_message_of_exactly_fifty() {
+        let m = messages(&view_of_texts(MAX_BLOCKS - 1, "x"));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0]["blocks"].as_array().unwrap().len(), MAX_BLOCKS);
+        assert_eq!(m[0]["blocks"][0]["text"]["text"], "Limits", "no (1/1)");
+    }
+
+    #[test]
+    fn fifty_body_blocks_need_a_second_message() {
+        let m = messages(&view_of_texts(MAX_BLOCKS, "x"));
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0]["blocks"].as_array().unwrap().len(), MAX_BLOCKS);
+        assert_eq!(
+            m[1]["blocks"].as_array().unwrap().len(),
+            2,
+            "header + the 50th"
+        );
+        assert_eq!(m[1]["blocks"][0]["text"]["text"], "Limits (2/2)");
+        all_within_limits(&m);
+    }
+
+    #[test]
+    fn section_text_of_exactly_3000_characters_is_kept_and_3001_is_cut() {
+        let exact = "é".repeat(MAX_SECTION_TEXT); // characters, not bytes
+        let m = messages(&view_of_texts(1, &exact));
+        assert_eq!(m[0]["blocks"][1]["text"]["text"], exact.as_str());
+        let over = "é".repeat(MAX_SECTION_TEXT + 1);
+        let m = messages(&view_of_texts(1, &over));
+        let text = m[0]["blocks"][1]["text"]["text"].as_str().unwrap();
+        assert_eq!(text.chars().count(), MAX_SECTION_TEXT);
+        assert!(text.ends_with('…'));
+    }
+
+    #[test]
+    fn table_lines_exactly_filling_a_section_stay_in_one() {
+        // Fences take 8 characters: lines of 1,495 and 1,496 and the newline between fill 3,000.
+        let grid = Grid {
+            header: vec!["h".repeat(1495)],
+            align: vec![Align::Left],
+            rows: vec![vec![Cell::new("r".repeat(1496))]],
+        };
+        let sections = grid_sections(&grid);
+        assert_eq!(sections.len(), 1);
+        let text = sections[0]["text"]["text"].as_str().unwrap();
+        assert_eq!(text.chars().count(), MAX_SECTION_TEXT);
+        let grid = Grid {
+            header: vec!["h".repeat(1496)],
+            align: vec![Align::Left],
+            rows: vec![vec![Cell::new("r".repeat(1496))]],
+        };
+        assert_eq!(grid_sections(&grid).len(), 2, "one character over: split");
+    }
+
     #[test]
     fn more_than_fifty_blocks_split_into_several_messages() {
         let m = messages(&view_with_rows(2, 40));

@@ -55,14 +55,62 @@ impl Destination {
     }
 }
 
-/// Posts each message in order; stops at the first failure.
+/// What a bot post left behind: where the first message landed, for replies and file shares.
+#[derive(Debug, Default)]
+pub struct Posted {
+    /// The channel's ID (`chat.postMessage` answers with it; files are shared by ID).
+    pub channel_id: Option<String>,
+    /// The first message's `ts` (the thread's parent with `--slack-thread`).
+    pub first_ts: Option<String>,
+}
+
+/// Stands in for the first message's `ts` in `--slack-dry-run` output.
+pub const THREAD_TS_PLACEHOLDER: &str = "<ts of message 1>";
+
+/// The messages as `--slack-thread` sends them: every message after the first is a reply.
+pub fn threaded(messages: &[Value], thread_ts: &str) -> Vec<Value> {
+    messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut m = m.clone();
+            if i > 0 {
+                m["thread_ts"] = Value::String(thread_ts.to_string());
+            }
+            m
+        })
+        .collect()
+}
+
+/// A Web API reply: HTTP 200 with `ok: false` is a failure too.
+pub(super) async fn web_api_reply(
+    what: &str,
+    response: reqwest::Response,
+) -> Result<Value, ReportError> {
+    let reply: Value = response.json().await.map_err(|e| {
+        ReportError::Delivery(format!("{what}: unreadable reply: {}", http::describe(e)))
+    })?;
+    if reply["ok"] != Value::Bool(true) {
+        let code = reply["error"].as_str().unwrap_or("unknown error");
+        return Err(ReportError::Delivery(crate::redact::clean(&format!(
+            "{what}: Slack refused the request: {code}"
+        ))));
+    }
+    Ok(reply)
+}
+
+/// Posts each message in order; stops at the first failure. With `thread`, every message
+/// after the first is a reply to it (bot token only).
 pub async fn post(
     destination: &Destination,
     messages: &[Value],
-    log: &dyn Fn(String),
-) -> Result<(), ReportError> {
+    thread: bool,
+) -> Result<Posted, ReportError> {
     let client = http::client().map_err(ReportError::Delivery)?;
     let what = destination.describe();
+    if thread && matches!(destination, Destination::Webhook { .. }) {
+        return Err(ReportError::Setup(THREAD_NEEDS_BOT.into()));
+    }
     // Posts are output too: nothing registered as a secret leaves in them.
     let messages: Vec<Value> = messages
         .iter()
@@ -71,14 +119,9 @@ pub async fn post(
                 .unwrap_or_else(|_| m.clone())
         })
         .collect();
+    let mut posted = Posted::default();
     for (i, message) in messages.iter().enumerate() {
-        let log_attempt = |line: String| {
-            log(format!(
-                "{what} message {}/{}: {line}",
-                i + 1,
-                messages.len()
-            ))
-        };
+        let call = format!("({what} message {}/{})", i + 1, messages.len());
         let fail =
             |e: HttpError| ReportError::Delivery(crate::redact::clean(&format!("{what}: {e}")));
         match destination {
@@ -86,7 +129,7 @@ pub async fn post(
                 http::send(
                     || client.post(url).json(message),
                     RetryPolicy::default(),
-                    &log_attempt,
+                    &call,
                 )
                 .await
                 .map_err(fail)?;
@@ -98,29 +141,33 @@ pub async fn post(
             } => {
                 let mut body = message.clone();
                 body["channel"] = Value::String(channel.clone());
+                if thread && i > 0 {
+                    let ts = posted.first_ts.as_ref().ok_or_else(|| {
+                        ReportError::Delivery(format!(
+                            "{what}: Slack's reply to the first message has no ts to thread under"
+                        ))
+                    })?;
+                    body["thread_ts"] = Value::String(ts.clone());
+                }
                 let url = format!("{}/chat.postMessage", api_url.trim_end_matches('/'));
                 let response = http::send(
                     || client.post(&url).bearer_auth(token).json(&body),
                     RetryPolicy::default(),
-                    &log_attempt,
+                    &call,
                 )
                 .await
                 .map_err(fail)?;
-                // The Web API reports failures as HTTP 200 with `ok: false`.
-                let reply: Value = response.json().await.map_err(|e| {
-                    ReportError::Delivery(format!(
-                        "{what}: unreadable reply: {}",
-                        http::describe(e)
-                    ))
-                })?;
-                if reply["ok"] != Value::Bool(true) {
-                    let code = reply["error"].as_str().unwrap_or("unknown error");
-                    return Err(ReportError::Delivery(crate::redact::clean(&format!(
-                        "{what}: Slack refused the message: {code}"
-                    ))));
+                let reply = web_api_reply(what, response).await?;
+                if i == 0 {
+                    posted.channel_id = reply["channel"].as_str().map(str::to_string);
+                    posted.first_ts = reply["ts"].as_str().map(str::to_string);
                 }
             }
         }
     }
-    Ok(())
+    Ok(posted)
 }
+
+/// The one line for `--slack-thread` (or `--slack-charts`) with only a webhook.
+pub const THREAD_NEEDS_BOT: &str =
+    "--slack-thread: threads need SLACK_BOT_TOKEN with a channel (an incoming webhook cannot reply in a thread)";

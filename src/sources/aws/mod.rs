@@ -32,6 +32,24 @@ pub async fn load_config(
     Ok(config)
 }
 
+/// Runs one SDK call, logging it for `-v` (name, outcome, time), and maps its error.
+pub async fn call<T, E>(
+    name: &str,
+    request: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, SourceError>
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    let started = std::time::Instant::now();
+    let result = request.await;
+    let ms = started.elapsed().as_millis();
+    match &result {
+        Ok(_) => tracing::info!("AWS {name} -> ok ({ms} ms)"),
+        Err(e) => tracing::info!("AWS {name} -> {} ({ms} ms)", e.code().unwrap_or("failed")),
+    }
+    result.map_err(|e| upstream(name, &e))
+}
+
 /// An SDK error as one line: the service's error code and message when it sent one, else the
 /// SDK's own account (no credentials, connection refused, …).
 pub fn upstream<E>(call: &str, error: &E) -> SourceError

@@ -13,7 +13,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 
-use super::upstream;
+use super::call;
 use crate::domain::autoscale::live::{
     Bounds, LiveAlarm, LivePolicy, LivePolicyKind, LiveSetup, LiveStep, ServiceCounts,
 };
@@ -65,15 +65,16 @@ impl Service {
     pub async fn read_setup(&self) -> Result<LiveSetup, SourceError> {
         let resource_id = self.resource_id();
         let service = self.counts().await?;
-        let targets = self
-            .scaling
-            .describe_scalable_targets()
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_ids(&resource_id)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .send()
-            .await
-            .map_err(|e| upstream("Application Auto Scaling DescribeScalableTargets", &e))?;
+        let targets = call(
+            "Application Auto Scaling DescribeScalableTargets",
+            self.scaling
+                .describe_scalable_targets()
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_ids(&resource_id)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .send(),
+        )
+        .await?;
         let scalable_target = targets.scalable_targets().first().map(|t| Bounds {
             min_capacity: count(t.min_capacity()),
             max_capacity: count(t.max_capacity()),
@@ -106,14 +107,15 @@ impl Service {
     }
 
     async fn counts(&self) -> Result<ServiceCounts, SourceError> {
-        let reply = self
-            .ecs
-            .describe_services()
-            .cluster(&self.cluster)
-            .services(&self.name)
-            .send()
-            .await
-            .map_err(|e| upstream("ECS DescribeServices", &e))?;
+        let reply = call(
+            "ECS DescribeServices",
+            self.ecs
+                .describe_services()
+                .cluster(&self.cluster)
+                .services(&self.name)
+                .send(),
+        )
+        .await?;
         let service = reply
             .services()
             .iter()
@@ -135,16 +137,17 @@ impl Service {
         let mut out = Vec::new();
         let mut token = None;
         loop {
-            let reply = self
-                .scaling
-                .describe_scaling_policies()
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| upstream("Application Auto Scaling DescribeScalingPolicies", &e))?;
+            let reply = call(
+                "Application Auto Scaling DescribeScalingPolicies",
+                self.scaling
+                    .describe_scaling_policies()
+                    .service_namespace(ServiceNamespace::Ecs)
+                    .resource_id(resource_id)
+                    .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                    .set_next_token(token)
+                    .send(),
+            )
+            .await?;
             out.extend(reply.scaling_policies().iter().map(live_policy));
             token = reply.next_token().map(str::to_string);
             if token.is_none() {
@@ -158,14 +161,15 @@ impl Service {
         for batch in names.chunks(ALARM_NAMES_PER_CALL) {
             let mut token = None;
             loop {
-                let reply = self
-                    .alarms
-                    .describe_alarms()
-                    .set_alarm_names(Some(batch.to_vec()))
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| upstream("CloudWatch DescribeAlarms", &e))?;
+                let reply = call(
+                    "CloudWatch DescribeAlarms",
+                    self.alarms
+                        .describe_alarms()
+                        .set_alarm_names(Some(batch.to_vec()))
+                        .set_next_token(token)
+                        .send(),
+                )
+                .await?;
                 for a in reply.metric_alarms() {
                     let name = a.alarm_name().unwrap_or_default().to_string();
                     if out.iter().any(|o| o.name == name) {
@@ -245,16 +249,18 @@ impl Service {
     }
 
     async fn register(&self, resource_id: &str, p: &Policy) -> Result<(), SourceError> {
-        self.scaling
-            .register_scalable_target()
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(resource_id)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .min_capacity(p.min_capacity as i32)
-            .max_capacity(p.max_capacity as i32)
-            .send()
-            .await
-            .map_err(|e| upstream("Application Auto Scaling RegisterScalableTarget", &e))?;
+        call(
+            "Application Auto Scaling RegisterScalableTarget",
+            self.scaling
+                .register_scalable_target()
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id(resource_id)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .min_capacity(p.min_capacity as i32)
+                .max_capacity(p.max_capacity as i32)
+                .send(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -279,17 +285,19 @@ impl Service {
             .disable_scale_in(false)
             .build()
             .map_err(build_error)?;
-        self.scaling
-            .put_scaling_policy()
-            .policy_name(&names.target_tracking)
-            .policy_type(PolicyType::TargetTrackingScaling)
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(resource_id)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .target_tracking_scaling_policy_configuration(config)
-            .send()
-            .await
-            .map_err(|e| upstream("Application Auto Scaling PutScalingPolicy", &e))?;
+        call(
+            "Application Auto Scaling PutScalingPolicy",
+            self.scaling
+                .put_scaling_policy()
+                .policy_name(&names.target_tracking)
+                .policy_type(PolicyType::TargetTrackingScaling)
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id(resource_id)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .target_tracking_scaling_policy_configuration(config)
+                .send(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -316,31 +324,33 @@ impl Service {
                     .map_err(build_error)?,
             );
         }
-        let reply = self
-            .scaling
-            .put_scaling_policy()
-            .policy_name(&names.step_scaling)
-            .policy_type(PolicyType::StepScaling)
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(resource_id)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .step_scaling_policy_configuration(config.build())
-            .send()
-            .await
-            .map_err(|e| upstream("Application Auto Scaling PutScalingPolicy", &e))?;
+        let reply = call(
+            "Application Auto Scaling PutScalingPolicy",
+            self.scaling
+                .put_scaling_policy()
+                .policy_name(&names.step_scaling)
+                .policy_type(PolicyType::StepScaling)
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id(resource_id)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .step_scaling_policy_configuration(config.build())
+                .send(),
+        )
+        .await?;
         Ok(reply.policy_arn().to_string())
     }
 
     async fn policy_arn(&self, resource_id: &str, name: &str) -> Result<String, SourceError> {
-        let reply = self
-            .scaling
-            .describe_scaling_policies()
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(resource_id)
-            .policy_names(name)
-            .send()
-            .await
-            .map_err(|e| upstream("Application Auto Scaling DescribeScalingPolicies", &e))?;
+        let reply = call(
+            "Application Auto Scaling DescribeScalingPolicies",
+            self.scaling
+                .describe_scaling_policies()
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id(resource_id)
+                .policy_names(name)
+                .send(),
+        )
+        .await?;
         reply
             .scaling_policies()
             .first()
@@ -361,61 +371,64 @@ impl Service {
         let Some(step) = &p.step_scaling else {
             return Ok(());
         };
-        self.alarms
-            .put_metric_alarm()
-            .alarm_name(&names.step_alarm)
-            .alarm_description(format!(
-                "Spike scale-out for {} (managed by vitals autoscale apply).",
-                self.resource_id()
-            ))
-            .namespace("AWS/ECS")
-            .metric_name("CPUUtilization")
-            .statistic(Statistic::Average)
-            .dimensions(
-                Dimension::builder()
-                    .name("ClusterName")
-                    .value(&self.cluster)
-                    .build(),
-            )
-            .dimensions(
-                Dimension::builder()
-                    .name("ServiceName")
-                    .value(&self.name)
-                    .build(),
-            )
-            .period(60)
-            .evaluation_periods(1)
-            .datapoints_to_alarm(1)
-            .threshold(step.threshold)
-            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-            .treat_missing_data("missing")
-            .alarm_actions(step_arn)
-            .send()
-            .await
-            .map_err(|e| upstream("CloudWatch PutMetricAlarm", &e))?;
+        call(
+            "CloudWatch PutMetricAlarm",
+            self.alarms
+                .put_metric_alarm()
+                .alarm_name(&names.step_alarm)
+                .alarm_description(format!(
+                    "Spike scale-out for {} (managed by vitals autoscale apply).",
+                    self.resource_id()
+                ))
+                .namespace("AWS/ECS")
+                .metric_name("CPUUtilization")
+                .statistic(Statistic::Average)
+                .dimensions(
+                    Dimension::builder()
+                        .name("ClusterName")
+                        .value(&self.cluster)
+                        .build(),
+                )
+                .dimensions(
+                    Dimension::builder()
+                        .name("ServiceName")
+                        .value(&self.name)
+                        .build(),
+                )
+                .period(60)
+                .evaluation_periods(1)
+                .datapoints_to_alarm(1)
+                .threshold(step.threshold)
+                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .treat_missing_data("missing")
+                .alarm_actions(step_arn)
+                .send(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn delete_policy(&self, resource_id: &str, name: &str) -> Result<(), SourceError> {
-        self.scaling
-            .delete_scaling_policy()
-            .policy_name(name)
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(resource_id)
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .send()
-            .await
-            .map_err(|e| upstream("Application Auto Scaling DeleteScalingPolicy", &e))?;
+        call(
+            "Application Auto Scaling DeleteScalingPolicy",
+            self.scaling
+                .delete_scaling_policy()
+                .policy_name(name)
+                .service_namespace(ServiceNamespace::Ecs)
+                .resource_id(resource_id)
+                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+                .send(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn delete_alarm(&self, name: &str) -> Result<(), SourceError> {
-        self.alarms
-            .delete_alarms()
-            .alarm_names(name)
-            .send()
-            .await
-            .map_err(|e| upstream("CloudWatch DeleteAlarms", &e))?;
+        call(
+            "CloudWatch DeleteAlarms",
+            self.alarms.delete_alarms().alarm_names(name).send(),
+        )
+        .await?;
         Ok(())
     }
 }

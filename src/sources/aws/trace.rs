@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Duration, Utc};
 
-use super::upstream;
+use super::call;
 use crate::domain::autoscale::TraceRow;
 use crate::sources::cloudwatch::MAX_DATAPOINTS_PER_CALL;
 use crate::sources::SourceError;
@@ -104,15 +104,17 @@ pub async fn fetch(
         let mut token: Option<String> = None;
         loop {
             on_call();
-            let reply = client
-                .get_metric_data()
-                .set_metric_data_queries(Some(queries.to_vec()))
-                .start_time(smithy(from))
-                .end_time(smithy(to))
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| upstream("CloudWatch GetMetricData", &e))?;
+            let reply = call(
+                "CloudWatch GetMetricData",
+                client
+                    .get_metric_data()
+                    .set_metric_data_queries(Some(queries.to_vec()))
+                    .start_time(smithy(from))
+                    .end_time(smithy(to))
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
             for result in reply.metric_data_results() {
                 let into = match result.id() {
                     Some("cpu") => &mut cpu,

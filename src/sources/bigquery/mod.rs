@@ -309,8 +309,19 @@ impl BigQuery {
             attempt += 1;
             self.calls
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            (self.log)(format!("BigQuery {what} (attempt {attempt})"));
-            match call().await {
+            let started = std::time::Instant::now();
+            let result = call().await;
+            // The client makes the HTTP call itself: this is where -v sees it.
+            let outcome = match &result {
+                Ok(_) => "ok".to_string(),
+                Err(BQError::ResponseError { error }) => format!("HTTP {}", error.error.code),
+                Err(_) => "failed".to_string(),
+            };
+            (self.log)(format!(
+                "BigQuery {what} -> {outcome} (attempt {attempt}, {} ms)",
+                started.elapsed().as_millis()
+            ));
+            match result {
                 Ok(v) => return Ok(v),
                 Err(e) if attempt < MAX_ATTEMPTS && retriable(&e) => {
                     tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt - 1)).await;
