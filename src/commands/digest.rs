@@ -152,13 +152,17 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
             None => None,
         }
     };
-    let (crash, slos, fresh) = futures::join!(crash, slos, fresh);
+    let keys = async {
+        if sections.contains(&Section::FourKeys) {
+            Some(four_keys::compute(ctx, &FourKeysArgs::default()).await)
+        } else {
+            None
+        }
+    };
+    let (crash, slos, fresh, keys) = futures::join!(crash, slos, fresh, keys);
     let scaling = autoscale_inputs
         .as_ref()
         .map(|inputs| autoscale::simulation_report(ctx, inputs));
-    let keys = sections
-        .contains(&Section::FourKeys)
-        .then(|| four_keys::compute(ctx, &FourKeysArgs::default()));
     let results: Vec<SectionResult> = [
         (Section::CrashFree, crash),
         (Section::Slo, slos),

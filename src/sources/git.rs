@@ -1,7 +1,8 @@
 //! Deployments from a local git repository (libgit2): tags matching a glob are deployments,
 //! at the tag time (an annotated tag's tagger date, a lightweight tag's committer date); a
 //! deployment's changes are the commits reachable from it but not from the deployment before
-//! it in time.
+//! it in time. Deployments may also come from records kept elsewhere (a deployments CSV), with
+//! change sets still from the repository.
 
 use std::path::Path;
 
@@ -37,7 +38,7 @@ pub struct GitQuery<'a> {
     pub with_paths: bool,
 }
 
-pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, SourceError> {
+fn open(path: &Path) -> Result<git2::Repository, SourceError> {
     let repo = git2::Repository::open(path).map_err(|e| {
         SourceError::Input(format!(
             "{}: not a git repository ({})",
@@ -51,10 +52,25 @@ pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, Sou
             path.display()
         )));
     }
+    Ok(repo)
+}
+
+/// A deployment before its change set is known.
+struct Deployed {
+    at: DateTime<Utc>,
+    id: String,
+    commit: git2::Oid,
+    /// Tag message or commit summary: what `--hotfix-pattern` is tried on besides the id.
+    message: String,
+}
+
+/// Deployments from the tags matching `q.tag_glob`.
+pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, SourceError> {
+    let repo = open(path)?;
     let names = repo
         .tag_names(Some(q.tag_glob))
         .map_err(|e| git_error(path, e))?;
-    let mut tags: Vec<(DateTime<Utc>, String, git2::Oid, String)> = Vec::new();
+    let mut deployed = Vec::new();
     for name in names.iter().flatten().flatten() {
         let object = repo
             .revparse_single(&format!("refs/tags/{name}"))
@@ -69,26 +85,84 @@ pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, Sou
                     .map(|m| String::from_utf8_lossy(m).into_owned())
                     .unwrap_or_default(),
             ),
-            None => (
-                time(commit.committer().when()),
-                commit
-                    .summary_bytes()
-                    .map(|m| String::from_utf8_lossy(m).into_owned())
-                    .unwrap_or_default(),
-            ),
+            None => (time(commit.committer().when()), summary(&commit)),
         };
-        tags.push((at, name.to_string(), commit.id(), message));
+        deployed.push(Deployed {
+            at,
+            id: name.to_string(),
+            commit: commit.id(),
+            message,
+        });
     }
-    // Two tags at one instant (or on one commit) keep a stable order: by name.
-    tags.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    let mut out = Vec::with_capacity(tags.len());
-    for (i, (at, name, oid, message)) in tags.iter().enumerate() {
+    change_sets(&repo, path, deployed, q)
+}
+
+fn summary(commit: &git2::Commit<'_>) -> String {
+    commit
+        .summary_bytes()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .unwrap_or_default()
+}
+
+/// A deployment recorded outside git (a deployments CSV row): its commit is a SHA or any
+/// revision the repository resolves (a tag, a branch).
+pub struct DeployRecord {
+    pub id: String,
+    pub deployed_at: DateTime<Utc>,
+    pub commit: String,
+    /// `file:line`, for errors.
+    pub origin: String,
+}
+
+/// Deployments as recorded elsewhere, with change sets from the repository at `path`.
+pub fn recorded_deployments(
+    path: &Path,
+    records: &[DeployRecord],
+    q: &GitQuery<'_>,
+) -> Result<Vec<Deployment>, SourceError> {
+    let repo = open(path)?;
+    let mut deployed = Vec::with_capacity(records.len());
+    for r in records {
+        let commit = repo
+            .revparse_single(&r.commit)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| {
+                SourceError::Input(format!(
+                    "{}: column `commit`: {:?} is not a commit of {} ({})",
+                    r.origin,
+                    r.commit,
+                    path.display(),
+                    e.message()
+                ))
+            })?;
+        deployed.push(Deployed {
+            at: r.deployed_at,
+            id: r.id.clone(),
+            commit: commit.id(),
+            message: summary(&commit),
+        });
+    }
+    change_sets(&repo, path, deployed, q)
+}
+
+/// Each deployment's changes: commits reachable from it, not from the deployment before it
+/// in time.
+fn change_sets(
+    repo: &git2::Repository,
+    path: &Path,
+    mut deployed: Vec<Deployed>,
+    q: &GitQuery<'_>,
+) -> Result<Vec<Deployment>, SourceError> {
+    // Two deployments at one instant (or on one commit) keep a stable order: by id.
+    deployed.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let mut out = Vec::with_capacity(deployed.len());
+    for (i, d) in deployed.iter().enumerate() {
         let mut changes = Vec::new();
-        if *at >= q.changes_since {
+        if d.at >= q.changes_since {
             let mut walk = repo.revwalk().map_err(|e| git_error(path, e))?;
-            walk.push(*oid).map_err(|e| git_error(path, e))?;
-            if let Some((_, _, previous, _)) = i.checked_sub(1).map(|p| &tags[p]) {
-                walk.hide(*previous).map_err(|e| git_error(path, e))?;
+            walk.push(d.commit).map_err(|e| git_error(path, e))?;
+            if let Some(previous) = i.checked_sub(1).map(|p| &deployed[p]) {
+                walk.hide(previous.commit).map_err(|e| git_error(path, e))?;
             }
             for id in walk {
                 let id = id.map_err(|e| git_error(path, e))?;
@@ -98,7 +172,7 @@ pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, Sou
                     CommitTime::Author => time(commit.author().when()),
                 };
                 let paths = if q.with_paths {
-                    changed_paths(&repo, &commit).map_err(|e| git_error(path, e))?
+                    changed_paths(repo, &commit).map_err(|e| git_error(path, e))?
                 } else {
                     Vec::new()
                 };
@@ -111,11 +185,11 @@ pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, Sou
         }
         let is_hotfix = q
             .hotfix
-            .is_some_and(|p| p.matches(name) || p.matches(message.lines().next().unwrap_or("")));
+            .is_some_and(|p| p.matches(&d.id) || p.matches(d.message.lines().next().unwrap_or("")));
         out.push(Deployment {
-            id: name.clone(),
-            commit: oid.to_string(),
-            deployed_at: *at,
+            id: d.id.clone(),
+            commit: d.commit.to_string(),
+            deployed_at: d.at,
             is_hotfix,
             changes,
         });
@@ -140,6 +214,41 @@ fn changed_paths(
                 .map(|p| p.to_string_lossy().into_owned())
         })
         .collect())
+}
+
+/// Deployment records from `id,deployed_at,commit` (RFC 3339 times).
+pub fn deploy_records(path: &Path) -> Result<Vec<DeployRecord>, SourceError> {
+    use super::time::parse_timestamp;
+    let (mut reader, [id, deployed, commit]) =
+        super::files::csv_columns(path, ["id", "deployed_at", "commit"])?;
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let origin = format!("{}:{line}", path.display());
+        let record = record.map_err(|e| SourceError::Input(format!("{origin}: {e}")))?;
+        let cell = |c: usize, name: &str| -> Result<String, SourceError> {
+            let text = record.get(c).unwrap_or("").trim();
+            if text.is_empty() {
+                return Err(SourceError::Input(format!(
+                    "{origin}: column `{name}`: missing"
+                )));
+            }
+            Ok(text.to_string())
+        };
+        let at = cell(deployed, "deployed_at")?;
+        let deployed_at = parse_timestamp(&at).ok_or_else(|| {
+            SourceError::Input(format!(
+                "{origin}: column `deployed_at`: {at:?} is not an RFC 3339 time"
+            ))
+        })?;
+        out.push(DeployRecord {
+            id: cell(id, "id")?,
+            deployed_at,
+            commit: cell(commit, "commit")?,
+            origin,
+        });
+    }
+    Ok(out)
 }
 
 /// Incidents from `id,opened_at,resolved_at,caused_by` (times RFC 3339; the last two may be
