@@ -40,7 +40,7 @@ pub enum HttpError {
     #[error("rate limited: Retry-After {0:?} is longer than vitals waits")]
     RetryAfterTooLong(Duration),
     /// The hourly quota is spent and resets later than vitals waits.
-    #[error("rate limit exhausted; it resets at {0} (X-RateLimit-Reset)")]
+    #[error("rate limit exhausted; it resets at {} (X-RateLimit-Reset)", .0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))]
     RateLimited(chrono::DateTime<chrono::Utc>),
     #[error("{0}")]
     Transport(String),

@@ -112,7 +112,7 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
                         .unwrap_or_else(|| "incident".into())
                 }),
             };
-            let progress = Progress::spinner("fetching from GitHub", ctx.quiet);
+            let progress = Progress::counter("fetching from GitHub", "requests", ctx.quiet);
             let log = ctx.logger();
             let fetched = github::fetch(&query, &*log, &progress).await;
             progress.finish();

@@ -322,3 +322,98 @@ async fn a_rejected_token_or_unseen_repository_is_an_upstream_failure() {
     );
     assert_no_token(&[&stdout, &stderr]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workflow_runs_from_the_config_with_a_path_filter() {
+    let server = MockServer::start().await;
+    stand_in(&server).await;
+    get(
+        &server,
+        "/actions/workflows/deploy.yml/runs",
+        ok(json!({"total_count": 3, "workflow_runs": [
+            {"run_number": 12, "head_sha": sha("c4"), "updated_at": "2026-11-10T00:00:00Z", "display_title": "hotfix: login", "head_branch": "main"},
+            {"run_number": 11, "head_sha": sha("c3"), "updated_at": "2026-11-03T00:00:00Z", "display_title": "release", "head_branch": "main"},
+            {"run_number": 10, "head_sha": sha("a1"), "updated_at": "2026-09-01T00:00:00Z", "display_title": "release", "head_branch": "main"},
+        ]})),
+    )
+    .await;
+    for (pair, file) in [
+        ("c2", "services/api/a.rs"),
+        ("c3", "web/b.ts"),
+        ("c5", "services/api/c.rs"),
+        ("c4", "docs/README.md"),
+    ] {
+        get(
+            &server,
+            &format!("/commits/{}", sha(pair)),
+            ok(json!({"sha": sha(pair), "files": [{"filename": file}]})),
+        )
+        .await;
+    }
+    let scratch = Scratch::new();
+    let config = scratch.write(
+        "vitals.toml",
+        format!(
+            "[four_keys]\ngithub = \"acme/shop\"\ngithub_api_url = \"{}\"\ndeploy_workflow = \"deploy.yml\"\n",
+            server.uri()
+        ),
+    );
+    let mut cmd = vitals();
+    cmd.env("GITHUB_TOKEN", TOKEN)
+        .args(["four-keys", "--config"])
+        .arg(&config)
+        .args([
+            "--now",
+            "2026-11-22T00:00:00Z",
+            "--since",
+            "28d",
+            "--format",
+            "json",
+            "--path",
+            "services/api",
+        ]);
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(code, 0, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    // Runs 11 and 12; only c2 (2 d) and c5 (6 d) touch services/api.
+    assert_eq!(doc["deployment_frequency"]["deployments"], 2);
+    assert_eq!(doc["lead_time_for_changes"]["changes"], 2);
+    assert_eq!(doc["lead_time_for_changes"]["median_seconds"], 345600.0);
+    assert_eq!(doc["deployment_rework_rate"]["hotfixes"], 1);
+    let deployments_api = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/deployments"))
+        .count();
+    assert_eq!(
+        deployments_api, 0,
+        "workflow runs replace the Deployments API"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quota_resetting_later_than_vitals_waits_fails_saying_when() {
+    let server = MockServer::start().await;
+    let reset = chrono::Utc::now().timestamp() + 3600;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("X-RateLimit-Remaining", "0")
+                .insert_header("X-RateLimit-Reset", reset.to_string().as_str()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (code, _, stderr) = run_async(four_keys(&server, &[])).await;
+    assert_eq!(code, 3, "{stderr}");
+    let when = chrono::DateTime::from_timestamp(reset, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(
+        stderr.contains(&format!("rate limit exhausted; it resets at {when}")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
