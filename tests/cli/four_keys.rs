@@ -243,3 +243,47 @@ fn a_bad_deployments_row_names_its_line_and_column() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
 }
+
+#[test]
+fn the_example_repository_is_reproducible_and_gives_the_readme_figures() {
+    let scratch = Scratch::new();
+    let dir = scratch.path("example-repo");
+    let incidents = scratch.path("incidents.csv");
+    let status = Command::new(generator())
+        .arg("repo")
+        .arg(&dir)
+        .arg("--incidents")
+        .arg(&incidents)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&incidents).unwrap(),
+        std::fs::read_to_string(repo().join("examples/four-keys/incidents.csv")).unwrap(),
+        "the committed incidents CSV names the generated commits (same SHAs)"
+    );
+    let (code, doc, stderr) = run_json(
+        vitals()
+            .args([
+                "four-keys",
+                "--config",
+                "examples/vitals.toml",
+                "--since",
+                "42d",
+            ])
+            .arg("--git")
+            .arg(&dir)
+            .args(["--incidents", "examples/four-keys/incidents.csv"])
+            .args(["--format", "json"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // Tuesdays and Thursdays 10-13 → 11-19 plus the 10-14 hotfix; INC-1 (its tag), INC-3 (a
+    // SHA) and INC-4 (open, no cause) fail three; restores 19.5 h and 1.5 h.
+    assert_eq!(doc["deployment_frequency"]["deployments"], 13);
+    assert_eq!(doc["previous"]["deployment_frequency"]["deployments"], 12);
+    assert_eq!(doc["change_failure_rate"]["failed_deployments"], 3);
+    assert_eq!(doc["time_to_restore"]["median_seconds"], 37800.0);
+    assert_eq!(doc["deployment_rework_rate"]["hotfixes"], 1);
+    assert_eq!(doc["lead_time_for_changes"]["changes"], 55);
+}
