@@ -42,8 +42,9 @@ async fn get(server: &MockServer, route: &str, response: ResponseTemplate) {
         .await;
 }
 
-/// Deployments 101 (09-01, before both windows: it only bounds), 102 `v2` (11-03), 103 (11-05,
-/// latest status failure: not a deployment), 104 `v4-hotfix` (11-10), over two pages.
+/// Deployments 101 (09-01, before both windows: it only bounds), 102 `v2` (11-03, since made
+/// inactive by 104), 103 (11-05, latest status failure: not a deployment), 104 `v4-hotfix`
+/// (11-10), over two pages.
 /// Changes: c2 (11-01), c3 = 102's commit (11-02), c5 (11-04), c4 = 104's commit (11-10, the
 /// squash merge of PR 7 whose commits date from 11-08). Issues: #1 caused by the tag v2 (2 h),
 /// #2 by c4's SHA prefix (1 h), #3 open with no cause, #4 a pull request.
@@ -83,18 +84,29 @@ async fn stand_in(server: &MockServer) {
         ])))
         .mount(server)
         .await;
-    for (id, state, at) in [
-        (104, "success", "2026-11-10T00:00:00Z"),
-        (103, "failure", "2026-11-05T00:10:00Z"),
-        (102, "success", "2026-11-03T00:00:00Z"),
-        (101, "success", "2026-09-01T00:00:00Z"),
+    // Newest first. GitHub marks earlier deployments inactive once a newer one succeeds.
+    for (id, statuses) in [
+        (
+            104,
+            json!([{"state": "success", "created_at": "2026-11-10T00:00:00Z"}]),
+        ),
+        (
+            103,
+            json!([{"state": "failure", "created_at": "2026-11-05T00:10:00Z"}]),
+        ),
+        (
+            102,
+            json!([{"state": "inactive", "created_at": "2026-11-10T00:00:00Z"},
+                   {"state": "success", "created_at": "2026-11-03T00:00:00Z"},
+                   {"state": "in_progress", "created_at": "2026-11-02T23:50:00Z"}]),
+        ),
+        (
+            101,
+            json!([{"state": "inactive", "created_at": "2026-11-03T00:00:00Z"},
+                     {"state": "success", "created_at": "2026-09-01T00:00:00Z"}]),
+        ),
     ] {
-        get(
-            server,
-            &format!("/deployments/{id}/statuses"),
-            ok(json!([{"state": state, "created_at": at}])),
-        )
-        .await;
+        get(server, &format!("/deployments/{id}/statuses"), ok(statuses)).await;
     }
     let first = format!("/compare/{}...{}", sha("a1"), sha("c3"));
     Mock::given(method("GET"))

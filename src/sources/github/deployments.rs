@@ -1,5 +1,5 @@
 //! Which deployments happened: the Deployments API (an environment's deployments whose
-//! latest status is `success`, at that status's time) or a workflow's successful runs (at
+//! latest status is `success`, or `inactive` after a success, at the success's time) or a workflow's successful runs (at
 //! the run's `updated_at`). Newest first, paging stops once past `since` (one older
 //! deployment is kept: it bounds the oldest change set).
 
@@ -74,7 +74,9 @@ async fn from_deployments_api(
         })
         .await?;
     shape?;
-    // Newest first; a deployment counts when its latest status is `success`.
+    // Newest first; a deployment counts when its latest status is `success`, or `inactive`
+    // after a `success`: GitHub marks an environment's earlier deployments inactive when a
+    // newer one succeeds, so the latest status alone would keep only the newest.
     let mut out = Vec::new();
     for deployment in &listed {
         let (Some(id), Some(sha)) = (
@@ -83,16 +85,8 @@ async fn from_deployments_api(
         ) else {
             return Err(malformed("deployment"));
         };
-        let status_url = client.url(&format!("/deployments/{id}/statuses"), &[("per_page", "1")]);
-        let page = client.get(&status_url).await?;
-        let Some(latest) = page.body.as_array().and_then(|s| s.first()) else {
+        let Some(at) = succeeded_at(client, id).await? else {
             continue;
-        };
-        if latest["state"].as_str() != Some("success") {
-            continue;
-        }
-        let Some(at) = time_field(latest, "created_at") else {
-            return Err(malformed("deployment status"));
         };
         let reference = deployment["ref"].as_str().unwrap_or("").to_string();
         let description = deployment["description"].as_str().unwrap_or("").to_string();
@@ -108,6 +102,31 @@ async fn from_deployments_api(
         }
     }
     Ok(out)
+}
+
+/// When deployment `id` succeeded, if it did and was not failed or errored since.
+async fn succeeded_at(client: &Client<'_>, id: u64) -> Result<Option<DateTime<Utc>>, SourceError> {
+    let url = client.url(
+        &format!("/deployments/{id}/statuses"),
+        &[("per_page", "100")],
+    );
+    let page = client.get(&url).await?;
+    let Some(statuses) = page.body.as_array() else {
+        return Err(malformed("deployment statuses"));
+    };
+    let success = match statuses.first().and_then(|s| s["state"].as_str()) {
+        Some("success") => statuses.first(),
+        Some("inactive") => statuses
+            .iter()
+            .find(|s| s["state"].as_str() == Some("success")),
+        _ => None,
+    };
+    match success {
+        Some(status) => time_field(status, "created_at")
+            .map(Some)
+            .ok_or_else(|| malformed("deployment status")),
+        None => Ok(None),
+    }
 }
 
 async fn from_workflow_runs(
