@@ -4,6 +4,8 @@
 //!   [--end YYYY-MM-DD] [--days N] [--format ndjson.gz|ndjson|parquet] [--single-file]`
 //! `cargo run --release --example generate -- slo --out DIR`: metric CSVs for `vitals slo`.
 //! `cargo run --release --example generate -- trace --out FILE`: an ECS CPU trace for `vitals autoscale`.
+//! `cargo run --example generate -- repo DIR [--incidents FILE]`: a git repository with deploy
+//! tags and its incidents CSV for `vitals four-keys` (see generate/repo.rs).
 //!
 //! The story it tells: Android 5.13.0 ships a crash regression, fixed by 5.13.1 a week later;
 //! iOS stays healthy; weekends are quieter; a few WEB rows and consent-mode pings (no
@@ -18,6 +20,9 @@ use std::sync::Arc;
 use arrow_schema::{DataType, Field, Fields, Schema};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use flate2::write::GzEncoder;
+
+#[path = "generate/repo.rs"]
+mod repo;
 
 /// splitmix64: tiny, fast and the same everywhere.
 struct Rng(u64);
@@ -579,6 +584,25 @@ fn trace(out: &Path) -> Result<(), String> {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("repo") {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        let dir = args
+            .first()
+            .filter(|a| !a.starts_with("--"))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target/example-repo"));
+        let incidents = args
+            .iter()
+            .position(|a| a == "--incidents")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("examples/four-keys/incidents.csv"));
+        if let Err(e) = repo::repo(&dir, &incidents) {
+            eprintln!("generate: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("trace") {
         let out = std::env::args()
             .nth(3)

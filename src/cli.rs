@@ -222,6 +222,45 @@ pub struct FourKeysArgs {
     /// Which commit date starts a change's lead time
     #[arg(long, value_enum, default_value_t = CommitTimeArg::Committer)]
     pub commit_time: CommitTimeArg,
+    /// Deployments recorded elsewhere, CSV id,deployed_at,commit (changes still from --git)
+    /// [config: four_keys.deployments]
+    #[arg(long, value_name = "CSV", conflicts_with_all = ["deploy_tag", "github"])]
+    pub deployments: Option<PathBuf>,
+    /// Read deployments, changes and incidents from GitHub (token: GITHUB_TOKEN)
+    /// [config: four_keys.github]
+    #[arg(long, value_name = "OWNER/REPO", conflicts_with = "git")]
+    pub github: Option<String>,
+    /// GitHub's REST API; GitHub Enterprise: https://HOST/api/v3
+    /// [config: four_keys.github_api_url, else https://api.github.com]
+    #[arg(long, value_name = "URL")]
+    pub github_api_url: Option<String>,
+    /// Deployments API environment [config: four_keys.environment, else production]
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Deployments are this workflow's successful runs instead of the Deployments API
+    /// [config: four_keys.deploy_workflow]
+    #[arg(long, value_name = "FILE.yml")]
+    pub deploy_workflow: Option<String>,
+    /// Issues with this label are incidents (unless --incidents is given)
+    /// [config: four_keys.incident_label, else incident]
+    #[arg(long, value_name = "LABEL")]
+    pub incident_label: Option<String>,
+    /// Where a change's lead time starts on GitHub: the commit, a squash-merged PR's first
+    /// commit, or the PR's opening [config: four_keys.lead_time_start, else commit]
+    #[arg(long, value_enum)]
+    pub lead_time_start: Option<LeadTimeStartArg>,
+    /// Keep GitHub responses here and revalidate them with ETags (304s cost no rate limit)
+    /// [config: four_keys.cache_dir]
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LeadTimeStartArg {
+    #[default]
+    Commit,
+    FirstCommit,
+    PrOpened,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

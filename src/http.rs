@@ -1,6 +1,8 @@
-//! Outbound HTTP with the retry rules every upstream call follows: 429 waits for
-//! `Retry-After`, 5xx and refused connections back off exponentially, a bounded number of
-//! times. Errors never carry the request URL (it may hold a secret).
+//! Outbound HTTP with the retry rules every upstream call follows: 429 (and a 403 carrying
+//! `Retry-After`, GitHub's secondary limits) waits for `Retry-After`; a 403/429 with
+//! `X-RateLimit-Remaining: 0` waits for `X-RateLimit-Reset`; 5xx and refused connections back
+//! off exponentially, a bounded number of times. 304 Not Modified is an answer, not a failure.
+//! Errors never carry the request URL (it may hold a secret).
 
 use std::time::Duration;
 
@@ -37,6 +39,9 @@ pub enum HttpError {
     },
     #[error("rate limited: Retry-After {0:?} is longer than vitals waits")]
     RetryAfterTooLong(Duration),
+    /// The hourly quota is spent and resets later than vitals waits.
+    #[error("rate limit exhausted; it resets at {} (X-RateLimit-Reset)", .0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))]
+    RateLimited(chrono::DateTime<chrono::Utc>),
     #[error("{0}")]
     Transport(String),
 }
@@ -94,6 +99,16 @@ fn call_target(url: &reqwest::Url) -> String {
     format!("{host}/{first}/[redacted]")
 }
 
+/// When an exhausted quota (`X-RateLimit-Remaining: 0`) resets.
+fn rate_limit_reset(response: &Response) -> Option<chrono::DateTime<chrono::Utc>> {
+    let header = |name: &str| response.headers().get(name)?.to_str().ok();
+    if header("x-ratelimit-remaining")?.trim() != "0" {
+        return None;
+    }
+    let epoch: i64 = header("x-ratelimit-reset")?.trim().parse().ok()?;
+    chrono::DateTime::from_timestamp(epoch, 0)
+}
+
 /// Sends the request built by `build` (called once per attempt) under `policy`. Each attempt
 /// is logged for `-v` (method, host, path, status, attempt, elapsed); `what` names the call.
 pub async fn send(
@@ -117,10 +132,25 @@ pub async fn send(
                     "{method} {target} -> {} (attempt {attempt}, {ms} ms) {what}",
                     status.as_u16()
                 );
-                if status.is_success() {
+                if status.is_success() || status == StatusCode::NOT_MODIFIED {
                     return Ok(response);
                 }
-                let wait = if status == StatusCode::TOO_MANY_REQUESTS {
+                let limited =
+                    status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::FORBIDDEN;
+                let reset = limited.then(|| rate_limit_reset(&response)).flatten();
+                let wait = if let Some(reset) = reset {
+                    // A second past the reset: the quota is counted in whole seconds.
+                    let wait = (reset - chrono::Utc::now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        + Duration::from_secs(1);
+                    if wait > policy.max_retry_after {
+                        return Err(HttpError::RateLimited(reset));
+                    }
+                    Some(wait)
+                } else if limited
+                    && (status == StatusCode::TOO_MANY_REQUESTS || retry_after(&response).is_some())
+                {
                     let wait = retry_after(&response).unwrap_or(Duration::from_secs(1));
                     if wait > policy.max_retry_after {
                         return Err(HttpError::RetryAfterTooLong(wait));

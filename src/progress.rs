@@ -52,6 +52,21 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A spinner counting calls (`advance(1)` per call) for a fetch of unknown length.
+    pub fn counter(message: &str, unit: &str, quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(&format!("{{spinner}} {{msg}}: {{pos}} {unit}"))
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress { bar }
+    }
+
     pub fn hidden() -> Progress {
         Progress {
             bar: ProgressBar::hidden(),

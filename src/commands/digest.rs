@@ -185,15 +185,19 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
             None => None,
         }
     };
-    let (crash, slos, fresh, scaling) = futures::join!(crash, slos, fresh, scaling);
+    let keys = async {
+        if sections.contains(&Section::FourKeys) {
+            Some(four_keys::compute(ctx, &FourKeysArgs::default()).await)
+        } else {
+            None
+        }
+    };
+    let (crash, slos, fresh, scaling, keys) = futures::join!(crash, slos, fresh, scaling, keys);
     let mut charts = Vec::new();
     let (crash, slos) = (
         split_chart(crash, Section::CrashFree, &mut charts),
         split_chart(slos, Section::Slo, &mut charts),
     );
-    let keys = sections
-        .contains(&Section::FourKeys)
-        .then(|| four_keys::compute(ctx, &FourKeysArgs::default()));
     let results: Vec<SectionResult> = [
         (Section::CrashFree, crash),
         (Section::Slo, slos),

@@ -224,18 +224,7 @@ pub fn parse_duration(text: &str) -> std::result::Result<chrono::Duration, Strin
         .ok_or_else(|| format!("{text:?} is longer than vitals handles (100 years)"))
 }
 
-/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename, so a
-/// crash never leaves half a file.
-pub fn write_atomically(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
+pub use crate::sources::files::write_atomically;
 
 /// Writes the result; a closed pipe (`vitals … | head`) is not an error.
 pub fn print_stdout(text: &str) {

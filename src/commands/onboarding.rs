@@ -153,10 +153,21 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
             ),
         });
     }
-    if file.four_keys.is_some() {
-        lines.push(
-            "four_keys: ok — the local git repository and incidents CSV (no credentials)".into(),
-        );
+    if let Some(table) = &file.four_keys {
+        match table.get("github").and_then(|v| v.as_str()) {
+            Some(repo) => lines.push(format!(
+                "four_keys: ok — GitHub {repo} with {}",
+                if set("GITHUB_TOKEN") {
+                    "GITHUB_TOKEN"
+                } else {
+                    "no token (GITHUB_TOKEN unset: public repositories only, 60 requests an hour)"
+                }
+            )),
+            None => lines.push(
+                "four_keys: ok — the local git repository and incidents CSV (no credentials)"
+                    .into(),
+            ),
+        }
     }
     let slack = match (
         set("SLACK_BOT_TOKEN"),

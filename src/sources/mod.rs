@@ -13,6 +13,7 @@ pub mod dbt;
 pub mod files;
 pub mod ga4;
 pub mod git;
+pub mod github;
 pub mod metrics;
 pub mod openslo;
 pub mod time;

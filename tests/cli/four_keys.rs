@@ -172,3 +172,118 @@ fn no_matching_tags_is_empty_metrics_and_bad_paths_are_bad_input() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn head_sha(dir: &Path) -> String {
+    let out = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn deployments_from_a_csv_take_change_sets_from_the_repository() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    // The same deployments as the tags, recorded elsewhere: by tag name, by branch, by SHA.
+    let deployments = scratch.write(
+        "deployments.csv",
+        format!(
+            "id,deployed_at,commit\nr1,2026-10-01T00:00:00Z,deploy/1\nr2,2026-11-03T00:00:00Z,deploy/2\nr3-hotfix,2026-11-10T00:00:00Z,{}\n",
+            head_sha(&dir)
+        ),
+    );
+    let incidents = scratch.write(
+        "incidents.csv",
+        "id,opened_at,resolved_at,caused_by\ni1,2026-11-03T06:00:00Z,2026-11-03T08:00:00Z,r2\n",
+    );
+    let doc = run(
+        &dir,
+        &incidents,
+        &["--deployments", deployments.to_str().unwrap()],
+    );
+    assert_eq!(doc["deployment_frequency"]["deployments"], 2);
+    let lt = &doc["lead_time_for_changes"];
+    assert_eq!(
+        (lt["changes"].as_u64(), lt["median_seconds"].as_f64()),
+        (Some(3), Some(86_400.0))
+    );
+    assert_eq!(doc["change_failure_rate"]["failed_deployments"], 1);
+    assert_eq!(doc["time_to_restore"]["median_seconds"], 7200.0);
+    assert_eq!(doc["deployment_rework_rate"]["hotfixes"], 1);
+}
+
+#[test]
+fn a_bad_deployments_row_names_its_line_and_column() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    for (content, want) in [
+        (
+            "id,deployed_at,commit\nr1,2026-10-01T00:00:00Z,deploy/1\nr2,soon,deploy/2\n",
+            "deployments.csv:3: column `deployed_at`",
+        ),
+        (
+            "id,deployed_at,commit\nr1,2026-10-01T00:00:00Z,deadbeefdeadbeef\n",
+            "deployments.csv:2: column `commit`",
+        ),
+        ("id,when,commit\n", "no `deployed_at` column"),
+    ] {
+        let csv = scratch.write("deployments.csv", content);
+        let out = vitals()
+            .args(["four-keys", "--git"])
+            .arg(&dir)
+            .arg("--deployments")
+            .arg(&csv)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(want), "{want}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn the_example_repository_is_reproducible_and_gives_the_readme_figures() {
+    let scratch = Scratch::new();
+    let dir = scratch.path("example-repo");
+    let incidents = scratch.path("incidents.csv");
+    let status = Command::new(generator())
+        .arg("repo")
+        .arg(&dir)
+        .arg("--incidents")
+        .arg(&incidents)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&incidents).unwrap(),
+        std::fs::read_to_string(repo().join("examples/four-keys/incidents.csv")).unwrap(),
+        "the committed incidents CSV names the generated commits (same SHAs)"
+    );
+    let (code, doc, stderr) = run_json(
+        vitals()
+            .args([
+                "four-keys",
+                "--config",
+                "examples/vitals.toml",
+                "--since",
+                "42d",
+            ])
+            .arg("--git")
+            .arg(&dir)
+            .args(["--incidents", "examples/four-keys/incidents.csv"])
+            .args(["--format", "json"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // Tuesdays and Thursdays 10-13 → 11-19 plus the 10-14 hotfix; INC-1 (its tag), INC-3 (a
+    // SHA) and INC-4 (open, no cause) fail three; restores 19.5 h and 1.5 h.
+    assert_eq!(doc["deployment_frequency"]["deployments"], 13);
+    assert_eq!(doc["previous"]["deployment_frequency"]["deployments"], 12);
+    assert_eq!(doc["change_failure_rate"]["failed_deployments"], 3);
+    assert_eq!(doc["time_to_restore"]["median_seconds"], 37800.0);
+    assert_eq!(doc["deployment_rework_rate"]["hotfixes"], 1);
+    assert_eq!(doc["lead_time_for_changes"]["changes"], 55);
+}

@@ -11,6 +11,7 @@ mod crash_free;
 mod digest;
 mod exit_codes;
 mod four_keys;
+mod four_keys_github;
 mod freshness;
 mod onboarding;
 mod slack;

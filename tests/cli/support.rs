@@ -16,6 +16,7 @@ pub fn vitals() -> Command {
         "GOOGLE_APPLICATION_CREDENTIALS",
         "GOOGLE_OAUTH_ACCESS_TOKEN",
         "VITALS_BIGQUERY_API_URL",
+        "GITHUB_TOKEN",
     ] {
         cmd.env_remove(var);
     }

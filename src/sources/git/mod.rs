@@ -1,0 +1,301 @@
+//! Deployments from a local git repository (libgit2): tags matching a glob are deployments,
+//! at the tag time (an annotated tag's tagger date, a lightweight tag's committer date); a
+//! deployment's changes are the commits reachable from it but not from the deployment before
+//! it in time. Deployments may also come from records kept elsewhere (a deployments CSV), with
+//! change sets still from the repository.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+mod walk;
+
+use super::SourceError;
+use crate::domain::four_keys::{Change, Deployment};
+
+/// Which commit time a change's lead time starts at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CommitTime {
+    #[default]
+    Committer,
+    Author,
+}
+
+fn time(t: git2::Time) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.seconds(), 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+fn git_error(path: &Path, e: git2::Error) -> SourceError {
+    SourceError::Input(format!("{}: git: {}", path.display(), e.message()))
+}
+
+/// What to read.
+pub struct GitQuery<'a> {
+    pub tag_glob: &'a str,
+    pub hotfix: Option<&'a glob::Pattern>,
+    pub commit_time: CommitTime,
+    /// Changes are listed only for deployments at or after this (older ones only bound them).
+    pub changes_since: DateTime<Utc>,
+    /// Also list each change's paths (for `--path`).
+    pub with_paths: bool,
+}
+
+fn open(path: &Path) -> Result<git2::Repository, SourceError> {
+    // Objects come from the repository the user trusts; `git log` does not re-hash them
+    // either, and hashing was a tenth of a large run. The walk reads each commit once and
+    // keeps what it needs, so libgit2's object cache would only hold copies.
+    git2::opts::strict_hash_verification(false);
+    git2::opts::enable_caching(false);
+    let repo = git2::Repository::open(path).map_err(|e| {
+        SourceError::Input(format!(
+            "{}: not a git repository ({})",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    if repo.is_shallow() {
+        return Err(SourceError::Input(format!(
+            "{}: a shallow clone lacks the history lead times need: run `git fetch --unshallow` (actions/checkout: fetch-depth: 0)",
+            path.display()
+        )));
+    }
+    Ok(repo)
+}
+
+/// A deployment before its change set is known.
+struct Deployed {
+    at: DateTime<Utc>,
+    id: String,
+    commit: git2::Oid,
+    /// Tag message or commit summary: what `--hotfix-pattern` is tried on besides the id.
+    message: String,
+}
+
+/// Deployments from the tags matching `q.tag_glob`.
+pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, SourceError> {
+    let repo = open(path)?;
+    let names = repo
+        .tag_names(Some(q.tag_glob))
+        .map_err(|e| git_error(path, e))?;
+    let mut deployed = Vec::new();
+    for name in names.iter().flatten().flatten() {
+        let object = repo
+            .revparse_single(&format!("refs/tags/{name}"))
+            .map_err(|e| git_error(path, e))?;
+        let commit = object.peel_to_commit().map_err(|e| git_error(path, e))?;
+        let (at, message) = match object.as_tag() {
+            Some(tag) => (
+                tag.tagger()
+                    .map(|s| time(s.when()))
+                    .unwrap_or_else(|| time(commit.committer().when())),
+                tag.message_bytes()
+                    .map(|m| String::from_utf8_lossy(m).into_owned())
+                    .unwrap_or_default(),
+            ),
+            None => (time(commit.committer().when()), summary(&commit)),
+        };
+        deployed.push(Deployed {
+            at,
+            id: name.to_string(),
+            commit: commit.id(),
+            message,
+        });
+    }
+    change_sets(&repo, path, deployed, q)
+}
+
+fn summary(commit: &git2::Commit<'_>) -> String {
+    commit
+        .summary_bytes()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .unwrap_or_default()
+}
+
+/// A deployment recorded outside git (a deployments CSV row): its commit is a SHA or any
+/// revision the repository resolves (a tag, a branch).
+pub struct DeployRecord {
+    pub id: String,
+    pub deployed_at: DateTime<Utc>,
+    pub commit: String,
+    /// `file:line`, for errors.
+    pub origin: String,
+}
+
+/// Deployments as recorded elsewhere, with change sets from the repository at `path`.
+pub fn recorded_deployments(
+    path: &Path,
+    records: &[DeployRecord],
+    q: &GitQuery<'_>,
+) -> Result<Vec<Deployment>, SourceError> {
+    let repo = open(path)?;
+    let mut deployed = Vec::with_capacity(records.len());
+    for r in records {
+        let commit = repo
+            .revparse_single(&r.commit)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| {
+                SourceError::Input(format!(
+                    "{}: column `commit`: {:?} is not a commit of {} ({})",
+                    r.origin,
+                    r.commit,
+                    path.display(),
+                    e.message()
+                ))
+            })?;
+        deployed.push(Deployed {
+            at: r.deployed_at,
+            id: r.id.clone(),
+            commit: commit.id(),
+            message: summary(&commit),
+        });
+    }
+    change_sets(&repo, path, deployed, q)
+}
+
+/// Each deployment's changes: commits reachable from it, not from the deployment before it
+/// in time.
+fn change_sets(
+    repo: &git2::Repository,
+    path: &Path,
+    mut deployed: Vec<Deployed>,
+    q: &GitQuery<'_>,
+) -> Result<Vec<Deployment>, SourceError> {
+    // Two deployments at one instant (or on one commit) keep a stable order: by id.
+    deployed.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let mut graph = walk::Graph::new(repo);
+    let mut out = Vec::with_capacity(deployed.len());
+    for (i, d) in deployed.iter().enumerate() {
+        let mut changes = Vec::new();
+        if d.at >= q.changes_since {
+            let base = i.checked_sub(1).map(|p| deployed[p].commit);
+            let shipped = graph
+                .shipped(d.commit, base)
+                .map_err(|e| git_error(path, e))?;
+            for id in shipped {
+                let node = graph.node(id).map_err(|e| git_error(path, e))?;
+                let seconds = match q.commit_time {
+                    CommitTime::Committer => node.committer,
+                    CommitTime::Author => node.author,
+                };
+                let paths = if q.with_paths {
+                    let commit = repo.find_commit(id).map_err(|e| git_error(path, e))?;
+                    changed_paths(repo, &commit).map_err(|e| git_error(path, e))?
+                } else {
+                    Vec::new()
+                };
+                changes.push(Change {
+                    sha: id.to_string(),
+                    committed_at: DateTime::from_timestamp(seconds, 0)
+                        .unwrap_or(DateTime::UNIX_EPOCH),
+                    paths,
+                });
+            }
+        }
+        let is_hotfix = q
+            .hotfix
+            .is_some_and(|p| p.matches(&d.id) || p.matches(d.message.lines().next().unwrap_or("")));
+        out.push(Deployment {
+            id: d.id.clone(),
+            commit: d.commit.to_string(),
+            deployed_at: d.at,
+            is_hotfix,
+            changes,
+        });
+    }
+    Ok(out)
+}
+
+/// Paths a commit changed against its first parent (all its files for a root commit).
+fn changed_paths(
+    repo: &git2::Repository,
+    commit: &git2::Commit<'_>,
+) -> Result<Vec<String>, git2::Error> {
+    let tree = commit.tree()?;
+    let parent = commit.parents().next().map(|p| p.tree()).transpose()?;
+    let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), None)?;
+    Ok(diff
+        .deltas()
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .or_else(|| d.old_file().path())
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .collect())
+}
+
+/// Deployment records from `id,deployed_at,commit` (RFC 3339 times).
+pub fn deploy_records(path: &Path) -> Result<Vec<DeployRecord>, SourceError> {
+    use super::time::parse_timestamp;
+    let (mut reader, [id, deployed, commit]) =
+        super::files::csv_columns(path, ["id", "deployed_at", "commit"])?;
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let origin = format!("{}:{line}", path.display());
+        let record = record.map_err(|e| SourceError::Input(format!("{origin}: {e}")))?;
+        let cell = |c: usize, name: &str| -> Result<String, SourceError> {
+            let text = record.get(c).unwrap_or("").trim();
+            if text.is_empty() {
+                return Err(SourceError::Input(format!(
+                    "{origin}: column `{name}`: missing"
+                )));
+            }
+            Ok(text.to_string())
+        };
+        let at = cell(deployed, "deployed_at")?;
+        let deployed_at = parse_timestamp(&at).ok_or_else(|| {
+            SourceError::Input(format!(
+                "{origin}: column `deployed_at`: {at:?} is not an RFC 3339 time"
+            ))
+        })?;
+        out.push(DeployRecord {
+            id: cell(id, "id")?,
+            deployed_at,
+            commit: cell(commit, "commit")?,
+            origin,
+        });
+    }
+    Ok(out)
+}
+
+/// Incidents from `id,opened_at,resolved_at,caused_by` (times RFC 3339; the last two may be
+/// empty).
+pub fn incidents(path: &Path) -> Result<Vec<crate::domain::four_keys::Incident>, SourceError> {
+    use super::time::parse_timestamp;
+    let bad = |m: String| SourceError::Input(format!("{}: {m}", path.display()));
+    let (mut reader, [id, opened, resolved, caused]) =
+        super::files::csv_columns(path, ["id", "opened_at", "resolved_at", "caused_by"])?;
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let cell = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+        let when = |c: usize, name: &str| -> Result<Option<DateTime<Utc>>, SourceError> {
+            let text = cell(c);
+            if text.is_empty() {
+                return Ok(None);
+            }
+            parse_timestamp(&text).map(Some).ok_or_else(|| {
+                SourceError::Input(format!(
+                    "{}:{line}: column `{name}`: {text:?} is not an RFC 3339 time",
+                    path.display()
+                ))
+            })
+        };
+        let opened_at = when(opened, "opened_at")?.ok_or_else(|| {
+            SourceError::Input(format!(
+                "{}:{line}: column `opened_at`: missing",
+                path.display()
+            ))
+        })?;
+        let caused_by = Some(cell(caused)).filter(|c| !c.is_empty());
+        out.push(crate::domain::four_keys::Incident {
+            id: cell(id),
+            opened_at,
+            resolved_at: when(resolved, "resolved_at")?,
+            caused_by,
+        });
+    }
+    Ok(out)
+}
