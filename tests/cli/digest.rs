@@ -23,7 +23,17 @@ fn the_example_digest_has_every_section_and_the_worst_exit_code() {
         .collect();
     assert_eq!(
         kinds,
-        ["crash_free", "slo", "freshness", "autoscale_simulation"]
+        [
+            "crash_free",
+            "slo",
+            "freshness",
+            "autoscale_simulation",
+            "four_keys"
+        ]
+    );
+    assert_eq!(
+        doc["sections"][4]["deployment_frequency"]["deployments"],
+        13
     );
     assert_eq!(code, 1, "slo and freshness have violations");
     let (_, only, _) = run_json(vitals().args([

@@ -286,4 +286,23 @@ fn the_example_repository_is_reproducible_and_gives_the_readme_figures() {
     assert_eq!(doc["time_to_restore"]["median_seconds"], 37800.0);
     assert_eq!(doc["deployment_rework_rate"]["hotfixes"], 1);
     assert_eq!(doc["lead_time_for_changes"]["changes"], 55);
+
+    // The bare copy the example config reads (examples/four-keys/demo.git) is this repository.
+    let (code, committed, stderr) = run_json(vitals().args([
+        "four-keys",
+        "--config",
+        "examples/vitals.toml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let strip = |mut d: Value| {
+        d.as_object_mut().unwrap().remove("generated_at");
+        d
+    };
+    assert_eq!(
+        strip(committed),
+        strip(doc),
+        "examples/four-keys/demo.git is stale: regenerate it (README, four-keys demo)"
+    );
 }
