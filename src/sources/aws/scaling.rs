@@ -287,18 +287,32 @@ impl Service {
             .map_err(build_error)?;
         call(
             "Application Auto Scaling PutScalingPolicy",
-            self.scaling
-                .put_scaling_policy()
-                .policy_name(&names.target_tracking)
-                .policy_type(PolicyType::TargetTrackingScaling)
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .target_tracking_scaling_policy_configuration(config)
-                .send(),
+            self.put_policy(
+                resource_id,
+                &names.target_tracking,
+                PolicyType::TargetTrackingScaling,
+            )
+            .target_tracking_scaling_policy_configuration(config)
+            .send(),
         )
         .await?;
         Ok(())
+    }
+
+    /// A `PutScalingPolicy` call for this service's desired count, its configuration to add.
+    fn put_policy(
+        &self,
+        resource_id: &str,
+        name: &str,
+        policy_type: PolicyType,
+    ) -> aas::operation::put_scaling_policy::builders::PutScalingPolicyFluentBuilder {
+        self.scaling
+            .put_scaling_policy()
+            .policy_name(name)
+            .policy_type(policy_type)
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(resource_id)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
     }
 
     async fn put_step_scaling(
@@ -326,13 +340,7 @@ impl Service {
         }
         let reply = call(
             "Application Auto Scaling PutScalingPolicy",
-            self.scaling
-                .put_scaling_policy()
-                .policy_name(&names.step_scaling)
-                .policy_type(PolicyType::StepScaling)
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            self.put_policy(resource_id, &names.step_scaling, PolicyType::StepScaling)
                 .step_scaling_policy_configuration(config.build())
                 .send(),
         )
