@@ -30,7 +30,26 @@ pub struct ConfigFile {
     pub slo: Option<SloSection>,
     pub freshness: Option<FreshnessSection>,
     pub autoscale: Option<AutoscaleSection>,
-    pub four_keys: Option<toml::Table>,
+    pub four_keys: Option<FourKeysSection>,
+}
+
+/// `[four_keys]`: every `vitals four-keys` flag by its name (paths relative to the file).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FourKeysSection {
+    pub git: Option<String>,
+    pub deploy_tag: Option<String>,
+    pub deployments: Option<String>,
+    pub incidents: Option<String>,
+    pub since: Option<String>,
+    pub hotfix_pattern: Option<String>,
+    pub github: Option<String>,
+    pub github_api_url: Option<String>,
+    pub environment: Option<String>,
+    pub deploy_workflow: Option<String>,
+    pub incident_label: Option<String>,
+    pub lead_time_start: Option<String>,
+    pub cache_dir: Option<String>,
 }
 
 /// `[autoscale]`: a trace file, or a live ECS service whose trace CloudWatch holds.

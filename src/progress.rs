@@ -57,7 +57,7 @@ impl Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress::hidden();
         }
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let bar = bars().add(ProgressBar::new_spinner());
         bar.set_style(
             ProgressStyle::with_template(&format!("{{spinner}} {{msg}}: {{pos}} {unit}"))
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),

@@ -1,5 +1,6 @@
-//! `vitals autoscale simulate|tune`: a CPU trace and a policy (files) → the simulator → reports,
-//! a per-minute timeline CSV, a chart, and for `tune` Terraform variables.
+//! `vitals autoscale`: `simulate`/`tune` (a CPU trace from a CSV or CloudWatch and a policy →
+//! the simulator → reports, a timeline CSV, a chart, Terraform variables), `show` (the live
+//! setup) and `apply` (the plan from live to a policy file, made only with `--yes`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use crate::cli::{
     ApplyArgs, AutoscaleArgs, AutoscaleCommand, ServiceArgs, ShowArgs, SimulationArgs, TuneArgs,
 };
 use crate::commands::{parse_duration, write_atomically, Context};
+use crate::config::AutoscaleSection;
 use crate::domain::autoscale::plan::{self as changes, ManagedNames};
 use crate::domain::autoscale::{
     self, live, simulate, simulate_figures, validate_trace, Policy, SimParams, SimulationReport,
@@ -23,21 +25,14 @@ use crate::sources::aws::{self, scaling};
 /// `task_startup_seconds` for a policy read from AWS, which does not store it.
 const DEFAULT_TASK_STARTUP_SECONDS: u32 = 60;
 
-fn config_str(ctx: &Context, key: &str) -> Option<String> {
-    let section = ctx.config.file.autoscale.as_ref()?;
-    match key {
-        "trace" => section.trace.clone(),
-        "policy" => section.policy.clone(),
-        "cluster" => section.cluster.clone(),
-        "service" => section.service.clone(),
-        "region" => section.region.clone(),
-        "since" => section.since.clone(),
-        _ => None,
-    }
+fn section(ctx: &Context) -> Option<&crate::config::AutoscaleSection> {
+    ctx.config.file.autoscale.as_ref()
 }
 
-fn config_path(ctx: &Context, key: &str) -> Option<PathBuf> {
-    config_str(ctx, key).map(|p| ctx.config.resolve(p))
+fn config_path(ctx: &Context, key: fn(&AutoscaleSection) -> &Option<String>) -> Option<PathBuf> {
+    section(ctx)
+        .and_then(|s| key(s).as_ref())
+        .map(|p| ctx.config.resolve(p))
 }
 
 /// An ECS service, named on the command line or in `[autoscale]`.
@@ -50,18 +45,21 @@ pub struct ServiceRef {
 impl ServiceRef {
     /// The service the flags name, completed from the config; `None` when neither names one.
     fn resolve(ctx: &Context, args: &ServiceArgs, from_config: bool) -> Result<Option<ServiceRef>> {
-        let pick = |flag: &Option<String>, key: &str| {
-            flag.clone()
-                .or_else(|| from_config.then(|| config_str(ctx, key)).flatten())
+        let pick = |flag: &Option<String>, key: fn(&AutoscaleSection) -> &Option<String>| {
+            flag.clone().or_else(|| {
+                section(ctx)
+                    .filter(|_| from_config)
+                    .and_then(|s| key(s).clone())
+            })
         };
         match (
-            pick(&args.cluster, "cluster"),
-            pick(&args.service, "service"),
+            pick(&args.cluster, |s| &s.cluster),
+            pick(&args.service, |s| &s.service),
         ) {
             (Some(cluster), Some(service)) => Ok(Some(ServiceRef {
                 cluster,
                 service,
-                region: pick(&args.region, "region"),
+                region: pick(&args.region, |s| &s.region),
             })),
             (None, None) => Ok(None),
             (Some(_), None) => Err(Error::Usage(
@@ -100,7 +98,7 @@ pub enum TraceSource {
 }
 
 /// A simulation's inputs, checked before anything is fetched (exit 2 on any mistake).
-pub struct Plan {
+pub struct SimulationPlan {
     pub trace: TraceSource,
     /// `None`: the live service's own policy (`show --as-policy`'s reading of it).
     pub policy: Option<Policy>,
@@ -110,15 +108,19 @@ pub struct Plan {
 pub type Inputs = (Vec<TraceRow>, Policy, SimParams);
 
 /// The trace source, policy and parameters, validated (exit 2 before anything runs).
-pub fn plan(ctx: &Context, sim: &SimulationArgs) -> Result<Plan> {
+pub fn plan(ctx: &Context, sim: &SimulationArgs) -> Result<SimulationPlan> {
     // Flags win over the config; a trace file on the command line wins over a service.
     let live = match &sim.trace {
         Some(_) => None,
-        None => ServiceRef::resolve(ctx, &sim.live, sim.live.cluster.is_some())?,
+        None => ServiceRef::resolve(
+            ctx,
+            &sim.live,
+            sim.live.cluster.is_some() || sim.live.service.is_some(),
+        )?,
     };
     let trace = match (
         live,
-        sim.trace.clone().or_else(|| config_path(ctx, "trace")),
+        sim.trace.clone().or_else(|| config_path(ctx, |s| &s.trace)),
     ) {
         (Some(service), _) => live_source(ctx, sim, service)?,
         (None, Some(path)) => TraceSource::File(path),
@@ -133,7 +135,11 @@ pub fn plan(ctx: &Context, sim: &SimulationArgs) -> Result<Plan> {
             }
         },
     };
-    let policy = match sim.policy.clone().or_else(|| config_path(ctx, "policy")) {
+    let policy = match sim
+        .policy
+        .clone()
+        .or_else(|| config_path(ctx, |s| &s.policy))
+    {
         Some(path) => Some(read_policy(&path)?),
         None if matches!(trace, TraceSource::CloudWatch { .. }) => None,
         None => {
@@ -153,7 +159,7 @@ pub fn plan(ctx: &Context, sim: &SimulationArgs) -> Result<Plan> {
         params.metric_delay_seconds = v;
     }
     params.validate().map_err(Error::Usage)?;
-    Ok(Plan {
+    Ok(SimulationPlan {
         trace,
         policy,
         params,
@@ -164,7 +170,7 @@ fn live_source(ctx: &Context, sim: &SimulationArgs, service: ServiceRef) -> Resu
     let text = sim
         .since
         .clone()
-        .or_else(|| config_str(ctx, "since"))
+        .or_else(|| section(ctx).and_then(|s| s.since.clone()))
         .unwrap_or_else(|| "14d".into());
     let since = parse_duration(&text).map_err(|e| Error::Usage(format!("--since: {e}")))?;
     Ok(TraceSource::CloudWatch {
@@ -176,7 +182,7 @@ fn live_source(ctx: &Context, sim: &SimulationArgs, service: ServiceRef) -> Resu
 
 /// Reads the trace (fetching it when it lives in CloudWatch) and, if the plan has none, the
 /// live policy.
-pub async fn load(ctx: &Context, plan: &Plan) -> Result<Inputs> {
+pub async fn load(ctx: &Context, plan: &SimulationPlan) -> Result<Inputs> {
     let (trace, live_policy) = match &plan.trace {
         TraceSource::File(path) => {
             let (trace, filled) = read_trace(path)?;
@@ -472,7 +478,7 @@ async fn run_apply(ctx: &Context, args: &ApplyArgs) -> Result<ExitCode> {
     let policy_path = args
         .policy
         .clone()
-        .or_else(|| config_path(ctx, "policy"))
+        .or_else(|| config_path(ctx, |s| &s.policy))
         .ok_or_else(|| {
             Error::Usage(
                 "apply needs --policy FILE.toml (or [autoscale] policy in the config)".into(),
@@ -486,7 +492,7 @@ async fn run_apply(ctx: &Context, args: &ApplyArgs) -> Result<ExitCode> {
     let unmanaged = changes::unmanaged(&live, &names);
     let applied = if args.yes && !plan.is_empty() {
         let progress = crate::progress::Progress::spinner("applying", ctx.quiet);
-        let result = aws.apply(&plan, &desired, &names, |_| {}).await;
+        let result = aws.apply(&plan, &desired, &names).await;
         progress.finish();
         result?
     } else {

@@ -144,6 +144,9 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         .contains(&Section::Freshness)
         .then(|| freshness::plan(ctx, &FreshnessArgs::default()))
         .transpose()?;
+    if sections.contains(&Section::FourKeys) {
+        four_keys::check(ctx, &FourKeysArgs::default())?;
+    }
     let autoscale_plan = sections
         .contains(&Section::Autoscale)
         .then(|| autoscale::plan(ctx, &SimulationArgs::default()))

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::cli::{CommitTimeArg, FourKeysArgs, LeadTimeStartArg};
 use crate::commands::{parse_duration, Context};
+use crate::config::FourKeysSection;
 use crate::domain::four_keys::{evaluate, Deployment, Incident, Options};
 use crate::error::{Error, ExitCode, Result};
 use crate::progress::Progress;
@@ -12,29 +13,33 @@ use crate::report::{views, Report};
 use crate::sources::git::{self, CommitTime, GitQuery};
 use crate::sources::github::{self, DeploySource, GitHubQuery, LeadTimeStart};
 
-fn config_str(ctx: &Context, key: &str) -> Option<String> {
+/// Which `[four_keys]` key a flag falls back to.
+type Key = fn(&FourKeysSection) -> &Option<String>;
+
+fn config_str(ctx: &Context, key: Key) -> Option<String> {
     ctx.config
         .file
         .four_keys
-        .as_ref()?
-        .get(key)?
-        .as_str()
-        .map(str::to_string)
+        .as_ref()
+        .and_then(|c| key(c).clone())
 }
 
 /// A flag, else its `[four_keys]` config key.
-fn setting(ctx: &Context, flag: &Option<String>, key: &str) -> Option<String> {
+fn setting(ctx: &Context, flag: &Option<String>, key: Key) -> Option<String> {
     flag.clone().or_else(|| config_str(ctx, key))
 }
 
 /// A path flag, else its config key resolved against the config file's directory.
-fn path_setting(ctx: &Context, flag: &Option<PathBuf>, key: &str) -> Option<PathBuf> {
+fn path_setting(ctx: &Context, flag: &Option<PathBuf>, key: Key) -> Option<PathBuf> {
     flag.clone()
         .or_else(|| config_str(ctx, key).map(|p| ctx.config.resolve(p)))
 }
 
 fn lead_time_start(ctx: &Context, args: &FourKeysArgs) -> Result<LeadTimeStart> {
-    let arg = match (args.lead_time_start, config_str(ctx, "lead_time_start")) {
+    let arg = match (
+        args.lead_time_start,
+        config_str(ctx, |c| &c.lead_time_start),
+    ) {
         (Some(arg), _) => arg,
         (None, Some(text)) => match text.as_str() {
             "commit" => LeadTimeStartArg::Commit,
@@ -55,22 +60,51 @@ fn lead_time_start(ctx: &Context, args: &FourKeysArgs) -> Result<LeadTimeStart> 
     })
 }
 
-/// Reads deployments and incidents (from the repository and files, or from GitHub) and
-/// builds the report.
-pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, ExitCode)> {
-    let since_text = setting(ctx, &args.since, "since").unwrap_or_else(|| "90d".into());
+/// The settings every source shares, checked before anything is fetched.
+struct Settings {
+    since: chrono::Duration,
+    hotfix: glob::Pattern,
+    csv_incidents: Option<Vec<Incident>>,
+    lead_time_start: LeadTimeStart,
+}
+
+fn settings(ctx: &Context, args: &FourKeysArgs) -> Result<Settings> {
+    let since_text = setting(ctx, &args.since, |c| &c.since).unwrap_or_else(|| "90d".into());
     let since = parse_duration(&since_text).map_err(|e| Error::Usage(format!("--since: {e}")))?;
-    let hotfix_text = args
-        .hotfix_pattern
-        .clone()
+    let hotfix_text = setting(ctx, &args.hotfix_pattern, |c| &c.hotfix_pattern)
         .unwrap_or_else(|| "*hotfix*".into());
     let hotfix = glob::Pattern::new(&hotfix_text)
         .map_err(|e| Error::Usage(format!("--hotfix-pattern {hotfix_text:?}: {}", e.msg)))?;
-    let incidents_path = path_setting(ctx, &args.incidents, "incidents");
-    let csv_incidents = match &incidents_path {
-        Some(path) => Some(git::incidents(path)?),
+    let csv_incidents = match path_setting(ctx, &args.incidents, |c| &c.incidents) {
+        Some(path) => Some(git::incidents(&path)?),
         None => None,
     };
+    if let Some(csv) = path_setting(ctx, &args.deployments, |c| &c.deployments) {
+        git::deploy_records(&csv)?;
+    }
+    Ok(Settings {
+        since,
+        hotfix,
+        csv_incidents,
+        lead_time_start: lead_time_start(ctx, args)?,
+    })
+}
+
+/// Checks the flags, the `[four_keys]` section and the CSVs without reading the repository or
+/// calling GitHub: `digest` and `config check` run it before anything else.
+pub fn check(ctx: &Context, args: &FourKeysArgs) -> Result<()> {
+    settings(ctx, args).map(|_| ())
+}
+
+/// Reads deployments and incidents (from the repository and files, or from GitHub) and
+/// builds the report.
+pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, ExitCode)> {
+    let Settings {
+        since,
+        hotfix,
+        csv_incidents,
+        lead_time_start,
+    } = settings(ctx, args)?;
     let commit_time = match args.commit_time {
         CommitTimeArg::Committer => CommitTime::Committer,
         CommitTimeArg::Author => CommitTime::Author,
@@ -83,32 +117,32 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
         // A `--git` or `--deployments` flag means the local source even when the config
         // names a GitHub repository.
         (args.git.is_none() && args.deployments.is_none())
-            .then(|| config_str(ctx, "github"))
+            .then(|| config_str(ctx, |c| &c.github))
             .flatten()
     });
     let (deployments, incidents): (Vec<Deployment>, Vec<Incident>) = match github_repo {
         Some(repo) => {
-            let source = match setting(ctx, &args.deploy_workflow, "deploy_workflow") {
+            let source = match setting(ctx, &args.deploy_workflow, |c| &c.deploy_workflow) {
                 Some(file) => DeploySource::Workflow(file),
                 None => DeploySource::Environment(
-                    setting(ctx, &args.environment, "environment")
+                    setting(ctx, &args.environment, |c| &c.environment)
                         .unwrap_or_else(|| "production".into()),
                 ),
             };
             let query = GitHubQuery {
                 repo,
-                api_url: setting(ctx, &args.github_api_url, "github_api_url")
+                api_url: setting(ctx, &args.github_api_url, |c| &c.github_api_url)
                     .unwrap_or_else(|| "https://api.github.com".into()),
                 token: github::token_from_env(),
-                cache_dir: path_setting(ctx, &args.cache_dir, "cache_dir"),
+                cache_dir: path_setting(ctx, &args.cache_dir, |c| &c.cache_dir),
                 source,
-                lead_time_start: lead_time_start(ctx, args)?,
+                lead_time_start,
                 commit_time,
                 hotfix: Some(hotfix.clone()),
                 changes_since,
                 with_paths,
                 incident_label: csv_incidents.is_none().then(|| {
-                    setting(ctx, &args.incident_label, "incident_label")
+                    setting(ctx, &args.incident_label, |c| &c.incident_label)
                         .unwrap_or_else(|| "incident".into())
                 }),
             };
@@ -131,9 +165,10 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
             (fetched.deployments, incidents)
         }
         None => {
-            let repo = path_setting(ctx, &args.git, "git").unwrap_or_else(|| PathBuf::from("."));
-            let tag_glob =
-                setting(ctx, &args.deploy_tag, "deploy_tag").unwrap_or_else(|| "deploy/*".into());
+            let repo =
+                path_setting(ctx, &args.git, |c| &c.git).unwrap_or_else(|| PathBuf::from("."));
+            let tag_glob = setting(ctx, &args.deploy_tag, |c| &c.deploy_tag)
+                .unwrap_or_else(|| "deploy/*".into());
             let query = GitQuery {
                 tag_glob: &tag_glob,
                 hotfix: Some(&hotfix),
@@ -141,7 +176,7 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
                 changes_since,
                 with_paths,
             };
-            let deployments = match path_setting(ctx, &args.deployments, "deployments") {
+            let deployments = match path_setting(ctx, &args.deployments, |c| &c.deployments) {
                 Some(csv) => {
                     let records = git::deploy_records(&csv)?;
                     let deployments = git::recorded_deployments(&repo, &records, &query)?;

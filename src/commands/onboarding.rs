@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::cli::{CrashFreeArgs, FreshnessArgs, SimulationArgs, SloArgs};
-use crate::commands::{autoscale, crash_free, freshness, print_stdout, slo, Context};
+use crate::cli::{CrashFreeArgs, FourKeysArgs, FreshnessArgs, SimulationArgs, SloArgs};
+use crate::commands::{autoscale, crash_free, four_keys, freshness, print_stdout, slo, Context};
 use crate::error::{Error, ExitCode, Result};
 
 /// The starting config: every section commented out, so it is valid as written.
@@ -153,8 +153,9 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
             ),
         });
     }
-    if let Some(table) = &file.four_keys {
-        match table.get("github").and_then(|v| v.as_str()) {
+    if let Some(section) = &file.four_keys {
+        four_keys::check(ctx, &FourKeysArgs::default())?;
+        match section.github.as_deref() {
             Some(repo) => lines.push(format!(
                 "four_keys: ok — GitHub {repo} with {}",
                 if set("GITHUB_TOKEN") {

@@ -307,3 +307,24 @@ fn which(program: &str) -> Result<std::path::PathBuf, ()> {
         })
         .ok_or(())
 }
+
+#[test]
+fn a_four_keys_mistake_exits_2_before_any_section_runs() {
+    let scratch = Scratch::new();
+    for (section, expected) in [
+        ("lead_time_strat = \"commit\"", "unknown field `lead_time_strat`"),
+        ("lead_time_start = \"sometime\"", "four_keys.lead_time_start"),
+        ("since = \"9x\"", "--since"),
+    ] {
+        let config = scratch.write("vitals.toml", format!("[four_keys]\n{section}\n"));
+        let out = vitals()
+            .args(["digest", "--slack-dry-run", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{section}: {stderr}");
+        assert!(stderr.contains(expected), "{section}: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing rendered or posted: {section}");
+    }
+}

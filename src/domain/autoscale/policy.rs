@@ -105,6 +105,23 @@ impl Policy {
                     .into(),
             );
         }
+        // Application Auto Scaling's API takes 32-bit integers; a larger number must be the
+        // file's error, not a different policy in AWS.
+        let too_big = |v: i64| v > i64::from(i32::MAX);
+        if too_big(self.max_capacity.into()) {
+            return Err(format!(
+                "max_capacity: {} is more than AWS accepts",
+                self.max_capacity
+            ));
+        }
+        if let Some(s) = self.step_scaling.as_ref() {
+            if let Some(i) = s.steps.iter().position(|st| too_big(st.adjustment)) {
+                return Err(format!(
+                    "step_scaling.steps[{i}].adjustment: {} is more than AWS accepts",
+                    s.steps[i].adjustment
+                ));
+            }
+        }
         if self.min_capacity > self.max_capacity {
             return Err(format!(
                 "min_capacity ({}) is greater than max_capacity ({})",
@@ -353,6 +370,19 @@ steps = [
             p.validate(),
             Err("min_capacity (60) is greater than max_capacity (50)".into())
         );
+    }
+
+    #[test]
+    fn numbers_beyond_the_aws_api_are_errors_not_truncated() {
+        let mut p = contract();
+        p.step_scaling.as_mut().unwrap().steps[1].adjustment = 4_294_967_299;
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .starts_with("step_scaling.steps[1].adjustment: 4294967299"));
+        let mut p = contract();
+        p.max_capacity = u32::MAX;
+        assert!(p.validate().unwrap_err().starts_with("max_capacity:"));
     }
 
     #[test]

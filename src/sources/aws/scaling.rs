@@ -18,7 +18,7 @@ use crate::domain::autoscale::live::{
     Bounds, LiveAlarm, LivePolicy, LivePolicyKind, LiveSetup, LiveStep, ServiceCounts,
 };
 use crate::domain::autoscale::plan::{Action, Change, ManagedNames, Resource};
-use crate::domain::autoscale::Policy;
+use crate::domain::autoscale::{Policy, StepScaling, TargetTracking};
 use crate::sources::SourceError;
 
 /// One ECS service, with a client for each API that describes its scaling.
@@ -26,7 +26,7 @@ pub struct Service {
     pub cluster: String,
     pub name: String,
     scaling: aas::Client,
-    alarms: aws_sdk_cloudwatch::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
     ecs: aws_sdk_ecs::Client,
 }
 
@@ -47,14 +47,14 @@ impl Service {
             cluster: cluster.to_string(),
             name: name.to_string(),
             scaling: aas::Client::new(config),
-            alarms: aws_sdk_cloudwatch::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             ecs: aws_sdk_ecs::Client::new(config),
         }
     }
 
     /// The CloudWatch client, for the service's metrics.
     pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {
-        &self.alarms
+        &self.cloudwatch
     }
 
     pub fn resource_id(&self) -> String {
@@ -163,7 +163,7 @@ impl Service {
             loop {
                 let reply = call(
                     "CloudWatch DescribeAlarms",
-                    self.alarms
+                    self.cloudwatch
                         .describe_alarms()
                         .set_alarm_names(Some(batch.to_vec()))
                         .set_next_token(token)
@@ -209,41 +209,55 @@ impl Service {
         changes: &[Change],
         desired: &Policy,
         names: &ManagedNames,
-        mut on_change: impl FnMut(&Change),
     ) -> Result<usize, SourceError> {
         let resource_id = self.resource_id();
         let mut step_arn: Option<String> = None;
         for (done, change) in changes.iter().enumerate() {
+            let missing = || {
+                SourceError::Input(format!(
+                    "the plan puts {} but the policy file has no such section",
+                    change.name
+                ))
+            };
             let result = match (change.resource, change.action) {
                 (Resource::ScalableTarget, _) => self.register(&resource_id, desired).await,
                 (Resource::TargetTrackingPolicy, Action::Delete)
                 | (Resource::StepScalingPolicy, Action::Delete) => {
                     self.delete_policy(&resource_id, &change.name).await
                 }
-                (Resource::TargetTrackingPolicy, _) => {
-                    self.put_target_tracking(&resource_id, desired, names).await
-                }
-                (Resource::StepScalingPolicy, _) => self
-                    .put_step_scaling(&resource_id, desired, names)
-                    .await
-                    .map(|arn| step_arn = Some(arn)),
+                (Resource::TargetTrackingPolicy, _) => match &desired.target_tracking {
+                    Some(tt) => self.put_target_tracking(&resource_id, tt, names).await,
+                    None => Err(missing()),
+                },
+                (Resource::StepScalingPolicy, _) => match &desired.step_scaling {
+                    Some(step) => self
+                        .put_step_scaling(&resource_id, step, names)
+                        .await
+                        .map(|arn| step_arn = Some(arn)),
+                    None => Err(missing()),
+                },
                 (Resource::Alarm, Action::Delete) => self.delete_alarm(&change.name).await,
-                (Resource::Alarm, _) => {
-                    let arn = match step_arn.clone() {
-                        Some(arn) => arn,
-                        None => self.policy_arn(&resource_id, &names.step_scaling).await?,
-                    };
-                    self.put_alarm(desired, names, &arn).await
-                }
+                (Resource::Alarm, _) => match (&desired.step_scaling, step_arn.clone()) {
+                    (None, _) => Err(missing()),
+                    (Some(step), Some(arn)) => self.put_alarm(step, names, &arn).await,
+                    (Some(step), None) => {
+                        match self.policy_arn(&resource_id, &names.step_scaling).await {
+                            Ok(arn) => self.put_alarm(step, names, &arn).await,
+                            Err(e) => Err(e),
+                        }
+                    }
+                },
             };
-            result.map_err(|e| match e {
-                SourceError::Upstream(m) => SourceError::Upstream(format!(
-                    "{m} ({done} of {} changes were made before this one)",
+            result.map_err(|e| {
+                let made = format!(
+                    "({done} of {} changes were made before this one)",
                     changes.len()
-                )),
-                other => other,
+                );
+                match e {
+                    SourceError::Upstream(m) => SourceError::Upstream(format!("{m} {made}")),
+                    SourceError::Input(m) => SourceError::Input(format!("{m} {made}")),
+                }
             })?;
-            on_change(change);
         }
         Ok(changes.len())
     }
@@ -256,8 +270,8 @@ impl Service {
                 .service_namespace(ServiceNamespace::Ecs)
                 .resource_id(resource_id)
                 .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-                .min_capacity(p.min_capacity as i32)
-                .max_capacity(p.max_capacity as i32)
+                .min_capacity(aws_int(p.min_capacity.into(), "min_capacity")?)
+                .max_capacity(aws_int(p.max_capacity.into(), "max_capacity")?)
                 .send(),
         )
         .await?;
@@ -267,12 +281,9 @@ impl Service {
     async fn put_target_tracking(
         &self,
         resource_id: &str,
-        p: &Policy,
+        tt: &TargetTracking,
         names: &ManagedNames,
     ) -> Result<(), SourceError> {
-        let Some(tt) = &p.target_tracking else {
-            return Ok(());
-        };
         let metric = PredefinedMetricSpecification::builder()
             .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
             .build()
@@ -280,8 +291,8 @@ impl Service {
         let config = TargetTrackingScalingPolicyConfiguration::builder()
             .target_value(tt.target_value)
             .predefined_metric_specification(metric)
-            .scale_in_cooldown(tt.scale_in_cooldown as i32)
-            .scale_out_cooldown(tt.scale_out_cooldown as i32)
+            .scale_in_cooldown(aws_int(tt.scale_in_cooldown.into(), "scale_in_cooldown")?)
+            .scale_out_cooldown(aws_int(tt.scale_out_cooldown.into(), "scale_out_cooldown")?)
             .disable_scale_in(false)
             .build()
             .map_err(build_error)?;
@@ -318,22 +329,19 @@ impl Service {
     async fn put_step_scaling(
         &self,
         resource_id: &str,
-        p: &Policy,
+        step: &StepScaling,
         names: &ManagedNames,
     ) -> Result<String, SourceError> {
-        let Some(step) = &p.step_scaling else {
-            return Ok(String::new());
-        };
         let mut config = StepScalingPolicyConfiguration::builder()
             .adjustment_type(AdjustmentType::ChangeInCapacity)
-            .cooldown(step.cooldown as i32)
+            .cooldown(aws_int(step.cooldown.into(), "step_scaling.cooldown")?)
             .metric_aggregation_type(MetricAggregationType::from(step.aggregation.as_str()));
         for s in &step.steps {
             config = config.step_adjustments(
                 StepAdjustment::builder()
                     .metric_interval_lower_bound(s.lower)
                     .set_metric_interval_upper_bound(s.upper)
-                    .scaling_adjustment(s.adjustment as i32)
+                    .scaling_adjustment(aws_int(s.adjustment, "step_scaling.steps.adjustment")?)
                     .build()
                     .map_err(build_error)?,
             );
@@ -372,16 +380,13 @@ impl Service {
 
     async fn put_alarm(
         &self,
-        p: &Policy,
+        step: &StepScaling,
         names: &ManagedNames,
         step_arn: &str,
     ) -> Result<(), SourceError> {
-        let Some(step) = &p.step_scaling else {
-            return Ok(());
-        };
         call(
             "CloudWatch PutMetricAlarm",
-            self.alarms
+            self.cloudwatch
                 .put_metric_alarm()
                 .alarm_name(&names.step_alarm)
                 .alarm_description(format!(
@@ -434,11 +439,21 @@ impl Service {
     async fn delete_alarm(&self, name: &str) -> Result<(), SourceError> {
         call(
             "CloudWatch DeleteAlarms",
-            self.alarms.delete_alarms().alarm_names(name).send(),
+            self.cloudwatch.delete_alarms().alarm_names(name).send(),
         )
         .await?;
         Ok(())
     }
+}
+
+/// A policy number as the API's 32-bit integer; one beyond it is the file's mistake (exit 2),
+/// never a silently different value.
+fn aws_int(value: i64, field: &str) -> Result<i32, SourceError> {
+    i32::try_from(value).map_err(|_| {
+        SourceError::Input(format!(
+            "{field}: {value} is beyond what AWS accepts (2^31 - 1)"
+        ))
+    })
 }
 
 fn build_error(e: aws_sdk_applicationautoscaling::error::BuildError) -> SourceError {

@@ -1,7 +1,8 @@
 //! Which deployments happened: the Deployments API (an environment's deployments whose
-//! latest status is `success`, or `inactive` after a success, at the success's time) or a workflow's successful runs (at
-//! the run's `updated_at`). Newest first, paging stops once past `since` (one older
-//! deployment is kept: it bounds the oldest change set).
+//! latest status is `success`, or `inactive` after a success, at the success's time) or a
+//! workflow's successful runs (at the run's `updated_at`). The API pages newest first, so
+//! paging stops once past `since` (one older deployment is kept: it bounds the oldest change
+//! set); [`list`] returns them oldest first.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

@@ -145,7 +145,7 @@ pub async fn fetch(
             changes,
         });
     }
-    let aliases: Vec<(String, String)> = shipped
+    let all: Vec<(String, String)> = shipped
         .iter()
         .flat_map(|d| {
             d.aliases
@@ -153,6 +153,18 @@ pub async fn fetch(
                 .filter(|a| !a.is_empty())
                 .map(|a| (a.clone(), d.id.clone()))
         })
+        .collect();
+    // A ref names a deployment only when one deployment has it (a tag); a branch such as
+    // `main` is deployed again and again and names none of them.
+    let aliases: Vec<(String, String)> = all
+        .iter()
+        .filter(|(alias, _)| {
+            all.iter()
+                .filter(|(other, _)| other.eq_ignore_ascii_case(alias))
+                .count()
+                == 1
+        })
+        .cloned()
         .collect();
     let incidents = match &q.incident_label {
         Some(label) => resolve_aliases(
@@ -168,15 +180,18 @@ pub async fn fetch(
     })
 }
 
-/// Rewrites a `caused_by` naming a deployment's ref (say a tag) to that deployment's id; the
-/// earliest deployment of a ref wins (it first shipped it).
+/// Rewrites a `caused_by` naming a deployment's ref (say a tag, in any case) to that
+/// deployment's id.
 pub fn resolve_aliases(incidents: Vec<Incident>, aliases: &[(String, String)]) -> Vec<Incident> {
     incidents
         .into_iter()
         .map(|mut incident| {
             if let Some(cause) = &incident.caused_by {
                 let is_id = aliases.iter().any(|(_, id)| id == cause);
-                if let Some((_, id)) = aliases.iter().find(|(alias, _)| alias == cause) {
+                if let Some((_, id)) = aliases
+                    .iter()
+                    .find(|(alias, _)| alias.eq_ignore_ascii_case(cause))
+                {
                     if !is_id {
                         incident.caused_by = Some(id.clone());
                     }
