@@ -312,8 +312,14 @@ fn which(program: &str) -> Result<std::path::PathBuf, ()> {
 fn a_four_keys_mistake_exits_2_before_any_section_runs() {
     let scratch = Scratch::new();
     for (section, expected) in [
-        ("lead_time_strat = \"commit\"", "unknown field `lead_time_strat`"),
-        ("lead_time_start = \"sometime\"", "four_keys.lead_time_start"),
+        (
+            "lead_time_strat = \"commit\"",
+            "unknown field `lead_time_strat`",
+        ),
+        (
+            "lead_time_start = \"sometime\"",
+            "four_keys.lead_time_start",
+        ),
         ("since = \"9x\"", "--since"),
     ] {
         let config = scratch.write("vitals.toml", format!("[four_keys]\n{section}\n"));
@@ -325,6 +331,9 @@ fn a_four_keys_mistake_exits_2_before_any_section_runs() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{section}: {stderr}");
         assert!(stderr.contains(expected), "{section}: {stderr}");
-        assert!(out.stdout.is_empty(), "nothing rendered or posted: {section}");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing rendered or posted: {section}"
+        );
     }
 }
