@@ -235,7 +235,7 @@ pub async fn execute_charted(
     let counts = match &settings.input {
         Input::Files { patterns, base } => read_files(ctx, patterns, base, range, settings.crash)?,
         Input::BigQuery(dataset) => {
-            let bq = BigQuery::connect(ctx.logger()).await?;
+            let bq = BigQuery::connect().await?;
             if *dry_run {
                 let bytes =
                     bigquery::crash_free::dry_run(&bq, dataset, range, settings.crash).await?;

@@ -147,8 +147,7 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
                 }),
             };
             let progress = Progress::counter("fetching from GitHub", "requests", ctx.quiet);
-            let log = ctx.logger();
-            let fetched = github::fetch(&query, &*log, &progress).await;
+            let fetched = github::fetch(&query, &progress).await;
             progress.finish();
             let fetched = fetched?;
             if fetched.deployments.is_empty() {

@@ -250,7 +250,7 @@ async fn measure(
         .iter()
         .any(|c| matches!(c.target, Target::BigQuery { .. }));
     let bq = if needs_bigquery {
-        Some(BigQuery::connect(ctx.logger()).await?)
+        Some(BigQuery::connect().await?)
     } else {
         None
     };
@@ -374,10 +374,7 @@ pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(FreshnessReport, Exi
     let checks = &plan.checks;
     let (measurements, calls) = measure(ctx, checks, plan.concurrency, plan.timeout).await?;
     if let Some(calls) = calls {
-        (ctx.logger())(format!(
-            "{calls} BigQuery API calls for {} checks",
-            checks.len()
-        ));
+        tracing::info!("{calls} BigQuery API calls for {} checks", checks.len());
     }
     let results = checks
         .iter()

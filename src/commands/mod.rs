@@ -110,16 +110,6 @@ impl Context {
         })
     }
 
-    /// `-v` notes from the sources (credentials used, calls made), through `tracing`: the
-    /// logger installed by [`crate::logging::init`] prints them redacted.
-    pub fn logger(&self) -> Box<dyn Fn(String) + Send + Sync> {
-        if self.verbose {
-            Box::new(|line: String| tracing::info!("{line}"))
-        } else {
-            Box::new(|_| {})
-        }
-    }
-
     /// A warning on stderr (suppressed by nothing: warnings matter even with `--quiet`).
     pub fn warn(&self, message: &str) {
         eprintln!("warning: {}", redact::clean(message));

@@ -181,7 +181,7 @@ pub async fn execute_charted(
             .any(|k| k.eq_ignore_ascii_case("bigquery"))
     });
     let bq = if needs_bigquery {
-        Some(BigQuery::connect(ctx.logger()).await?)
+        Some(BigQuery::connect().await?)
     } else {
         None
     };
@@ -191,7 +191,7 @@ pub async fn execute_charted(
         let period = o.window.period(ctx.now).map_err(Error::Usage)?;
         earliest = earliest.min(period.start);
     }
-    let mut metrics = Metrics::new(bq.as_ref(), ctx.logger(), earliest, ctx.now);
+    let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
     let mut results = Vec::with_capacity(plan.objectives.len());
     // Remote metric sources can take a while per SLO: say which one is being fetched.
     let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);

@@ -99,19 +99,13 @@ fn smithy(t: DateTime<Utc>) -> aws_sdk_cloudwatch::primitives::DateTime {
     aws_sdk_cloudwatch::primitives::DateTime::from_secs(t.timestamp())
 }
 
+/// CloudWatch clients, one per region asked for.
+#[derive(Default)]
 pub struct CloudWatch {
     clients: HashMap<String, aws_sdk_cloudwatch::Client>,
-    log: Box<dyn Fn(String) + Send + Sync>,
 }
 
 impl CloudWatch {
-    pub fn new(log: Box<dyn Fn(String) + Send + Sync>) -> CloudWatch {
-        CloudWatch {
-            clients: HashMap::new(),
-            log,
-        }
-    }
-
     async fn client(
         &mut self,
         region: Option<&str>,
@@ -156,9 +150,7 @@ impl CloudWatch {
             for (from, to) in chunks(tier_start, tier_end, period) {
                 let mut token: Option<String> = None;
                 loop {
-                    (self.log)(format!(
-                        "CloudWatch GetMetricData {from} → {to} (period {period}s)"
-                    ));
+                    tracing::info!("CloudWatch GetMetricData {from} → {to} (period {period}s)");
                     let client = self.client(region.as_deref()).await?;
                     let reply = client
                         .get_metric_data()

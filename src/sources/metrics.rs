@@ -43,13 +43,12 @@ pub fn source_kinds(slo: &ResolvedSlo) -> Vec<&str> {
 impl<'a> Metrics<'a> {
     pub fn new(
         bigquery: Option<&'a BigQuery>,
-        log: Box<dyn Fn(String) + Send + Sync>,
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Metrics<'a> {
         Metrics {
             csv: Default::default(),
-            cloudwatch: CloudWatch::new(log),
+            cloudwatch: CloudWatch::default(),
             queries: HashMap::new(),
             bigquery,
             since,

@@ -129,7 +129,6 @@ impl Param {
 
 pub struct BigQuery {
     client: gcp_bigquery_client::Client,
-    log: Box<dyn Fn(String) + Send + Sync>,
     /// API requests made, for `-v` and the benchmarks.
     calls: std::sync::atomic::AtomicU64,
 }
@@ -165,7 +164,7 @@ fn retriable(e: &BQError) -> bool {
 
 impl BigQuery {
     /// Connects with the first credentials found (see the module docs).
-    pub async fn connect(log: Box<dyn Fn(String) + Send + Sync>) -> Result<BigQuery, SourceError> {
+    pub async fn connect() -> Result<BigQuery, SourceError> {
         let mut builder = ClientBuilder::new();
         if let Ok(url) = std::env::var("VITALS_BIGQUERY_API_URL") {
             builder.with_v2_base_url(url.trim_end_matches('/').to_string());
@@ -178,7 +177,7 @@ impl BigQuery {
             .filter(|t| !t.is_empty())
         {
             redact::register(&token);
-            log("BigQuery credentials: GOOGLE_OAUTH_ACCESS_TOKEN".into());
+            tracing::info!("BigQuery credentials: GOOGLE_OAUTH_ACCESS_TOKEN");
             builder
                 .build_from_authenticator(Arc::new(StaticToken(token)))
                 .await
@@ -197,9 +196,7 @@ impl BigQuery {
                 .ok()
                 .and_then(|v| v["type"].as_str().map(str::to_string))
                 .unwrap_or_default();
-            log(format!(
-                "BigQuery credentials: GOOGLE_APPLICATION_CREDENTIALS ({kind})"
-            ));
+            tracing::info!("BigQuery credentials: GOOGLE_APPLICATION_CREDENTIALS ({kind})");
             match kind.as_str() {
                 "service_account" => builder
                     .build_from_service_account_key_file(&path)
@@ -237,7 +234,7 @@ impl BigQuery {
                 }
             }
         } else {
-            log("BigQuery credentials: application default credentials".into());
+            tracing::info!("BigQuery credentials: application default credentials");
             builder
                 .build_from_application_default_credentials()
                 .await
@@ -245,7 +242,6 @@ impl BigQuery {
         };
         Ok(BigQuery {
             client,
-            log,
             calls: Default::default(),
         })
     }
@@ -317,10 +313,10 @@ impl BigQuery {
                 Err(BQError::ResponseError { error }) => format!("HTTP {}", error.error.code),
                 Err(_) => "failed".to_string(),
             };
-            (self.log)(format!(
+            tracing::info!(
                 "BigQuery {what} -> {outcome} (attempt {attempt}, {} ms)",
                 started.elapsed().as_millis()
-            ));
+            );
             match result {
                 Ok(v) => return Ok(v),
                 Err(e) if attempt < MAX_ATTEMPTS && retriable(&e) => {

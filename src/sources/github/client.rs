@@ -28,7 +28,6 @@ pub struct Client<'a> {
     token: Option<String>,
     cache: Option<Cache>,
     policy: RetryPolicy,
-    log: &'a dyn Fn(String),
     progress: &'a Progress,
 }
 
@@ -55,7 +54,6 @@ impl<'a> Client<'a> {
         repo: &str,
         token: Option<String>,
         cache: Option<Cache>,
-        log: &'a dyn Fn(String),
         progress: &'a Progress,
     ) -> Result<Client<'a>, SourceError> {
         if let Some(token) = &token {
@@ -68,7 +66,6 @@ impl<'a> Client<'a> {
             token,
             cache,
             policy: RetryPolicy::default(),
-            log,
             progress,
         })
     }
@@ -150,7 +147,7 @@ impl<'a> Client<'a> {
                         body,
                     };
                     if let Err(e) = cache.store(&entry) {
-                        (self.log)(format!("GitHub cache {url}: {e}"));
+                        tracing::info!("GitHub cache {url}: {e}");
                     }
                     (entry.body, entry.next)
                 } else {

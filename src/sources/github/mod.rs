@@ -105,14 +105,10 @@ fn check_repo(repo: &str) -> Result<(), SourceError> {
     }
 }
 
-pub async fn fetch(
-    q: &GitHubQuery,
-    log: &dyn Fn(String),
-    progress: &Progress,
-) -> Result<Fetched, SourceError> {
+pub async fn fetch(q: &GitHubQuery, progress: &Progress) -> Result<Fetched, SourceError> {
     check_repo(&q.repo)?;
     let cache = q.cache_dir.as_deref().map(cache::Cache::new);
-    let client = client::Client::new(&q.api_url, &q.repo, q.token.clone(), cache, log, progress)?;
+    let client = client::Client::new(&q.api_url, &q.repo, q.token.clone(), cache, progress)?;
     let shipped = deployments::list(&client, &q.source, q.changes_since).await?;
     let mut pr_starts = HashMap::new();
     let mut lookups = compare::Lookups {
