@@ -18,14 +18,10 @@ use serde_json::Value;
 
 use super::client::Client;
 use super::deployments::Shipped;
-use super::{time_field, LeadTimeStart};
+use super::{malformed, time_field, LeadTimeStart};
 use crate::domain::four_keys::Change;
 use crate::sources::git::CommitTime;
 use crate::sources::SourceError;
-
-fn malformed(what: &str) -> SourceError {
-    SourceError::Upstream(format!("GitHub: unexpected {what} (not GitHub's shape)"))
-}
 
 /// A commit's date as `--commit-time` asks (compare, commits and PR-commits entries share
 /// this shape).

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::client::Client;
-use super::{time_field, DeploySource};
+use super::{malformed, time_field, DeploySource};
 use crate::sources::SourceError;
 
 /// A deployment before its change set is known.
@@ -21,10 +21,6 @@ pub struct Shipped {
     pub aliases: Vec<String>,
     /// What `--hotfix-pattern` is tried on besides the id (ref, description, run title).
     pub labels: Vec<String>,
-}
-
-fn malformed(what: &str) -> SourceError {
-    SourceError::Upstream(format!("GitHub: unexpected {what} (not GitHub's shape)"))
 }
 
 /// Deployments, oldest first, from `since` on plus the one before it.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::client::Client;
-use super::time_field;
+use super::{malformed, time_field};
 use crate::domain::four_keys::Incident;
 use crate::sources::SourceError;
 
@@ -44,9 +44,7 @@ pub async fn list(
     client
         .pages(url, |body| {
             let Some(issues) = body.as_array() else {
-                shape = Err(SourceError::Upstream(
-                    "GitHub: unexpected issues list (not GitHub's shape)".into(),
-                ));
+                shape = Err(malformed("issues list"));
                 return false;
             };
             for issue in issues.iter().filter(|i| i.get("pull_request").is_none()) {

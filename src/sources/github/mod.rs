@@ -83,6 +83,11 @@ pub fn token_from_env() -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// A reply that is not the shape GitHub documents (a proxy page, an API change).
+fn malformed(what: &str) -> SourceError {
+    SourceError::Upstream(format!("GitHub: unexpected {what} (not GitHub's shape)"))
+}
+
 /// An RFC 3339 field of a JSON object.
 fn time_field(value: &Value, field: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(value[field].as_str()?)
