@@ -224,8 +224,10 @@ async fn fetch_trace(
     want_policy: bool,
 ) -> Result<(Vec<TraceRow>, Option<Policy>)> {
     let aws = service.connect().await?;
-    let setup = aws.read_setup().await?;
-    let policy = if want_policy {
+    // The whole live setup only when its policy is simulated; otherwise the task count (the
+    // stand-in when Container Insights is off) is one call.
+    let (policy, running) = if want_policy {
+        let setup = aws.read_setup().await?;
         let (policy, notes) = live::as_policy(&setup, DEFAULT_TASK_STARTUP_SECONDS)
             .map_err(|e| Error::Usage(format!("no --policy given, and {e}")))?;
         ctx.warn(&format!(
@@ -236,21 +238,18 @@ async fn fetch_trace(
         for note in notes {
             ctx.warn(&note);
         }
-        Some(policy)
+        (Some(policy), setup.service.map_or(0, |s| s.running))
     } else {
-        None
+        (None, aws.counts().await?.running)
     };
-    let running = setup.service.map_or(1, |s| s.running.max(1));
     let progress = crate::progress::Progress::spinner("reading CloudWatch", ctx.quiet);
-    let mut calls = 0;
     let fetched = aws::trace::fetch(
         aws.cloudwatch(),
         &service.cluster,
         &service.service,
         ctx.now - since,
         ctx.now,
-        running,
-        || calls += 1,
+        running.max(1),
     )
     .await;
     progress.finish();
@@ -283,12 +282,11 @@ async fn fetch_trace(
             "{name}: {gaps} minutes without a datapoint filled by carrying the previous minute forward"
         ));
     }
-    if ctx.verbose {
-        ctx.warn(&format!(
-            "{name}: {} minutes in {calls} GetMetricData calls",
-            filled.len()
-        ));
-    }
+    tracing::info!(
+        "{name}: {} minutes in {} GetMetricData calls",
+        filled.len(),
+        fetched.calls
+    );
     Ok((filled, policy))
 }
 

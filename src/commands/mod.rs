@@ -39,7 +39,6 @@ pub struct Context {
     pub slack_thread: bool,
     pub strict: bool,
     pub quiet: bool,
-    pub verbose: bool,
     pub config: Config,
 }
 
@@ -105,7 +104,6 @@ impl Context {
             slack_thread: args.slack_thread,
             strict: args.strict,
             quiet: args.quiet,
-            verbose: args.verbose > 0,
             config,
         })
     }

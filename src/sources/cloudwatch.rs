@@ -41,13 +41,16 @@ pub fn retention_tiers(
     tiers
 }
 
-/// `[start, end)` cut into pieces of at most [`MAX_DATAPOINTS_PER_CALL`] periods.
+/// `[start, end)` cut so no call asks for more than [`MAX_DATAPOINTS_PER_CALL`]: `series`
+/// queries of one datapoint per `period` share the limit.
 pub fn chunks(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     period: i64,
+    series: usize,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let step = Duration::seconds(period * MAX_DATAPOINTS_PER_CALL);
+    let periods = MAX_DATAPOINTS_PER_CALL / series.max(1) as i64;
+    let step = Duration::seconds(period * periods);
     let mut out = Vec::new();
     let mut from = start;
     while from < end {
@@ -99,6 +102,59 @@ fn smithy(t: DateTime<Utc>) -> aws_sdk_cloudwatch::primitives::DateTime {
     aws_sdk_cloudwatch::primitives::DateTime::from_secs(t.timestamp())
 }
 
+/// What [`metric_data`] read: each query's datapoints by id (epoch seconds → value).
+pub struct MetricData {
+    pub series: HashMap<String, BTreeMap<i64, f64>>,
+    pub calls: usize,
+}
+
+/// Every datapoint of `queries` over `[start, end)` at `period`: chunked under the datapoint
+/// limit, each chunk paginated (`NextToken`), each call logged for `-v`.
+pub async fn metric_data(
+    client: &aws_sdk_cloudwatch::Client,
+    queries: &[MetricDataQuery],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    period: i64,
+) -> Result<MetricData, SourceError> {
+    let mut data = MetricData {
+        series: HashMap::new(),
+        calls: 0,
+    };
+    for (from, to) in chunks(start, end, period, queries.len()) {
+        let mut token: Option<String> = None;
+        loop {
+            tracing::info!("CloudWatch GetMetricData {from} → {to} (period {period}s)");
+            data.calls += 1;
+            let reply = super::aws::call(
+                "CloudWatch GetMetricData",
+                client
+                    .get_metric_data()
+                    .set_metric_data_queries(Some(queries.to_vec()))
+                    .start_time(smithy(from))
+                    .end_time(smithy(to))
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await?;
+            for result in reply.metric_data_results() {
+                let points = data
+                    .series
+                    .entry(result.id().unwrap_or_default().to_string())
+                    .or_default();
+                for (t, v) in result.timestamps().iter().zip(result.values()) {
+                    points.insert(t.secs(), *v);
+                }
+            }
+            token = reply.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(data)
+}
+
 /// CloudWatch clients, one per region asked for.
 #[derive(Default)]
 pub struct CloudWatch {
@@ -147,31 +203,9 @@ impl CloudWatch {
         let mut points: BTreeMap<i64, f64> = BTreeMap::new();
         for (tier_start, tier_end, period) in tiers {
             let q = query(spec, period, origin)?;
-            for (from, to) in chunks(tier_start, tier_end, period) {
-                let mut token: Option<String> = None;
-                loop {
-                    tracing::info!("CloudWatch GetMetricData {from} → {to} (period {period}s)");
-                    let client = self.client(region.as_deref()).await?;
-                    let reply = client
-                        .get_metric_data()
-                        .metric_data_queries(q.clone())
-                        .start_time(smithy(from))
-                        .end_time(smithy(to))
-                        .set_next_token(token.clone())
-                        .send()
-                        .await
-                        .map_err(|e| super::aws::upstream("CloudWatch GetMetricData", &e))?;
-                    for result in reply.metric_data_results() {
-                        for (t, v) in result.timestamps().iter().zip(result.values()) {
-                            points.insert(t.secs(), *v);
-                        }
-                    }
-                    token = reply.next_token().map(str::to_string);
-                    if token.is_none() {
-                        break;
-                    }
-                }
-            }
+            let client = self.client(region.as_deref()).await?;
+            let data = metric_data(client, &[q], tier_start, tier_end, period).await?;
+            points.extend(data.series.into_values().flatten());
         }
         let timestamps = points
             .keys()
@@ -210,7 +244,7 @@ mod tests {
     #[test]
     fn no_call_asks_for_more_than_100800_datapoints() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
-        let pieces = chunks(now - Duration::days(100), now, 60);
+        let pieces = chunks(now - Duration::days(100), now, 60, 1);
         assert_eq!(pieces.len(), 2, "100 days of minutes is 144,000 points");
         assert!(pieces
             .iter()

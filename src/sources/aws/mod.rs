@@ -52,7 +52,7 @@ where
 
 /// An SDK error as one line: the service's error code and message when it sent one, else the
 /// SDK's own account (no credentials, connection refused, …).
-pub fn upstream<E>(call: &str, error: &E) -> SourceError
+fn upstream<E>(call: &str, error: &E) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error,
 {

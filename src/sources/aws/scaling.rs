@@ -106,7 +106,8 @@ impl Service {
         })
     }
 
-    async fn counts(&self) -> Result<ServiceCounts, SourceError> {
+    /// The service's task counts (one call; a missing service is the user's mistake).
+    pub async fn counts(&self) -> Result<ServiceCounts, SourceError> {
         let reply = call(
             "ECS DescribeServices",
             self.ecs

@@ -1,6 +1,7 @@
 //! A service's one-minute CPU trace from CloudWatch: `AWS/ECS CPUUtilization` (Average) and
 //! Container Insights' `ECS/ContainerInsights RunningTaskCount` in one `GetMetricData` query
-//! pair, paginated, split so no call asks for more than 100,800 datapoints.
+//! pair, read by [`metric_data`] (paginated, split so no call asks for more than 100,800
+//! datapoints).
 //!
 //! One-minute datapoints live 15 days in CloudWatch; an older start is moved up to what still
 //! exists (the caller says so). Minutes without a CPU datapoint are left out here and filled
@@ -11,9 +12,8 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Duration, Utc};
 
-use super::call;
 use crate::domain::autoscale::TraceRow;
-use crate::sources::cloudwatch::MAX_DATAPOINTS_PER_CALL;
+use crate::sources::cloudwatch::metric_data;
 use crate::sources::SourceError;
 
 /// How long CloudWatch keeps one-minute datapoints.
@@ -28,6 +28,8 @@ pub struct FetchedTrace {
     /// No RunningTaskCount datapoints (Container Insights off): tasks came from the
     /// service's current running count.
     pub tasks_assumed: Option<u32>,
+    /// GetMetricData calls made.
+    pub calls: usize,
 }
 
 fn query(id: &str, namespace: &str, metric: &str, cluster: &str, service: &str) -> MetricDataQuery {
@@ -60,10 +62,6 @@ fn query(id: &str, namespace: &str, metric: &str, cluster: &str, service: &str) 
         .build()
 }
 
-fn smithy(t: DateTime<Utc>) -> aws_sdk_cloudwatch::primitives::DateTime {
-    aws_sdk_cloudwatch::primitives::DateTime::from_secs(t.timestamp())
-}
-
 /// The window's start once one-minute retention is respected.
 pub fn retained_start(start: DateTime<Utc>, end: DateTime<Utc>) -> (DateTime<Utc>, bool) {
     let oldest = end - Duration::days(ONE_MINUTE_RETENTION_DAYS);
@@ -83,7 +81,6 @@ pub async fn fetch(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     current_running: u32,
-    mut on_call: impl FnMut(),
 ) -> Result<FetchedTrace, SourceError> {
     let (start, clipped) = retained_start(start, end);
     let queries = [
@@ -96,41 +93,17 @@ pub async fn fetch(
             service,
         ),
     ];
-    let mut cpu: BTreeMap<i64, f64> = BTreeMap::new();
-    let mut tasks: BTreeMap<i64, f64> = BTreeMap::new();
-    // Two series per call share the datapoint limit.
-    let minutes_per_call = MAX_DATAPOINTS_PER_CALL / queries.len() as i64;
-    for (from, to) in split(start, end, minutes_per_call) {
-        let mut token: Option<String> = None;
-        loop {
-            on_call();
-            let reply = call(
-                "CloudWatch GetMetricData",
-                client
-                    .get_metric_data()
-                    .set_metric_data_queries(Some(queries.to_vec()))
-                    .start_time(smithy(from))
-                    .end_time(smithy(to))
-                    .set_next_token(token.clone())
-                    .send(),
-            )
-            .await?;
-            for result in reply.metric_data_results() {
-                let into = match result.id() {
-                    Some("cpu") => &mut cpu,
-                    Some("tasks") => &mut tasks,
-                    _ => continue,
-                };
-                for (t, v) in result.timestamps().iter().zip(result.values()) {
-                    into.insert(t.secs() - t.secs().rem_euclid(60), *v);
-                }
-            }
-            token = reply.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-    }
+    let mut data = metric_data(client, &queries, start, end, 60).await?;
+    // Minute-aligned, whatever second CloudWatch stamps a datapoint with.
+    let mut by_minute = |id: &str| -> BTreeMap<i64, f64> {
+        data.series
+            .remove(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(t, v)| (t - t.rem_euclid(60), v))
+            .collect()
+    };
+    let (cpu, tasks) = (by_minute("cpu"), by_minute("tasks"));
     let tasks_assumed = tasks.is_empty().then_some(current_running);
     let mut last_tasks = tasks
         .values()
@@ -157,27 +130,14 @@ pub async fn fetch(
         start,
         clipped,
         tasks_assumed,
+        calls: data.calls,
     })
-}
-
-fn split(
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    minutes: i64,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from < end {
-        let to = (from + Duration::minutes(minutes)).min(end);
-        out.push((from, to));
-        from = to;
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::cloudwatch::{chunks, MAX_DATAPOINTS_PER_CALL};
     use chrono::TimeZone;
 
     #[test]
@@ -196,7 +156,7 @@ mod tests {
     #[test]
     fn two_series_per_call_stay_under_the_datapoint_limit() {
         let end = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
-        let pieces = split(end - Duration::days(60), end, MAX_DATAPOINTS_PER_CALL / 2);
+        let pieces = chunks(end - Duration::days(60), end, 60, 2);
         assert!(pieces
             .iter()
             .all(|(a, b)| (*b - *a).num_minutes() * 2 <= MAX_DATAPOINTS_PER_CALL));
