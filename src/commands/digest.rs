@@ -144,9 +144,11 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         .contains(&Section::Freshness)
         .then(|| freshness::plan(ctx, &FreshnessArgs::default()))
         .transpose()?;
-    if sections.contains(&Section::FourKeys) {
-        four_keys::check(ctx, &FourKeysArgs::default())?;
-    }
+    let four_keys_args = FourKeysArgs::default();
+    let four_keys_plan = sections
+        .contains(&Section::FourKeys)
+        .then(|| four_keys::plan(ctx, &four_keys_args))
+        .transpose()?;
     let autoscale_plan = sections
         .contains(&Section::Autoscale)
         .then(|| autoscale::plan(ctx, &SimulationArgs::default()))
@@ -189,10 +191,9 @@ pub async fn run(ctx: &Context, args: &DigestArgs) -> Result<ExitCode> {
         }
     };
     let keys = async {
-        if sections.contains(&Section::FourKeys) {
-            Some(four_keys::compute(ctx, &FourKeysArgs::default()).await)
-        } else {
-            None
+        match four_keys_plan {
+            Some(plan) => Some(four_keys::execute(ctx, plan).await),
+            None => None,
         }
     };
     let (crash, slos, fresh, scaling, keys) = futures::join!(crash, slos, fresh, scaling, keys);

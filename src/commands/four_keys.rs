@@ -10,7 +10,7 @@ use crate::domain::four_keys::{evaluate, Deployment, Incident, Options};
 use crate::error::{Error, ExitCode, Result};
 use crate::progress::Progress;
 use crate::report::{views, Report};
-use crate::sources::git::{self, CommitTime, GitQuery};
+use crate::sources::git::{self, CommitTime, DeployRecord, GitQuery};
 use crate::sources::github::{self, DeploySource, GitHubQuery, LeadTimeStart};
 
 /// Which `[four_keys]` key a flag falls back to.
@@ -60,15 +60,21 @@ fn lead_time_start(ctx: &Context, args: &FourKeysArgs) -> Result<LeadTimeStart> 
     })
 }
 
-/// The settings every source shares, checked before anything is fetched.
-struct Settings {
+/// The flags and settings every source shares, and the CSVs, read and checked before the
+/// repository or GitHub is touched.
+pub struct Plan<'a> {
+    args: &'a FourKeysArgs,
     since: chrono::Duration,
     hotfix: glob::Pattern,
     csv_incidents: Option<Vec<Incident>>,
+    /// `--deployments`: the file and its records.
+    deploy_records: Option<(PathBuf, Vec<DeployRecord>)>,
     lead_time_start: LeadTimeStart,
 }
 
-fn settings(ctx: &Context, args: &FourKeysArgs) -> Result<Settings> {
+/// Checks the flags, the `[four_keys]` section and the CSVs without reading the repository or
+/// calling GitHub: `digest` and `config check` run it before anything else.
+pub fn plan<'a>(ctx: &Context, args: &'a FourKeysArgs) -> Result<Plan<'a>> {
     let since_text = setting(ctx, &args.since, |c| &c.since).unwrap_or_else(|| "90d".into());
     let since = parse_duration(&since_text).map_err(|e| Error::Usage(format!("--since: {e}")))?;
     let hotfix_text = setting(ctx, &args.hotfix_pattern, |c| &c.hotfix_pattern)
@@ -79,32 +85,34 @@ fn settings(ctx: &Context, args: &FourKeysArgs) -> Result<Settings> {
         Some(path) => Some(git::incidents(&path)?),
         None => None,
     };
-    if let Some(csv) = path_setting(ctx, &args.deployments, |c| &c.deployments) {
-        git::deploy_records(&csv)?;
-    }
-    Ok(Settings {
+    let deploy_records = match path_setting(ctx, &args.deployments, |c| &c.deployments) {
+        Some(csv) => {
+            let records = git::deploy_records(&csv)?;
+            Some((csv, records))
+        }
+        None => None,
+    };
+    Ok(Plan {
+        args,
         since,
         hotfix,
         csv_incidents,
+        deploy_records,
         lead_time_start: lead_time_start(ctx, args)?,
     })
 }
 
-/// Checks the flags, the `[four_keys]` section and the CSVs without reading the repository or
-/// calling GitHub: `digest` and `config check` run it before anything else.
-pub fn check(ctx: &Context, args: &FourKeysArgs) -> Result<()> {
-    settings(ctx, args).map(|_| ())
-}
-
 /// Reads deployments and incidents (from the repository and files, or from GitHub) and
 /// builds the report.
-pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, ExitCode)> {
-    let Settings {
+pub async fn execute(ctx: &Context, plan: Plan<'_>) -> Result<(Report, ExitCode)> {
+    let Plan {
+        args,
         since,
         hotfix,
         csv_incidents,
+        deploy_records,
         lead_time_start,
-    } = settings(ctx, args)?;
+    } = plan;
     let commit_time = match args.commit_time {
         CommitTimeArg::Committer => CommitTime::Committer,
         CommitTimeArg::Author => CommitTime::Author,
@@ -175,9 +183,8 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
                 changes_since,
                 with_paths,
             };
-            let deployments = match path_setting(ctx, &args.deployments, |c| &c.deployments) {
-                Some(csv) => {
-                    let records = git::deploy_records(&csv)?;
+            let deployments = match deploy_records {
+                Some((csv, records)) => {
                     let deployments = git::recorded_deployments(&repo, &records, &query)?;
                     if deployments.is_empty() {
                         ctx.warn(&format!(
@@ -221,7 +228,7 @@ pub async fn compute(ctx: &Context, args: &FourKeysArgs) -> Result<(Report, Exit
 }
 
 pub async fn run(ctx: &Context, args: &FourKeysArgs) -> Result<ExitCode> {
-    let (report, code) = compute(ctx, args).await?;
+    let (report, code) = execute(ctx, plan(ctx, args)?).await?;
     ctx.deliver(&report).await?;
     Ok(code)
 }

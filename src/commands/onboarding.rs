@@ -154,7 +154,7 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
         });
     }
     if let Some(section) = &file.four_keys {
-        four_keys::check(ctx, &FourKeysArgs::default())?;
+        four_keys::plan(ctx, &FourKeysArgs::default())?;
         match section.github.as_deref() {
             Some(repo) => lines.push(format!(
                 "four_keys: ok — GitHub {repo} with {}",
