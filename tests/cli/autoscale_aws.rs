@@ -280,6 +280,42 @@ async fn apply_plans_without_yes_applies_with_it_and_then_has_nothing_to_do() {
         "the alarm invokes the step policy"
     );
 
+    // A new threshold alone re-puts the alarm, still invoking the (unchanged) step policy.
+    let higher = scratch.write(
+        "higher.toml",
+        std::fs::read_to_string(repo().join("examples/autoscale/with-step.toml"))
+            .unwrap()
+            .replace("threshold = 70", "threshold = 75"),
+    );
+    let mut args = vec![
+        "apply",
+        "--cluster",
+        "prod",
+        "--service",
+        "web",
+        "--format",
+        "json",
+    ];
+    args.extend(["--yes", "--policy", higher.to_str().unwrap()]);
+    let (code, raised, stderr) = run_doc(aws_vitals(&moto.url, &scratch, &args)).await;
+    assert_eq!(code, 0, "{stderr}");
+    let changed: Vec<&str> = raised["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["alarm"]);
+    let (_, doc, _) = run_doc(aws_vitals(&moto.url, &scratch, &show)).await;
+    let alarm = doc["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "web-cpu-high-step-scaling")
+        .expect("the step alarm");
+    assert_eq!(alarm["threshold"], 75.0);
+    assert_eq!(alarm["actions"][0], step_arn);
+
     // Dropping step scaling deletes the alarm before its policy; the other service is untouched.
     let tt_only = repo().join("examples/autoscale/target-tracking.toml");
     let mut args = vec![

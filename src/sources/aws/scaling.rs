@@ -358,20 +358,11 @@ impl Service {
     }
 
     async fn policy_arn(&self, resource_id: &str, name: &str) -> Result<String, SourceError> {
-        let reply = call(
-            "Application Auto Scaling DescribeScalingPolicies",
-            self.scaling
-                .describe_scaling_policies()
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .policy_names(name)
-                .send(),
-        )
-        .await?;
-        reply
-            .scaling_policies()
-            .first()
-            .map(|p| p.policy_arn().to_string())
+        self.policies(resource_id)
+            .await?
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.arn)
             .ok_or_else(|| {
                 SourceError::Upstream(format!(
                     "step scaling policy {name:?} vanished during apply"
