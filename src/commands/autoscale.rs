@@ -44,13 +44,10 @@ pub struct ServiceRef {
 
 impl ServiceRef {
     /// The service the flags name, completed from the config; `None` when neither names one.
-    fn resolve(ctx: &Context, args: &ServiceArgs, from_config: bool) -> Result<Option<ServiceRef>> {
+    fn resolve(ctx: &Context, args: &ServiceArgs) -> Result<Option<ServiceRef>> {
         let pick = |flag: &Option<String>, key: fn(&AutoscaleSection) -> &Option<String>| {
-            flag.clone().or_else(|| {
-                section(ctx)
-                    .filter(|_| from_config)
-                    .and_then(|s| key(s).clone())
-            })
+            flag.clone()
+                .or_else(|| section(ctx).and_then(|s| key(s).clone()))
         };
         match (
             pick(&args.cluster, |s| &s.cluster),
@@ -72,7 +69,7 @@ impl ServiceRef {
     }
 
     fn required(ctx: &Context, args: &ServiceArgs) -> Result<ServiceRef> {
-        Self::resolve(ctx, args, true)?.ok_or_else(|| {
+        Self::resolve(ctx, args)?.ok_or_else(|| {
             Error::Usage(
                 "name the ECS service: --cluster NAME --service NAME (or [autoscale] cluster \
                  and service in the config)"
@@ -110,30 +107,21 @@ pub type Inputs = (Vec<TraceRow>, Policy, SimParams);
 /// The trace source, policy and parameters, validated (exit 2 before anything runs).
 pub fn plan(ctx: &Context, sim: &SimulationArgs) -> Result<SimulationPlan> {
     // Flags win over the config; a trace file on the command line wins over a service.
-    let live = match &sim.trace {
-        Some(_) => None,
-        None => ServiceRef::resolve(
-            ctx,
-            &sim.live,
-            sim.live.cluster.is_some() || sim.live.service.is_some(),
-        )?,
-    };
-    let trace = match (
-        live,
-        sim.trace.clone().or_else(|| config_path(ctx, |s| &s.trace)),
-    ) {
-        (Some(service), _) => live_source(ctx, sim, service)?,
-        (None, Some(path)) => TraceSource::File(path),
-        (None, None) => match ServiceRef::resolve(ctx, &sim.live, true)? {
-            Some(service) => live_source(ctx, sim, service)?,
-            None => {
-                return Err(Error::Usage(
-                    "autoscale needs --trace FILE.csv or --cluster/--service (or [autoscale] \
-                     trace, or cluster and service, in the config)"
-                        .into(),
-                ))
-            }
-        },
+    let service_flag = sim.live.cluster.is_some() || sim.live.service.is_some();
+    let trace = if let Some(path) = &sim.trace {
+        TraceSource::File(path.clone())
+    } else if service_flag {
+        live_source(ctx, sim, ServiceRef::required(ctx, &sim.live)?)?
+    } else if let Some(path) = config_path(ctx, |s| &s.trace) {
+        TraceSource::File(path)
+    } else if let Some(service) = ServiceRef::resolve(ctx, &sim.live)? {
+        live_source(ctx, sim, service)?
+    } else {
+        return Err(Error::Usage(
+            "autoscale needs --trace FILE.csv or --cluster/--service (or [autoscale] trace, or \
+             cluster and service, in the config)"
+                .into(),
+        ));
     };
     let policy = match sim
         .policy
