@@ -152,18 +152,11 @@ pub fn parse(
     default_project: Option<&str>,
 ) -> Result<Vec<CheckSpec>, SourceError> {
     let bad = |message: String| SourceError::Input(format!("{}: {message}", path.display()));
-    let file: File = serde_yaml::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        match e.location() {
-            Some(at) => SourceError::Input(format!(
-                "{}:{}:{}: {}",
-                path.display(),
-                at.line(),
-                at.column(),
-                message.split(" at line ").next().unwrap_or(&message)
-            )),
-            None => bad(message),
+    let file: File = serde_yaml::from_str(text).map_err(|e| match super::yaml_error_parts(&e) {
+        (Some((line, column)), message) => {
+            SourceError::Input(format!("{}:{line}:{column}: {message}", path.display()))
         }
+        (None, message) => bad(message),
     })?;
     let sources = file
         .sources

@@ -166,15 +166,9 @@ pub struct ResolvedSlo {
 }
 
 fn yaml_error(e: serde_yaml::Error) -> String {
-    let text = e.to_string();
-    match e.location() {
-        Some(at) => format!(
-            "line {}:{}: {}",
-            at.line(),
-            at.column(),
-            text.split(" at line ").next().unwrap_or(&text)
-        ),
-        None => text,
+    match super::yaml_error_parts(&e) {
+        (Some((line, column)), message) => format!("line {line}:{column}: {message}"),
+        (None, message) => message,
     }
 }
 
