@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use chrono::{DateTime, Duration, Utc};
-use serde_yaml::Value;
+use serde_json::Value;
 
 use super::csv_metrics::MetricTable;
 use super::openslo::spec_text;
@@ -79,7 +79,7 @@ fn query(
     let mut metric = Metric::builder()
         .namespace(namespace)
         .metric_name(metric_name);
-    if let Some(Value::Sequence(dims)) = spec.get("dimensions") {
+    if let Some(Value::Array(dims)) = spec.get("dimensions") {
         for d in dims {
             let (Some(name), Some(value)) = (
                 d.get("name").and_then(Value::as_str),

@@ -152,11 +152,11 @@ pub fn parse(
     default_project: Option<&str>,
 ) -> Result<Vec<CheckSpec>, SourceError> {
     let bad = |message: String| SourceError::Input(format!("{}: {message}", path.display()));
-    let file: File = serde_yaml::from_str(text).map_err(|e| match super::yaml_error_parts(&e) {
-        (Some((line, column)), message) => {
-            SourceError::Input(format!("{}:{line}:{column}: {message}", path.display()))
+    let file: File = super::yaml::from_str(text).map_err(|e| match e.at {
+        Some((line, column)) => {
+            SourceError::Input(format!("{}:{line}:{column}: {}", path.display(), e.message))
         }
-        (None, message) => bad(message),
+        None => bad(e.message),
     })?;
     let sources = file
         .sources

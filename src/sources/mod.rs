@@ -17,14 +17,7 @@ pub mod github;
 pub mod metrics;
 pub mod openslo;
 pub mod time;
-
-/// A YAML error's position (1-based line and column) and its message without serde_yaml's
-/// own " at line N column M" suffix, so each reader puts the position where its format wants.
-pub(crate) fn yaml_error_parts(e: &serde_yaml::Error) -> (Option<(usize, usize)>, String) {
-    let text = e.to_string();
-    let message = text.split(" at line ").next().unwrap_or(&text).to_string();
-    (e.location().map(|at| (at.line(), at.column())), message)
-}
+pub mod yaml;
 
 /// What went wrong while reading a source.
 #[derive(Debug, thiserror::Error)]

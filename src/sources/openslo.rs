@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde_json::Value;
 
 use super::SourceError;
 
@@ -165,13 +165,6 @@ pub struct ResolvedSlo {
     pub objectives: Vec<Objective>,
 }
 
-fn yaml_error(e: serde_yaml::Error) -> String {
-    match super::yaml_error_parts(&e) {
-        (Some((line, column)), message) => format!("line {line}:{column}: {message}"),
-        (None, message) => message,
-    }
-}
-
 struct Raw {
     origin: String,
     file: PathBuf,
@@ -182,7 +175,7 @@ fn typed<T: for<'de> Deserialize<'de>>(raw: &Raw) -> Result<Document<T>, SourceE
     serde_path_to_error::deserialize(raw.value.clone()).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        SourceError::Input(format!("{}: {path}: {}", raw.origin, yaml_error(inner)))
+        SourceError::Input(format!("{}: {path}: {inner}", raw.origin))
     })
 }
 
@@ -196,18 +189,14 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<ResolvedSlo>, SourceError> {
     for file in files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", file.display())))?;
-        for (i, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
-            let value = Value::deserialize(doc).map_err(|e| {
-                SourceError::Input(format!(
-                    "{}: document {}: invalid YAML: {}",
-                    file.display(),
-                    i + 1,
-                    yaml_error(e)
-                ))
-            })?;
-            if value.is_null() {
-                continue;
-            }
+        let documents = super::yaml::documents(&text).map_err(|e| {
+            SourceError::Input(format!(
+                "{}: invalid YAML: {}",
+                file.display(),
+                e.describe()
+            ))
+        })?;
+        for (i, value) in documents.into_iter().enumerate() {
             let kind = string_field(&value, "kind").unwrap_or("?").to_string();
             let name = value
                 .get("metadata")
