@@ -61,7 +61,15 @@ fn error(e: serde_saphyr::Error) -> YamlError {
             message = rest.to_string();
         }
     }
-    let message = message.lines().next().unwrap_or_default().to_string();
+    let mut message = message.lines().next().unwrap_or_default().to_string();
+    // … and SnippetMode::Off ends it with " at line L, column C".
+    if let Some(cut) = message.rfind(" at line ") {
+        message.truncate(cut);
+    }
+    // A hint meant for programmers using the library, not for the file's author.
+    if let Some(cut) = message.find(", set DuplicateKeyPolicy") {
+        message.truncate(cut);
+    }
     YamlError { at, message }
 }
 
@@ -103,7 +111,7 @@ mod tests {
         let e = documents("a: 1\nb: [1, 2\n").unwrap_err();
         assert_eq!(e.at, Some((2, 4)));
         assert!(!e.message.contains('\n'), "{e:?}");
-        assert!(e.describe().starts_with("line 2:4: "), "{e:?}");
+        assert_eq!(e.describe(), "line 2:4: unclosed bracket '['");
     }
 
     #[test]
