@@ -289,21 +289,25 @@ pub enum AutoscaleCommand {
     /// counts; --as-policy writes them as a policy file for simulate
     Show(ShowArgs),
     /// Replay the trace under the policy
-    Simulate {
-        #[command(flatten)]
-        sim: SimulationArgs,
-        /// Also write the per-minute timeline (demand, capacity, CPU, alarms, actions) as CSV
-        #[arg(long, value_name = "FILE.csv")]
-        timeline: Option<PathBuf>,
-        /// Also draw CPU and capacity over time with the policy's thresholds (.svg)
-        #[arg(long, value_name = "FILE.svg")]
-        chart: Option<PathBuf>,
-    },
+    Simulate(SimulateArgs),
     /// Search policies: fewest task-hours, no worse on overload and spike recovery
     Tune(TuneArgs),
     /// Make an ECS service's scaling match a policy file: prints the plan, changes nothing
     /// without --yes; a second apply finds nothing to do
     Apply(ApplyArgs),
+}
+
+/// `autoscale simulate`.
+#[derive(Debug, Default, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+    /// Also write the per-minute timeline (demand, capacity, CPU, alarms, actions) as CSV
+    #[arg(long, value_name = "FILE.csv")]
+    pub timeline: Option<PathBuf>,
+    /// Also draw CPU and capacity over time with the policy's thresholds (.svg)
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
 }
 
 /// Which ECS service.
@@ -333,7 +337,17 @@ pub struct ShowArgs {
     pub task_startup_seconds: u32,
 }
 
-#[derive(Debug, Args)]
+impl Default for ShowArgs {
+    fn default() -> ShowArgs {
+        ShowArgs {
+            target: ServiceArgs::default(),
+            as_policy: None,
+            task_startup_seconds: 60,
+        }
+    }
+}
+
+#[derive(Debug, Default, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub target: ServiceArgs,
@@ -376,7 +390,7 @@ pub struct SimulationArgs {
     pub metric_delay: Option<u32>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct TuneArgs {
     #[command(flatten)]
     pub sim: SimulationArgs,

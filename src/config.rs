@@ -37,63 +37,67 @@ pub struct ConfigFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FourKeysSection {
-    pub git: Option<String>,
-    pub deploy_tag: Option<String>,
-    pub deployments: Option<String>,
-    pub incidents: Option<String>,
-    pub since: Option<String>,
-    pub hotfix_pattern: Option<String>,
-    pub github: Option<String>,
-    pub github_api_url: Option<String>,
-    pub environment: Option<String>,
-    pub deploy_workflow: Option<String>,
-    pub incident_label: Option<String>,
-    pub lead_time_start: Option<String>,
-    pub cache_dir: Option<String>,
+    pub git: Option<Spanned<PathBuf>>,
+    pub deploy_tag: Option<Spanned<String>>,
+    pub deployments: Option<Spanned<PathBuf>>,
+    pub incidents: Option<Spanned<PathBuf>>,
+    /// The window, e.g. "90d".
+    pub since: Option<Spanned<String>>,
+    pub hotfix_pattern: Option<Spanned<String>>,
+    /// `OWNER/REPO`.
+    pub github: Option<Spanned<String>>,
+    pub github_api_url: Option<Spanned<String>>,
+    pub environment: Option<Spanned<String>>,
+    pub deploy_workflow: Option<Spanned<String>>,
+    pub incident_label: Option<Spanned<String>>,
+    /// `commit`, `first-commit` or `pr-opened`.
+    pub lead_time_start: Option<Spanned<String>>,
+    pub cache_dir: Option<Spanned<PathBuf>>,
 }
 
 /// `[autoscale]`: a trace file, or a live ECS service whose trace CloudWatch holds.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutoscaleSection {
-    pub trace: Option<String>,
-    pub policy: Option<String>,
-    pub cluster: Option<String>,
-    pub service: Option<String>,
-    pub region: Option<String>,
-    pub since: Option<String>,
+    pub trace: Option<Spanned<PathBuf>>,
+    pub policy: Option<Spanned<PathBuf>>,
+    pub cluster: Option<Spanned<String>>,
+    pub service: Option<Spanned<String>>,
+    pub region: Option<Spanned<String>>,
+    /// CloudWatch history to fetch, e.g. "14d".
+    pub since: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackSection {
     /// Channel for `SLACK_BOT_TOKEN` posts.
-    pub channel: Option<String>,
+    pub channel: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrashFreeSection {
     /// Local export files or globs.
-    pub events: Option<OneOrMany>,
+    pub events: Option<Spanned<OneOrMany>>,
     /// `PROJECT.DATASET` of the GA4 export.
     pub bigquery: Option<Spanned<String>>,
     pub days: Option<Spanned<i64>>,
     /// SLO per platform (`IOS`, `ANDROID`), as ratios.
     pub slo: Option<BTreeMap<String, Spanned<f64>>>,
-    pub crash: Option<CrashKind>,
+    pub crash: Option<Spanned<CrashKind>>,
     pub platform: Option<Spanned<String>>,
     /// Write the chart here on every run.
-    pub chart: Option<PathBuf>,
+    pub chart: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SloSection {
     /// OpenSLO files or globs.
-    pub specs: Option<OneOrMany>,
+    pub specs: Option<Spanned<OneOrMany>>,
     /// Write the burn-down chart here on every run.
-    pub chart: Option<PathBuf>,
+    pub chart: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,14 +106,14 @@ pub struct FreshnessSection {
     #[serde(default)]
     pub checks: Vec<FreshnessCheck>,
     /// dbt `sources.yml` files whose sources are checked too.
-    pub dbt_sources: Option<OneOrMany>,
+    pub dbt_sources: Option<Spanned<OneOrMany>>,
     /// BigQuery project for dbt sources without `database`.
-    pub project: Option<String>,
+    pub project: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<i64>>,
     /// Per-check timeout, e.g. "60s".
     pub timeout: Option<Spanned<String>>,
     /// Alert state file (with `--slack`): post only on changes.
-    pub state: Option<PathBuf>,
+    pub state: Option<Spanned<PathBuf>>,
     /// Remind about a still-failing check this often, e.g. "6h".
     pub remind_every: Option<Spanned<String>>,
 }
@@ -119,12 +123,12 @@ pub struct FreshnessSection {
 #[serde(deny_unknown_fields)]
 pub struct FreshnessCheck {
     pub name: Spanned<String>,
-    pub path: Option<String>,
+    pub path: Option<Spanned<PathBuf>>,
     pub table: Option<Spanned<String>>,
-    pub loaded_at_field: Option<String>,
-    pub filter: Option<String>,
-    pub warn_after: Option<crate::domain::freshness::Threshold>,
-    pub error_after: Option<crate::domain::freshness::Threshold>,
+    pub loaded_at_field: Option<Spanned<String>>,
+    pub filter: Option<Spanned<String>>,
+    pub warn_after: Option<Spanned<crate::domain::freshness::Threshold>>,
+    pub error_after: Option<Spanned<crate::domain::freshness::Threshold>>,
 }
 
 /// `events = "a.ndjson"` or `events = ["a", "b"]`.
@@ -219,20 +223,35 @@ impl Config {
         }
     }
 
-    /// An error about a value at `span`, as `file:line:col: key: message`.
+    /// An error about a value, as `file:line:col: key: message`.
     pub fn error_at<T>(
         &self,
         value: &Spanned<T>,
         key: &str,
         message: impl std::fmt::Display,
     ) -> ConfigError {
+        self.error_at_span(&value.span(), key, message)
+    }
+
+    /// [`Config::error_at`] for a value at a byte span of the file.
+    pub fn error_at_span(
+        &self,
+        span: &std::ops::Range<usize>,
+        key: &str,
+        message: impl std::fmt::Display,
+    ) -> ConfigError {
+        ConfigError(format!("{}: {key}: {message}", self.position(span)))
+    }
+
+    /// `file:line:col` of a byte span of the file.
+    pub fn position(&self, span: &std::ops::Range<usize>) -> String {
         let path = self
             .path
             .as_deref()
             .unwrap_or(Path::new(DEFAULT_PATH))
             .display();
-        let (line, col) = line_col(&self.text, value.span().start);
-        ConfigError(format!("{path}:{line}:{col}: {key}: {message}"))
+        let (line, col) = line_col(&self.text, span.start);
+        format!("{path}:{line}:{col}")
     }
 }
 

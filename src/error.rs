@@ -1,7 +1,8 @@
-//! The one place errors become exit codes (see the contract's table).
+//! The one place outcomes become exit codes (see the contract's table): each layer's error
+//! kinds, and a report's verdict.
 
 use crate::config::ConfigError;
-use crate::report::ReportError;
+use crate::report::{OutputError, Verdict};
 use crate::sources::SourceError;
 
 /// Every way a run can fail, by whose fault it is.
@@ -15,7 +16,7 @@ pub enum Error {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
-    Report(#[from] ReportError),
+    Output(#[from] OutputError),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -39,7 +40,25 @@ impl Error {
             Error::Usage(_) | Error::Config(_) => ExitCode::BadInput,
             Error::Source(SourceError::Input(_)) => ExitCode::BadInput,
             Error::Source(SourceError::Upstream(_)) => ExitCode::Upstream,
-            Error::Report(e) => e.exit_code(),
+            Error::Output(OutputError::Setup(_) | OutputError::Write(_)) => ExitCode::BadInput,
+            Error::Output(OutputError::Delivery(_)) => ExitCode::Upstream,
         }
+    }
+}
+
+impl From<Verdict> for ExitCode {
+    fn from(verdict: Verdict) -> ExitCode {
+        match verdict {
+            Verdict::Met => ExitCode::Ok,
+            Verdict::Violated => ExitCode::Violated,
+        }
+    }
+}
+
+/// A section's outcome as an exit code: its verdict, or its error's code.
+pub fn outcome_code<T>(outcome: &Result<T>, verdict: impl Fn(&T) -> Verdict) -> ExitCode {
+    match outcome {
+        Ok(value) => verdict(value).into(),
+        Err(e) => e.exit_code(),
     }
 }

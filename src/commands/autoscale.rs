@@ -1,16 +1,19 @@
 //! `vitals autoscale`: `simulate`/`tune` (a CPU trace from a CSV or CloudWatch and a policy →
 //! the simulator → reports, a timeline CSV, a chart, Terraform variables), `show` (the live
-//! setup) and `apply` (the plan from live to a policy file, made only with `--yes`).
+//! setup) and `apply` (the plan from live to a policy file, made only with `--yes`). Each
+//! subcommand is a [`Section`]; `simulate` is also the digest's autoscale section.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use async_trait::async_trait;
 use rayon::prelude::*;
 
 use crate::cli::{
-    ApplyArgs, AutoscaleArgs, AutoscaleCommand, ServiceArgs, ShowArgs, SimulationArgs, TuneArgs,
+    ApplyArgs, AutoscaleArgs, AutoscaleCommand, ServiceArgs, ShowArgs, SimulateArgs,
+    SimulationArgs, TuneArgs,
 };
-use crate::commands::{parse_duration, write_atomically, Context};
-use crate::config::AutoscaleSection;
+use crate::commands::{blocking, onboarding, parse_duration, Context, Digestible, Plan, Section};
+use crate::config::{AutoscaleSection, ConfigFile};
 use crate::domain::autoscale::plan::{self as changes, ManagedNames};
 use crate::domain::autoscale::{
     self, live, simulate, simulate_figures, validate_trace, Policy, SimParams, SimulationReport,
@@ -18,21 +21,33 @@ use crate::domain::autoscale::{
 };
 use crate::domain::rfc3339;
 use crate::error::{Error, ExitCode, Result};
-use crate::report::{chart, views, Report};
+use crate::report::export::Content;
+use crate::report::{views, Artifact, Chart, FileTarget, Outputs, Report, Verdict};
 use crate::sources::autoscale_files::{read_policy, read_trace};
 use crate::sources::aws::{self, scaling};
+
+/// How much CloudWatch history a live trace covers by default.
+const DEFAULT_SINCE: chrono::Duration = chrono::Duration::days(14);
 
 /// `task_startup_seconds` for a policy read from AWS, which does not store it.
 const DEFAULT_TASK_STARTUP_SECONDS: u32 = 60;
 
-fn section(ctx: &Context) -> Option<&crate::config::AutoscaleSection> {
+fn section(ctx: &Context) -> Option<&AutoscaleSection> {
     ctx.config.file.autoscale.as_ref()
 }
 
-fn config_path(ctx: &Context, key: fn(&AutoscaleSection) -> &Option<String>) -> Option<PathBuf> {
-    section(ctx)
-        .and_then(|s| key(s).as_ref())
-        .map(|p| ctx.config.resolve(p))
+/// A path flag, else its `[autoscale]` key (resolved against the config's folder).
+fn path_setting(
+    ctx: &Context,
+    flag: &'static str,
+    value: &Option<PathBuf>,
+    key: fn(&AutoscaleSection) -> &Option<toml::Spanned<PathBuf>>,
+    key_name: &str,
+) -> Option<PathBuf> {
+    ctx.config
+        .flag(flag, value.as_deref())
+        .or_key(key_name, section(ctx).and_then(|s| key(s).as_ref()))
+        .path()
 }
 
 /// An ECS service, named on the command line or in `[autoscale]`.
@@ -45,18 +60,33 @@ pub struct ServiceRef {
 impl ServiceRef {
     /// The service the flags name, completed from the config; `None` when neither names one.
     fn resolve(ctx: &Context, args: &ServiceArgs) -> Result<Option<ServiceRef>> {
-        let pick = |flag: &Option<String>, key: fn(&AutoscaleSection) -> &Option<String>| {
-            flag.clone()
-                .or_else(|| section(ctx).and_then(|s| key(s).clone()))
+        let pick = |flag: &'static str,
+                    value: &Option<String>,
+                    key: fn(&AutoscaleSection) -> &Option<toml::Spanned<String>>,
+                    key_name: &str| {
+            ctx.config
+                .flag(flag, value.as_deref())
+                .or_key(key_name, section(ctx).and_then(|s| key(s).as_ref()))
+                .owned()
         };
         match (
-            pick(&args.cluster, |s| &s.cluster),
-            pick(&args.service, |s| &s.service),
+            pick(
+                "--cluster",
+                &args.cluster,
+                |s| &s.cluster,
+                "autoscale.cluster",
+            ),
+            pick(
+                "--service",
+                &args.service,
+                |s| &s.service,
+                "autoscale.service",
+            ),
         ) {
             (Some(cluster), Some(service)) => Ok(Some(ServiceRef {
                 cluster,
                 service,
-                region: pick(&args.region, |s| &s.region),
+                region: pick("--region", &args.region, |s| &s.region, "autoscale.region"),
             })),
             (None, None) => Ok(None),
             (Some(_), None) => Err(Error::Usage(
@@ -90,7 +120,8 @@ pub enum TraceSource {
     CloudWatch {
         service: ServiceRef,
         since: chrono::Duration,
-        save: Option<PathBuf>,
+        /// `--save-trace`.
+        save: Option<FileTarget>,
     },
 }
 
@@ -102,105 +133,128 @@ pub struct SimulationPlan {
     pub params: SimParams,
 }
 
-pub type Inputs = (Vec<TraceRow>, Policy, SimParams);
+type Inputs = (Vec<TraceRow>, Policy, SimParams);
 
-/// The trace source, policy and parameters, validated (exit 2 before anything runs).
-pub fn plan(ctx: &Context, sim: &SimulationArgs) -> Result<SimulationPlan> {
-    // Flags win over the config; a trace file on the command line wins over a service.
-    let service_flag = sim.live.cluster.is_some() || sim.live.service.is_some();
-    let trace = if let Some(path) = &sim.trace {
-        TraceSource::File(path.clone())
-    } else if service_flag {
-        live_source(ctx, sim, ServiceRef::required(ctx, &sim.live)?)?
-    } else if let Some(path) = config_path(ctx, |s| &s.trace) {
-        TraceSource::File(path)
-    } else if let Some(service) = ServiceRef::resolve(ctx, &sim.live)? {
-        live_source(ctx, sim, service)?
-    } else {
-        return Err(Error::Usage(
-            "autoscale needs --trace FILE.csv or --cluster/--service (or [autoscale] trace, or \
-             cluster and service, in the config)"
-                .into(),
-        ));
-    };
-    let policy = match sim
-        .policy
-        .clone()
-        .or_else(|| config_path(ctx, |s| &s.policy))
-    {
-        Some(path) => Some(read_policy(&path)?),
-        None if matches!(trace, TraceSource::CloudWatch { .. }) => None,
-        None => {
+impl SimulationPlan {
+    /// The trace source, policy and parameters, validated (exit 2 before anything runs).
+    fn new(ctx: &Context, sim: &SimulationArgs) -> Result<SimulationPlan> {
+        // Flags win over the config; a trace file on the command line wins over a service.
+        let service_flag = sim.live.cluster.is_some() || sim.live.service.is_some();
+        let config_trace = || {
+            ctx.config
+                .key::<std::path::Path, _>(
+                    "autoscale.trace",
+                    section(ctx).and_then(|s| s.trace.as_ref()),
+                )
+                .path()
+        };
+        let trace = if let Some(path) = &sim.trace {
+            TraceSource::File(path.clone())
+        } else if service_flag {
+            live_source(ctx, sim, ServiceRef::required(ctx, &sim.live)?)?
+        } else if let Some(path) = config_trace() {
+            TraceSource::File(path)
+        } else if let Some(service) = ServiceRef::resolve(ctx, &sim.live)? {
+            live_source(ctx, sim, service)?
+        } else {
             return Err(Error::Usage(
-                "autoscale needs --policy FILE.toml (or [autoscale] policy in the config)".into(),
-            ))
+                "autoscale needs --trace FILE.csv or --cluster/--service (or [autoscale] trace, \
+                 or cluster and service, in the config)"
+                    .into(),
+            ));
+        };
+        let policy = match path_setting(
+            ctx,
+            "--policy",
+            &sim.policy,
+            |s| &s.policy,
+            "autoscale.policy",
+        ) {
+            Some(path) => Some(read_policy(&path)?),
+            None if matches!(trace, TraceSource::CloudWatch { .. }) => None,
+            None => {
+                return Err(Error::Usage(
+                    "autoscale needs --policy FILE.toml (or [autoscale] policy in the config)"
+                        .into(),
+                ))
+            }
+        };
+        let mut params = SimParams::default();
+        if let Some(v) = sim.overload {
+            params.overload_threshold = v;
         }
-    };
-    let mut params = SimParams::default();
-    if let Some(v) = sim.overload {
-        params.overload_threshold = v;
+        if let Some(v) = sim.cpu_ceiling {
+            params.cpu_ceiling = v;
+        }
+        if let Some(v) = sim.metric_delay {
+            params.metric_delay_seconds = v;
+        }
+        params.validate().map_err(Error::Usage)?;
+        Ok(SimulationPlan {
+            trace,
+            policy,
+            params,
+        })
     }
-    if let Some(v) = sim.cpu_ceiling {
-        params.cpu_ceiling = v;
+
+    /// Reads the trace (fetching it when it lives in CloudWatch) and, if the plan has none,
+    /// the live policy; a fetched trace is returned for `--save-trace` too.
+    async fn load(self, ctx: &Context) -> Result<(Inputs, Option<Artifact>)> {
+        let (trace, live_policy, saved) = match self.trace {
+            TraceSource::File(path) => {
+                let (trace, filled, path) = blocking(move || {
+                    let (trace, filled) = read_trace(&path)?;
+                    Ok((trace, filled, path))
+                })
+                .await?;
+                if filled > 0 {
+                    ctx.warn(&format!(
+                        "{}: {filled} missing minutes filled by carrying the previous minute forward",
+                        path.display()
+                    ));
+                }
+                (trace, None, None)
+            }
+            TraceSource::CloudWatch {
+                service,
+                since,
+                save,
+            } => {
+                let (trace, live_policy) =
+                    fetch_trace(ctx, &service, since, self.policy.is_none()).await?;
+                let saved = save.map(|target| Artifact::new(target, Content::Trace(trace.clone())));
+                (trace, live_policy, saved)
+            }
+        };
+        let policy = match (self.policy, live_policy) {
+            (Some(p), _) => p,
+            (None, Some(p)) => p,
+            (None, None) => return Err(Error::Usage("autoscale needs --policy FILE.toml".into())),
+        };
+        Ok(((trace, policy, self.params), saved))
     }
-    if let Some(v) = sim.metric_delay {
-        params.metric_delay_seconds = v;
-    }
-    params.validate().map_err(Error::Usage)?;
-    Ok(SimulationPlan {
-        trace,
-        policy,
-        params,
-    })
 }
 
 fn live_source(ctx: &Context, sim: &SimulationArgs, service: ServiceRef) -> Result<TraceSource> {
-    let text = sim
-        .since
-        .clone()
-        .or_else(|| section(ctx).and_then(|s| s.since.clone()))
-        .unwrap_or_else(|| "14d".into());
-    let since = parse_duration(&text).map_err(|e| Error::Usage(format!("--since: {e}")))?;
+    let since = ctx
+        .config
+        .flag("--since", sim.since.as_deref())
+        .or_key(
+            "autoscale.since",
+            section(ctx).and_then(|s| s.since.as_ref()),
+        )
+        .parse(parse_duration)?
+        .unwrap_or(DEFAULT_SINCE);
+    let save = FileTarget::optional(
+        ctx.config
+            .flag("--save-trace", sim.save_trace.as_deref())
+            .labelled_path(),
+    )?;
     Ok(TraceSource::CloudWatch {
         service,
         since,
-        save: sim.save_trace.clone(),
+        save,
     })
-}
-
-/// Reads the trace (fetching it when it lives in CloudWatch) and, if the plan has none, the
-/// live policy.
-pub async fn load(ctx: &Context, plan: &SimulationPlan) -> Result<Inputs> {
-    let (trace, live_policy) = match &plan.trace {
-        TraceSource::File(path) => {
-            let (trace, filled) = read_trace(path)?;
-            if filled > 0 {
-                ctx.warn(&format!(
-                    "{}: {filled} missing minutes filled by carrying the previous minute forward",
-                    path.display()
-                ));
-            }
-            (trace, None)
-        }
-        TraceSource::CloudWatch {
-            service,
-            since,
-            save,
-        } => {
-            let (trace, live_policy) =
-                fetch_trace(ctx, service, *since, plan.policy.is_none()).await?;
-            if let Some(path) = save {
-                write_trace(path, &trace)?;
-            }
-            (trace, live_policy)
-        }
-    };
-    let policy = match (&plan.policy, live_policy) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p,
-        (None, None) => return Err(Error::Usage("autoscale needs --policy FILE.toml".into())),
-    };
-    Ok((trace, policy, plan.params.clone()))
 }
 
 /// The trace from CloudWatch, gaps filled as a CSV's would be; with `want_policy`, also the
@@ -278,231 +332,334 @@ async fn fetch_trace(
     Ok((filled, policy))
 }
 
-/// The trace as the contract's CSV, so a fetched trace can be replayed offline.
-fn write_trace(path: &Path, trace: &[TraceRow]) -> Result<()> {
-    let mut text = String::from("timestamp,cpu_utilization,running_tasks\n");
-    for row in trace {
-        text.push_str(&format!(
-            "{},{},{}\n",
-            rfc3339::format(&row.minute),
-            row.cpu_utilization,
-            row.running_tasks
-        ));
-    }
-    write_atomically(path, text.as_bytes()).map_err(|e| {
-        Error::Usage(format!(
-            "--save-trace {}: cannot write: {e}",
-            path.display()
-        ))
-    })
+/// `vitals autoscale simulate` (and the digest's autoscale section).
+pub struct Simulate;
+
+pub struct SimulatePlan {
+    simulation: SimulationPlan,
+    timeline: Option<FileTarget>,
+    chart: Option<FileTarget>,
 }
 
-fn write_timeline(path: &Path, simulation: &autoscale::Simulation) -> Result<()> {
-    let mut text = String::from("minute,demand,desired,serving,cpu,metric_seen,tt_alarm_high,tt_alarm_low,step_alarm,action\n");
-    for r in &simulation.timeline {
-        let action = r.action.as_deref().unwrap_or("").replace('"', "'");
-        text.push_str(&format!(
-            "{},{:.3},{},{},{:.2},{},{},{},{},\"{action}\"\n",
-            rfc3339::format(&r.minute),
-            r.demand,
-            r.desired,
-            r.serving,
-            r.cpu,
-            r.metric_seen.map(|m| format!("{m:.2}")).unwrap_or_default(),
-            r.tt_alarm_high,
-            r.tt_alarm_low,
-            r.step_alarm,
-        ));
-    }
-    write_atomically(path, text.as_bytes())
-        .map_err(|e| Error::Usage(format!("--timeline {}: cannot write: {e}", path.display())))
-}
+impl Section for Simulate {
+    type Args = SimulateArgs;
+    type Plan = SimulatePlan;
 
-async fn run_simulate(
-    ctx: &Context,
-    sim: &SimulationArgs,
-    timeline: Option<&Path>,
-    chart_path: Option<&Path>,
-) -> Result<ExitCode> {
-    let (trace, policy, params) = load(ctx, &plan(ctx, sim)?).await?;
-    let simulation = simulate(&policy, &trace, &params);
-    if let Some(path) = timeline {
-        write_timeline(path, &simulation)?;
-    }
-    if let Some(path) = chart_path {
-        chart::write(path, &views::autoscale::chart(&simulation, &policy))?;
-    }
-    let report = SimulationReport::new(ctx.now, simulation);
-    let document = Report::document(&report)?;
-    ctx.deliver(&Report {
-        document,
-        view: views::autoscale::simulation_view(&report, &policy),
-    })
-    .await?;
-    Ok(ExitCode::Ok)
-}
-
-async fn run_tune(ctx: &Context, args: &TuneArgs) -> Result<ExitCode> {
-    let (trace, policy, params) = load(ctx, &plan(ctx, &args.sim)?).await?;
-    let candidates = autoscale::tuner::candidates(&policy);
-    let progress = crate::progress::Progress::spinner(
-        &format!("simulating {} policies", candidates.len()),
-        ctx.quiet,
-    );
-    let started = std::time::Instant::now();
-    let evaluated: Vec<(Policy, autoscale::Simulation)> = candidates
-        .into_par_iter()
-        .map(|p| {
-            let figures = simulate_figures(&p, &trace, &params);
-            (p, figures)
+    fn plan(ctx: &Context, args: &SimulateArgs) -> Result<SimulatePlan> {
+        Ok(SimulatePlan {
+            simulation: SimulationPlan::new(ctx, &args.sim)?,
+            timeline: FileTarget::optional(
+                ctx.config
+                    .flag("--timeline", args.timeline.as_deref())
+                    .labelled_path(),
+            )?,
+            chart: FileTarget::optional_chart(
+                ctx.config
+                    .flag("--chart", args.chart.as_deref())
+                    .labelled_path(),
+            )?,
         })
-        .collect();
-    progress.finish();
-    let seconds = started.elapsed().as_secs_f64();
-    let minutes = evaluated.len() as f64 * trace.len() as f64;
-    if !ctx.quiet {
-        eprintln!(
-            "tune: {} policies × {} minutes in {seconds:.2} s ({:.1} M simulated minutes/s)",
-            evaluated.len(),
-            trace.len(),
-            minutes / seconds / 1e6
-        );
     }
-    let current = &evaluated[0].1;
-    let limits = autoscale::tuner::Limits {
-        max_overload_minutes: args
-            .max_overload_minutes
-            .unwrap_or(current.overload_minutes),
-        max_recovery_minutes: args
-            .max_recovery_minutes
-            .unwrap_or_else(|| autoscale::tuner::worst_recovery(current)),
-    };
-    let tuning = autoscale::tuner::choose(&evaluated, limits)
-        .ok_or_else(|| Error::Usage("tune: no candidates".into()))?;
-    if let Some(path) = &args.emit_terraform {
-        let vars = views::autoscale::terraform_vars(&tuning.best.policy);
-        let text = serde_json::to_vec_pretty(&vars).unwrap_or_default();
-        write_atomically(path, &text).map_err(|e| {
-            Error::Usage(format!(
-                "--emit-terraform {}: cannot write: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    let document = Report::document_of_kind("autoscale_tuning", &ctx.now, &tuning)?;
-    ctx.deliver(&Report {
-        document,
-        view: views::autoscale::tuning_view(&tuning),
-    })
-    .await?;
-    Ok(ExitCode::Ok)
 }
 
-/// The simulation as a report (for `digest`).
-pub fn simulation_report(ctx: &Context, inputs: &Inputs) -> Result<(Report, ExitCode)> {
-    let (trace, policy, params) = inputs;
-    let report = SimulationReport::new(ctx.now, simulate_figures(policy, trace, params));
-    let document = Report::document(&report)?;
-    Ok((
-        Report {
-            document,
-            view: views::autoscale::simulation_view(&report, policy),
-        },
-        ExitCode::Ok,
-    ))
-}
-
-pub async fn run(ctx: &Context, args: &AutoscaleArgs) -> Result<ExitCode> {
-    match &args.command {
-        AutoscaleCommand::Simulate {
-            sim,
+#[async_trait(?Send)]
+impl Plan for SimulatePlan {
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let SimulatePlan {
+            simulation,
             timeline,
             chart,
-        } => run_simulate(ctx, sim, timeline.as_deref(), chart.as_deref()).await,
-        AutoscaleCommand::Tune(tune) => run_tune(ctx, tune).await,
-        AutoscaleCommand::Show(show) => run_show(ctx, show).await,
-        AutoscaleCommand::Apply(apply) => run_apply(ctx, apply).await,
-    }
-}
-
-async fn run_show(ctx: &Context, args: &ShowArgs) -> Result<ExitCode> {
-    let service = ServiceRef::required(ctx, &args.target)?;
-    let progress = crate::progress::Progress::spinner("reading the scaling setup", ctx.quiet);
-    let setup = service.connect().await?.read_setup().await;
-    progress.finish();
-    let setup = setup?;
-    if let Some(path) = &args.as_policy {
-        let (policy, notes) =
-            live::as_policy(&setup, args.task_startup_seconds).map_err(Error::Usage)?;
-        for note in &notes {
-            ctx.warn(note);
+        } = *self;
+        let ((trace, policy, params), saved) = simulation.load(ctx).await?;
+        // The per-minute timeline only when a file or chart shows it.
+        let record = timeline.is_some() || chart.is_some();
+        let (simulation, policy) = blocking(move || {
+            let simulation = if record {
+                simulate(&policy, &trace, &params)
+            } else {
+                simulate_figures(&policy, &trace, &params)
+            };
+            Ok((simulation, policy))
+        })
+        .await?;
+        let mut artifacts: Vec<Artifact> = saved.into_iter().collect();
+        if let Some(target) = timeline {
+            artifacts.push(Artifact::new(
+                target,
+                Content::Timeline(simulation.timeline.clone()),
+            ));
         }
-        let text = format!(
-            "# {} as of {}, read by `vitals autoscale show`.\n\
-             # task_startup_seconds is not an AWS setting: measure it (desired count up -> task serving).\n{}\n",
-            setup.resource_id,
-            rfc3339::format(&ctx.now),
-            toml::to_string(&policy)
-                .map_err(|e| Error::Usage(format!("--as-policy: {e}")))?
-                .trim_end()
+        let chart = chart.map(|target| {
+            Chart::new(
+                "autoscale",
+                views::autoscale::chart(&simulation, &policy),
+                Some(target),
+            )
+        });
+        let report = SimulationReport::new(ctx.now, simulation);
+        let mut out = Report::new(
+            Report::document(&report)?,
+            views::autoscale::simulation_view(&report, &policy),
+            Verdict::Met,
         );
-        write_atomically(path, text.as_bytes()).map_err(|e| {
-            Error::Usage(format!("--as-policy {}: cannot write: {e}", path.display()))
-        })?;
+        out.artifacts = artifacts;
+        out.charts.extend(chart);
+        Ok(out)
     }
-    let document = Report::document_of_kind("autoscale_setup", &ctx.now, &setup)?;
-    ctx.deliver(&Report {
-        document,
-        view: views::autoscale_live::setup_view(&setup),
-    })
-    .await?;
-    Ok(ExitCode::Ok)
 }
 
-async fn run_apply(ctx: &Context, args: &ApplyArgs) -> Result<ExitCode> {
-    let service = ServiceRef::required(ctx, &args.target)?;
-    let policy_path = args
-        .policy
-        .clone()
-        .or_else(|| config_path(ctx, |s| &s.policy))
+impl Digestible for Simulate {
+    const TABLE: &'static str = "autoscale";
+    const KIND: &'static str = "autoscale_simulation";
+    const TITLE: &'static str = "Autoscaling";
+
+    fn configured(config: &ConfigFile) -> bool {
+        config.autoscale.is_some()
+    }
+
+    fn describe(_ctx: &Context, plan: &SimulatePlan) -> String {
+        match &plan.simulation.trace {
+            TraceSource::File(_) => "the trace and policy files".into(),
+            TraceSource::CloudWatch { service, .. } => format!(
+                "ECS service {}/{} (CloudWatch, Application Auto Scaling) with {}",
+                service.cluster,
+                service.service,
+                onboarding::aws_credentials()
+            ),
+        }
+    }
+}
+
+/// `vitals autoscale tune`.
+pub struct Tune;
+
+pub struct TunePlan {
+    simulation: SimulationPlan,
+    max_overload_minutes: Option<usize>,
+    max_recovery_minutes: Option<usize>,
+    emit_terraform: Option<FileTarget>,
+}
+
+impl Section for Tune {
+    type Args = TuneArgs;
+    type Plan = TunePlan;
+
+    fn plan(ctx: &Context, args: &TuneArgs) -> Result<TunePlan> {
+        Ok(TunePlan {
+            simulation: SimulationPlan::new(ctx, &args.sim)?,
+            max_overload_minutes: args.max_overload_minutes,
+            max_recovery_minutes: args.max_recovery_minutes,
+            emit_terraform: FileTarget::optional(
+                ctx.config
+                    .flag("--emit-terraform", args.emit_terraform.as_deref())
+                    .labelled_path(),
+            )?,
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl Plan for TunePlan {
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let plan = *self;
+        let ((trace, policy, params), saved) = plan.simulation.load(ctx).await?;
+        let candidates = autoscale::tuner::candidates(&policy);
+        let progress = crate::progress::Progress::spinner(
+            &format!("simulating {} policies", candidates.len()),
+            ctx.quiet,
+        );
+        let started = std::time::Instant::now();
+        let minutes = trace.len();
+        // Thousands of simulations: rayon's pool, from a blocking thread.
+        let evaluated: Vec<(Policy, autoscale::Simulation)> = blocking(move || {
+            Ok(candidates
+                .into_par_iter()
+                .map(|p| {
+                    let figures = simulate_figures(&p, &trace, &params);
+                    (p, figures)
+                })
+                .collect())
+        })
+        .await?;
+        progress.finish();
+        let seconds = started.elapsed().as_secs_f64();
+        if !ctx.quiet {
+            eprintln!(
+                "tune: {} policies × {minutes} minutes in {seconds:.2} s ({:.1} M simulated minutes/s)",
+                evaluated.len(),
+                evaluated.len() as f64 * minutes as f64 / seconds / 1e6
+            );
+        }
+        let current = &evaluated[0].1;
+        let limits = autoscale::tuner::Limits {
+            max_overload_minutes: plan
+                .max_overload_minutes
+                .unwrap_or(current.overload_minutes),
+            max_recovery_minutes: plan
+                .max_recovery_minutes
+                .unwrap_or_else(|| autoscale::tuner::worst_recovery(current)),
+        };
+        let tuning = autoscale::tuner::choose(&evaluated, limits)
+            .ok_or_else(|| Error::Usage("tune: no candidates".into()))?;
+        let mut out = Report::new(
+            Report::document_of_kind("autoscale_tuning", &ctx.now, &tuning)?,
+            views::autoscale::tuning_view(&tuning),
+            Verdict::Met,
+        );
+        out.artifacts.extend(saved);
+        if let Some(target) = plan.emit_terraform {
+            out.artifacts.push(Artifact::new(
+                target,
+                Content::TerraformVars(tuning.best.policy.clone()),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// `vitals autoscale show`.
+pub struct Show;
+
+pub struct ShowPlan {
+    service: ServiceRef,
+    as_policy: Option<FileTarget>,
+    task_startup_seconds: u32,
+}
+
+impl Section for Show {
+    type Args = ShowArgs;
+    type Plan = ShowPlan;
+
+    fn plan(ctx: &Context, args: &ShowArgs) -> Result<ShowPlan> {
+        Ok(ShowPlan {
+            service: ServiceRef::required(ctx, &args.target)?,
+            as_policy: FileTarget::optional(
+                ctx.config
+                    .flag("--as-policy", args.as_policy.as_deref())
+                    .labelled_path(),
+            )?,
+            task_startup_seconds: args.task_startup_seconds,
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl Plan for ShowPlan {
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let progress = crate::progress::Progress::spinner("reading the scaling setup", ctx.quiet);
+        let setup = self.service.connect().await?.read_setup().await;
+        progress.finish();
+        let setup = setup?;
+        let mut out = Report::new(
+            Report::document_of_kind("autoscale_setup", &ctx.now, &setup)?,
+            views::autoscale_live::setup_view(&setup),
+            Verdict::Met,
+        );
+        if let Some(target) = self.as_policy {
+            let (policy, notes) =
+                live::as_policy(&setup, self.task_startup_seconds).map_err(Error::Usage)?;
+            for note in &notes {
+                ctx.warn(note);
+            }
+            let comment = format!(
+                "# {} as of {}, read by `vitals autoscale show`.\n\
+                 # task_startup_seconds is not an AWS setting: measure it (desired count up -> task serving).\n",
+                setup.resource_id,
+                rfc3339::format(&ctx.now),
+            );
+            out.artifacts.push(Artifact::new(
+                target,
+                Content::PolicyFile { comment, policy },
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// `vitals autoscale apply`.
+pub struct Apply;
+
+pub struct ApplyPlan {
+    service: ServiceRef,
+    policy_path: PathBuf,
+    desired: Policy,
+    yes: bool,
+}
+
+impl Section for Apply {
+    type Args = ApplyArgs;
+    type Plan = ApplyPlan;
+
+    fn plan(ctx: &Context, args: &ApplyArgs) -> Result<ApplyPlan> {
+        let service = ServiceRef::required(ctx, &args.target)?;
+        let policy_path = path_setting(
+            ctx,
+            "--policy",
+            &args.policy,
+            |s| &s.policy,
+            "autoscale.policy",
+        )
         .ok_or_else(|| {
             Error::Usage(
                 "apply needs --policy FILE.toml (or [autoscale] policy in the config)".into(),
             )
         })?;
-    let desired = read_policy(&policy_path)?;
-    let names = ManagedNames::for_service(&service.service);
-    let aws = service.connect().await?;
-    let live = aws.read_setup().await?;
-    let plan = changes::plan(&live, &desired, &names);
-    let unmanaged = changes::unmanaged(&live, &names);
-    let applied = if args.yes && !plan.is_empty() {
-        let progress = crate::progress::Progress::spinner("applying", ctx.quiet);
-        let result = aws.apply(&plan, &desired, &names).await;
-        progress.finish();
-        result?
-    } else {
-        0
-    };
-    let document = serde_json::json!({
-        "kind": "autoscale_plan",
-        "generated_at": rfc3339::format(&ctx.now),
-        "resource_id": live.resource_id,
-        "policy_file": policy_path.display().to_string(),
-        "changes": plan,
-        "applied": args.yes && !plan.is_empty(),
-        "unmanaged_policies": unmanaged,
-    });
-    ctx.deliver(&Report {
-        document,
-        view: views::autoscale_live::plan_view(
-            &live.resource_id,
-            &plan,
-            &unmanaged,
-            args.yes,
-            applied,
-        ),
-    })
-    .await?;
-    Ok(ExitCode::Ok)
+        let desired = read_policy(&policy_path)?;
+        Ok(ApplyPlan {
+            service,
+            policy_path,
+            desired,
+            yes: args.yes,
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl Plan for ApplyPlan {
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let names = ManagedNames::for_service(&self.service.service);
+        let aws = self.service.connect().await?;
+        let live = aws.read_setup().await?;
+        let plan = changes::plan(&live, &self.desired, &names);
+        let unmanaged = changes::unmanaged(&live, &names);
+        let applied = if self.yes && !plan.is_empty() {
+            let progress = crate::progress::Progress::spinner("applying", ctx.quiet);
+            let result = aws.apply(&plan, &self.desired, &names).await;
+            progress.finish();
+            result?
+        } else {
+            0
+        };
+        let document = serde_json::json!({
+            "kind": "autoscale_plan",
+            "generated_at": rfc3339::format(&ctx.now),
+            "resource_id": live.resource_id,
+            "policy_file": self.policy_path.display().to_string(),
+            "changes": plan,
+            "applied": self.yes && !plan.is_empty(),
+            "unmanaged_policies": unmanaged,
+        });
+        Ok(Report::new(
+            document,
+            views::autoscale_live::plan_view(
+                &live.resource_id,
+                &plan,
+                &unmanaged,
+                self.yes,
+                applied,
+            ),
+            Verdict::Met,
+        ))
+    }
+}
+
+pub async fn run(ctx: &Context, outputs: Outputs, args: &AutoscaleArgs) -> Result<ExitCode> {
+    match &args.command {
+        AutoscaleCommand::Simulate(simulate) => {
+            super::run::<Simulate>(ctx, outputs, simulate).await
+        }
+        AutoscaleCommand::Tune(tune) => super::run::<Tune>(ctx, outputs, tune).await,
+        AutoscaleCommand::Show(show) => super::run::<Show>(ctx, outputs, show).await,
+        AutoscaleCommand::Apply(apply) => super::run::<Apply>(ctx, outputs, apply).await,
+    }
 }

@@ -1,17 +1,20 @@
 //! `vitals crash-free`: GA4 export (files or BigQuery) → crash-free domain → reports.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
 
 use crate::cli::{CrashArg, CrashFreeArgs, PlatformArg};
-use crate::commands::Context;
-use crate::config::CrashFreeSection;
+use crate::commands::{blocking, onboarding, Context, Digestible, Plan, Section};
+use crate::config::{ConfigFile, CrashFreeSection};
 use crate::domain::crash_free::{
     build_report, last_complete_day, Aggregator, CrashCounts, CrashKind, DayRange, Platform,
     PlatformFilter, SloTargets,
 };
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::report::{chart, views, Report};
+use crate::report::view::View;
+use crate::report::{views, Chart, FileTarget, Report, SlackView, Verdict};
 use crate::sources::bigquery::{self, BigQuery, DatasetId};
 use crate::sources::{files, ga4, SourceError};
 
@@ -27,141 +30,159 @@ enum Input {
     BigQuery(DatasetId),
 }
 
-/// The run's settings: flags first, then `[crash_free]`, then defaults.
-struct Settings {
+/// `vitals crash-free`.
+pub struct CrashFree;
+
+/// A validated crash-free run: everything checked before any data is read.
+pub struct CrashFreePlan {
     input: Input,
-    days: u32,
+    range: DayRange,
     crash: CrashKind,
     platforms: PlatformFilter,
     slo: SloTargets,
-    chart: Option<PathBuf>,
+    chart: Option<FileTarget>,
+    dry_run: bool,
 }
 
-fn settings(ctx: &Context, args: &CrashFreeArgs) -> Result<Settings> {
-    let empty = CrashFreeSection::default();
-    let section = ctx.config.file.crash_free.as_ref().unwrap_or(&empty);
+impl Section for CrashFree {
+    type Args = CrashFreeArgs;
+    type Plan = CrashFreePlan;
+
+    /// Flags first, then `[crash_free]`, then defaults (exit 2 before anything runs).
+    fn plan(ctx: &Context, args: &CrashFreeArgs) -> Result<CrashFreePlan> {
+        let empty = CrashFreeSection::default();
+        let section = ctx.config.file.crash_free.as_ref().unwrap_or(&empty);
+        let config = &ctx.config;
+
+        let days = config
+            .flag("--days", args.days.as_ref())
+            .or_key("crash_free.days", section.days.as_ref())
+            .check(
+                |d| (1..=MAX_DAYS).contains(d),
+                format!("must be between 1 and {MAX_DAYS}"),
+            )?
+            .copied()
+            .unwrap_or(DEFAULT_DAYS) as u32;
+
+        let input = input(ctx, args, section)?;
+        let crash = match args.crash {
+            Some(CrashArg::Any) => CrashKind::Any,
+            Some(CrashArg::Fatal) => CrashKind::Fatal,
+            None => section
+                .crash
+                .as_ref()
+                .map(|c| *c.get_ref())
+                .unwrap_or_default(),
+        };
+        let platforms = match args.platform {
+            Some(PlatformArg::Ios) => PlatformFilter::Only(Platform::Ios),
+            Some(PlatformArg::Android) => PlatformFilter::Only(Platform::Android),
+            None => config
+                .key::<String, _>("crash_free.platform", section.platform.as_ref())
+                .parse(|p| match p.to_ascii_lowercase().as_str() {
+                    "ios" => Ok(PlatformFilter::Only(Platform::Ios)),
+                    "android" => Ok(PlatformFilter::Only(Platform::Android)),
+                    "both" | "all" => Ok(PlatformFilter::Both),
+                    _ => Err("expected \"ios\", \"android\" or \"both\"".into()),
+                })?
+                .unwrap_or(PlatformFilter::Both),
+        };
+        let slo = slo_targets(ctx, section)?;
+        let chart = config
+            .flag("--chart", args.chart.as_deref())
+            .or_key("crash_free.chart", section.chart.as_ref())
+            .labelled_path();
+        let chart = FileTarget::optional_chart(chart)?;
+
+        if args.dry_run && !matches!(input, Input::BigQuery(_)) {
+            return Err(Error::Usage(
+                "--dry-run needs a BigQuery source (--bigquery or [crash_free] bigquery)".into(),
+            ));
+        }
+        if days < 30 {
+            ctx.warn(&format!(
+                "--days {days}: the 30d window covers only the {days} days of the range"
+            ));
+        }
+        Ok(CrashFreePlan {
+            input,
+            range: DayRange::ending(last_complete_day(ctx.now, ctx.tz), days),
+            crash,
+            platforms,
+            slo,
+            chart,
+            dry_run: args.dry_run,
+        })
+    }
+}
+
+/// Where the events come from: `--events`, `--bigquery`, then the config's `events`, then its
+/// `bigquery`.
+fn input(ctx: &Context, args: &CrashFreeArgs, section: &CrashFreeSection) -> Result<Input> {
     let config = &ctx.config;
-
-    let days = match (args.days, &section.days) {
-        (Some(d), _) if !(1..=MAX_DAYS).contains(&d) => {
-            return Err(Error::Usage(format!(
-                "--days {d}: must be between 1 and {MAX_DAYS}"
-            )))
-        }
-        (Some(d), _) => d,
-        (None, Some(d)) if !(1..=MAX_DAYS).contains(d.get_ref()) => {
-            return Err(config
-                .error_at(
-                    d,
-                    "crash_free.days",
-                    format!("must be between 1 and {MAX_DAYS}"),
-                )
-                .into())
-        }
-        (None, Some(d)) => *d.get_ref(),
-        (None, None) => DEFAULT_DAYS,
-    } as u32;
-
-    let bigquery = |text: &str| DatasetId::parse(text);
-    let input = if !args.events.is_empty() {
-        Input::Files {
+    if !args.events.is_empty() {
+        return Ok(Input::Files {
             patterns: args.events.clone(),
             base: PathBuf::from("."),
-        }
-    } else if let Some(dataset) = &args.bigquery {
-        Input::BigQuery(bigquery(dataset).map_err(|e| Error::Usage(format!("--bigquery: {e}")))?)
-    } else if let Some(events) = &section.events {
-        Input::Files {
-            patterns: events.to_vec().into_iter().map(PathBuf::from).collect(),
+        });
+    }
+    let flag = config.flag("--bigquery", args.bigquery.as_deref());
+    if let Some(dataset) = flag.parse(DatasetId::parse)? {
+        return Ok(Input::BigQuery(dataset));
+    }
+    if let Some(events) = &section.events {
+        return Ok(Input::Files {
+            patterns: events
+                .get_ref()
+                .to_vec()
+                .into_iter()
+                .map(PathBuf::from)
+                .collect(),
             base: config.dir.clone(),
-        }
-    } else if let Some(dataset) = &section.bigquery {
-        Input::BigQuery(
-            bigquery(dataset.get_ref())
-                .map_err(|e| config.error_at(dataset, "crash_free.bigquery", e))?,
-        )
-    } else {
-        return Err(Error::Usage(
+        });
+    }
+    config
+        .key::<str, _>("crash_free.bigquery", section.bigquery.as_ref())
+        .parse(DatasetId::parse)?
+        .map(Input::BigQuery)
+        .ok_or_else(|| Error::Usage(
             "crash-free needs --events PATH… or --bigquery PROJECT.DATASET (or [crash_free] events/bigquery in the config)".into(),
-        ));
-    };
+        ))
+}
 
-    let crash = match args.crash {
-        Some(CrashArg::Any) => CrashKind::Any,
-        Some(CrashArg::Fatal) => CrashKind::Fatal,
-        None => section.crash.unwrap_or_default(),
-    };
-
-    let platforms = match (args.platform, &section.platform) {
-        (Some(PlatformArg::Ios), _) => PlatformFilter::Only(Platform::Ios),
-        (Some(PlatformArg::Android), _) => PlatformFilter::Only(Platform::Android),
-        (None, Some(p)) => match p.get_ref().to_ascii_lowercase().as_str() {
-            "ios" => PlatformFilter::Only(Platform::Ios),
-            "android" => PlatformFilter::Only(Platform::Android),
-            "both" | "all" => PlatformFilter::Both,
-            _ => {
-                return Err(config
-                    .error_at(
-                        p,
-                        "crash_free.platform",
-                        "expected \"ios\", \"android\" or \"both\"",
-                    )
-                    .into())
-            }
-        },
-        (None, None) => PlatformFilter::Both,
-    };
-
+/// The config's `slo` table over the defaults.
+fn slo_targets(ctx: &Context, section: &CrashFreeSection) -> Result<SloTargets> {
     let mut slo = SloTargets::default();
     for (name, value) in section.slo.iter().flatten() {
         let ratio = *value.get_ref();
+        let error = |message: String| -> Error {
+            ctx.config
+                .error_at(value, &format!("crash_free.slo.{name}"), message)
+                .into()
+        };
         if !(ratio > 0.0 && ratio <= 1.0) {
-            return Err(config
-                .error_at(
-                    value,
-                    &format!("crash_free.slo.{name}"),
-                    format!("{ratio} is not a ratio in (0, 1] (99.95 % is 0.9995)"),
-                )
-                .into());
+            return Err(error(format!(
+                "{ratio} is not a ratio in (0, 1] (99.95 % is 0.9995)"
+            )));
         }
         match name.as_str() {
             "IOS" => slo.ios = ratio,
             "ANDROID" => slo.android = ratio,
-            _ => {
-                return Err(config
-                    .error_at(
-                        value,
-                        &format!("crash_free.slo.{name}"),
-                        "unknown platform (expected IOS or ANDROID)",
-                    )
-                    .into())
-            }
+            _ => return Err(error("unknown platform (expected IOS or ANDROID)".into())),
         }
     }
-
-    let chart = args
-        .chart
-        .clone()
-        .or_else(|| section.chart.as_ref().map(|c| config.resolve(c)));
-    Ok(Settings {
-        input,
-        days,
-        crash,
-        platforms,
-        slo,
-        chart,
-    })
+    Ok(slo)
 }
 
 fn read_files(
-    ctx: &Context,
+    quiet: bool,
     patterns: &[PathBuf],
-    base: &std::path::Path,
+    base: &Path,
     range: DayRange,
     crash: CrashKind,
 ) -> Result<CrashCounts> {
     let paths = files::expand(patterns, base)?;
-    let progress = Progress::bytes("reading", ga4::total_bytes(&paths), ctx.quiet);
+    let progress = Progress::bytes("reading", ga4::total_bytes(&paths), quiet);
     let aggregator = ga4::aggregate(
         &paths,
         crash == CrashKind::Fatal,
@@ -185,152 +206,117 @@ fn read_files(
     Ok(aggregator.finish())
 }
 
-/// A validated crash-free run: everything checked before any data is read.
-pub struct Plan {
-    settings: Settings,
-    range: DayRange,
-    dry_run: bool,
-}
+#[async_trait(?Send)]
+impl Plan for CrashFreePlan {
+    /// Reads the data and builds the report (with `--dry-run`, the query's cost instead).
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let plan = *self;
+        let range = plan.range;
+        let counts = match plan.input {
+            Input::Files { patterns, base } => {
+                let (quiet, crash) = (ctx.quiet, plan.crash);
+                blocking(move || read_files(quiet, &patterns, &base, range, crash)).await?
+            }
+            Input::BigQuery(dataset) => {
+                let bq = BigQuery::connect().await?;
+                if plan.dry_run {
+                    let bytes =
+                        bigquery::crash_free::dry_run(&bq, &dataset, range, plan.crash).await?;
+                    return dry_run_report(ctx, &dataset, range, bytes);
+                }
+                let spinner = Progress::spinner("querying BigQuery", ctx.quiet);
+                let counts = bigquery::crash_free::fetch(&bq, &dataset, range, plan.crash).await?;
+                spinner.finish();
+                if counts.daily.is_empty() {
+                    return Err(SourceError::Input(format!(
+                        "BigQuery {dataset}: no mobile rows between {} and {}",
+                        range.first(),
+                        range.last()
+                    ))
+                    .into());
+                }
+                counts
+            }
+        };
 
-/// Validates flags and config (exit 2 before anything runs).
-pub fn plan(ctx: &Context, args: &CrashFreeArgs) -> Result<Plan> {
-    let settings = settings(ctx, args)?;
-    let range = DayRange::ending(last_complete_day(ctx.now, ctx.tz), settings.days);
-    if args.dry_run && !matches!(settings.input, Input::BigQuery(_)) {
-        return Err(Error::Usage(
-            "--dry-run needs a BigQuery source (--bigquery or [crash_free] bigquery)".into(),
+        let report = build_report(
+            &counts,
+            range,
+            plan.slo,
+            plan.crash,
+            plan.platforms,
+            ctx.now,
+        );
+        if report.platforms.is_empty() {
+            return Err(SourceError::Input(format!(
+                "--platform: the input has no rows for that platform between {} and {}",
+                range.first(),
+                range.last()
+            ))
+            .into());
+        }
+        // With --strict, a window without data is a warning that fails the run too.
+        let unknown = report
+            .platforms
+            .iter()
+            .any(|p| p.windows.days7.meets_slo.is_none() || p.windows.days30.meets_slo.is_none());
+        let verdict = Verdict::violated_if(report.misses_slo() || (ctx.strict && unknown));
+        let mut out = Report::new(
+            Report::document(&report)?,
+            views::crash_free::view(&report, ctx.tz.name()),
+            verdict,
+        );
+        out.charts.push(Chart::new(
+            "crash-free",
+            views::crash_free::chart(&report),
+            plan.chart,
         ));
+        Ok(out)
     }
-    if settings.days < 30 {
-        ctx.warn(&format!(
-            "--days {}: the 30d window covers only the {} days of the range",
-            settings.days, settings.days
-        ));
-    }
-    Ok(Plan {
-        settings,
-        range,
-        dry_run: args.dry_run,
-    })
 }
 
-/// Reads the data and builds the report; `None` when a dry run printed its estimate instead.
-pub async fn execute(ctx: &Context, plan: &Plan) -> Result<Option<(Report, ExitCode)>> {
-    Ok(execute_charted(ctx, plan)
-        .await?
-        .map(|(report, code, _)| (report, code)))
+impl Digestible for CrashFree {
+    const TABLE: &'static str = "crash_free";
+    const KIND: &'static str = "crash_free";
+    const TITLE: &'static str = "Crash-free users";
+
+    fn configured(config: &ConfigFile) -> bool {
+        config.crash_free.is_some()
+    }
+
+    fn describe(_ctx: &Context, plan: &CrashFreePlan) -> String {
+        match plan.input {
+            Input::BigQuery(_) => format!("BigQuery with {}", onboarding::google_credentials()),
+            Input::Files { .. } => "local GA4 export files".into(),
+        }
+    }
 }
 
-/// [`execute`], also returning the chart's panels (for `digest --slack-charts`).
-pub async fn execute_charted(
+/// `--dry-run`: what the query would scan, as its own small document; nothing to post.
+fn dry_run_report(
     ctx: &Context,
-    plan: &Plan,
-) -> Result<Option<(Report, ExitCode, Vec<chart::Panel>)>> {
-    let Plan {
-        settings,
-        range,
-        dry_run,
-    } = plan;
-    let range = *range;
-    let counts = match &settings.input {
-        Input::Files { patterns, base } => read_files(ctx, patterns, base, range, settings.crash)?,
-        Input::BigQuery(dataset) => {
-            let bq = BigQuery::connect().await?;
-            if *dry_run {
-                let bytes =
-                    bigquery::crash_free::dry_run(&bq, dataset, range, settings.crash).await?;
-                print_dry_run(ctx, dataset, range, bytes);
-                return Ok(None);
-            }
-            let spinner = Progress::spinner("querying BigQuery", ctx.quiet);
-            let counts = bigquery::crash_free::fetch(&bq, dataset, range, settings.crash).await?;
-            spinner.finish();
-            if counts.daily.is_empty() {
-                return Err(SourceError::Input(format!(
-                    "BigQuery {dataset}: no mobile rows between {} and {}",
-                    range.first(),
-                    range.last()
-                ))
-                .into());
-            }
-            counts
-        }
-    };
-
-    let report = build_report(
-        &counts,
-        range,
-        settings.slo,
-        settings.crash,
-        settings.platforms,
-        ctx.now,
-    );
-    if report.platforms.is_empty() {
-        return Err(SourceError::Input(format!(
-            "--platform: the input has no rows for that platform between {} and {}",
-            range.first(),
-            range.last()
-        ))
-        .into());
-    }
-    let panels = views::crash_free::chart(&report);
-    if let Some(path) = &settings.chart {
-        chart::write(path, &panels)?;
-    }
-    let document = Report::document(&report)?;
-    // With --strict, a window without data is a warning that fails the run too.
-    let unknown = report
-        .platforms
-        .iter()
-        .any(|p| p.windows.days7.meets_slo.is_none() || p.windows.days30.meets_slo.is_none());
-    let code = if report.misses_slo() || (ctx.strict && unknown) {
-        ExitCode::Violated
-    } else {
-        ExitCode::Ok
-    };
-    Ok(Some((
-        Report {
-            document,
-            view: views::crash_free::view(&report, ctx.tz.name()),
-        },
-        code,
-        panels,
-    )))
-}
-
-pub async fn run(ctx: &Context, args: &CrashFreeArgs) -> Result<ExitCode> {
-    let plan = plan(ctx, args)?;
-    match execute(ctx, &plan).await? {
-        Some((report, code)) => {
-            ctx.deliver(&report).await?;
-            Ok(code)
-        }
-        None => Ok(ExitCode::Ok),
-    }
-}
-
-fn print_dry_run(ctx: &Context, dataset: &DatasetId, range: DayRange, bytes: u64) {
-    let text = match ctx.format {
-        crate::cli::Format::Json => format!(
-            "{}\n",
-            serde_json::json!({
-                "kind": "bigquery_dry_run",
-                "generated_at": crate::domain::rfc3339::format(&ctx.now),
-                "dataset": dataset.to_string(),
-                "first_day": range.first(),
-                "last_day": range.last(),
-                "total_bytes_processed": bytes,
-            })
-        ),
-        _ => format!(
-            "The query over {} from {} to {} would process {} ({bytes} bytes).\n",
-            dataset.events_wildcard(),
-            range.first(),
-            range.last(),
-            human_bytes(bytes)
-        ),
-    };
-    crate::commands::print_stdout(&text);
+    dataset: &DatasetId,
+    range: DayRange,
+    bytes: u64,
+) -> Result<Report> {
+    let document = serde_json::json!({
+        "kind": "bigquery_dry_run",
+        "generated_at": crate::domain::rfc3339::format(&ctx.now),
+        "dataset": dataset.to_string(),
+        "first_day": range.first(),
+        "last_day": range.last(),
+        "total_bytes_processed": bytes,
+    });
+    let view = View::text(format!(
+        "The query over {} from {} to {} would process {} ({bytes} bytes).",
+        dataset.events_wildcard(),
+        range.first(),
+        range.last(),
+        human_bytes(bytes)
+    ));
+    let mut report = Report::new(document, view, Verdict::Met);
+    report.slack = SlackView::Nothing;
+    Ok(report)
 }
 
 fn human_bytes(bytes: u64) -> String {

@@ -3,232 +3,296 @@
 
 use std::path::PathBuf;
 
+use async_trait::async_trait;
+
 use crate::cli::{CommitTimeArg, FourKeysArgs, LeadTimeStartArg};
-use crate::commands::{parse_duration, Context};
-use crate::config::FourKeysSection;
+use crate::commands::{blocking, parse_duration, Context, Digestible, Plan, Section};
+use crate::config::{ConfigFile, FourKeysSection};
 use crate::domain::four_keys::{evaluate, Deployment, Incident, Options};
-use crate::error::{Error, ExitCode, Result};
+use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::report::{views, Report};
+use crate::report::{views, Report, Verdict};
 use crate::sources::git::{self, CommitTime, DeployRecord, GitQuery};
 use crate::sources::github::{self, DeploySource, GitHubQuery, LeadTimeStart};
 
-/// Which `[four_keys]` key a flag falls back to.
-type Key = fn(&FourKeysSection) -> &Option<String>;
+const DEFAULT_SINCE: chrono::Duration = chrono::Duration::days(90);
 
-fn config_str(ctx: &Context, key: Key) -> Option<String> {
-    ctx.config
-        .file
-        .four_keys
-        .as_ref()
-        .and_then(|c| key(c).clone())
+/// `vitals four-keys`.
+pub struct FourKeys;
+
+/// Where deployments and change sets come from.
+enum Source {
+    GitHub(GitHubQuery),
+    Git(GitWalk),
 }
 
-/// A flag, else its `[four_keys]` config key.
-fn setting(ctx: &Context, flag: &Option<String>, key: Key) -> Option<String> {
-    flag.clone().or_else(|| config_str(ctx, key))
-}
-
-/// A path flag, else its config key resolved against the config file's directory.
-fn path_setting(ctx: &Context, flag: &Option<PathBuf>, key: Key) -> Option<PathBuf> {
-    flag.clone()
-        .or_else(|| config_str(ctx, key).map(|p| ctx.config.resolve(p)))
-}
-
-fn lead_time_start(ctx: &Context, args: &FourKeysArgs) -> Result<LeadTimeStart> {
-    let arg = match (
-        args.lead_time_start,
-        config_str(ctx, |c| &c.lead_time_start),
-    ) {
-        (Some(arg), _) => arg,
-        (None, Some(text)) => match text.as_str() {
-            "commit" => LeadTimeStartArg::Commit,
-            "first-commit" => LeadTimeStartArg::FirstCommit,
-            "pr-opened" => LeadTimeStartArg::PrOpened,
-            other => {
-                return Err(Error::Usage(format!(
-                    "four_keys.lead_time_start: {other:?} is not commit, first-commit or pr-opened"
-                )))
-            }
-        },
-        (None, None) => LeadTimeStartArg::Commit,
-    };
-    Ok(match arg {
-        LeadTimeStartArg::Commit => LeadTimeStart::Commit,
-        LeadTimeStartArg::FirstCommit => LeadTimeStart::FirstCommit,
-        LeadTimeStartArg::PrOpened => LeadTimeStart::PrOpened,
-    })
-}
-
-/// The flags and settings every source shares, and the CSVs, read and checked before the
-/// repository or GitHub is touched.
-pub struct Plan<'a> {
-    args: &'a FourKeysArgs,
-    since: chrono::Duration,
+/// Deployments from a local repository: its tags, or the records of `--deployments`, with
+/// change sets from its history.
+struct GitWalk {
+    repo: PathBuf,
+    tag_glob: String,
+    /// `--deployments`: the file and its records (else the tags matching `tag_glob`).
+    records: Option<(PathBuf, Vec<DeployRecord>)>,
     hotfix: glob::Pattern,
-    csv_incidents: Option<Vec<Incident>>,
-    /// `--deployments`: the file and its records.
-    deploy_records: Option<(PathBuf, Vec<DeployRecord>)>,
-    lead_time_start: LeadTimeStart,
+    commit_time: CommitTime,
+    changes_since: chrono::DateTime<chrono::Utc>,
+    with_paths: bool,
 }
 
-/// Checks the flags, the `[four_keys]` section and the CSVs without reading the repository or
-/// calling GitHub: `digest` and `config check` run it before anything else.
-pub fn plan<'a>(ctx: &Context, args: &'a FourKeysArgs) -> Result<Plan<'a>> {
-    let since_text = setting(ctx, &args.since, |c| &c.since).unwrap_or_else(|| "90d".into());
-    let since = parse_duration(&since_text).map_err(|e| Error::Usage(format!("--since: {e}")))?;
-    let hotfix_text = setting(ctx, &args.hotfix_pattern, |c| &c.hotfix_pattern)
-        .unwrap_or_else(|| "*hotfix*".into());
-    let hotfix = glob::Pattern::new(&hotfix_text)
-        .map_err(|e| Error::Usage(format!("--hotfix-pattern {hotfix_text:?}: {}", e.msg)))?;
-    let csv_incidents = match path_setting(ctx, &args.incidents, |c| &c.incidents) {
-        Some(path) => Some(git::incidents(&path)?),
-        None => None,
-    };
-    let deploy_records = match path_setting(ctx, &args.deployments, |c| &c.deployments) {
-        Some(csv) => {
-            let records = git::deploy_records(&csv)?;
-            Some((csv, records))
-        }
-        None => None,
-    };
-    Ok(Plan {
-        args,
-        since,
-        hotfix,
-        csv_incidents,
-        deploy_records,
-        lead_time_start: lead_time_start(ctx, args)?,
-    })
-}
-
-/// Reads deployments and incidents (from the repository and files, or from GitHub) and
-/// builds the report.
-pub async fn execute(ctx: &Context, plan: Plan<'_>) -> Result<(Report, ExitCode)> {
-    let Plan {
-        args,
-        since,
-        hotfix,
-        csv_incidents,
-        deploy_records,
-        lead_time_start,
-    } = plan;
-    let commit_time = match args.commit_time {
-        CommitTimeArg::Committer => CommitTime::Committer,
-        CommitTimeArg::Author => CommitTime::Author,
-    };
-    // The previous window is reported too, so changes are listed back to its start.
-    let changes_since = ctx.now - since - since;
-    let with_paths = !args.paths.is_empty();
-
-    let github_repo = args.github.clone().or_else(|| {
-        // A `--git` or `--deployments` flag means the local source even when the config
-        // names a GitHub repository.
-        (args.git.is_none() && args.deployments.is_none())
-            .then(|| config_str(ctx, |c| &c.github))
-            .flatten()
-    });
-    let (deployments, incidents): (Vec<Deployment>, Vec<Incident>) = match github_repo {
-        Some(repo) => {
-            let source = match setting(ctx, &args.deploy_workflow, |c| &c.deploy_workflow) {
-                Some(file) => DeploySource::Workflow(file),
-                None => DeploySource::Environment(
-                    setting(ctx, &args.environment, |c| &c.environment)
-                        .unwrap_or_else(|| "production".into()),
+impl GitWalk {
+    /// The deployments, and a warning when there are none. A libgit2 walk of a large history
+    /// is long CPU work: callers run this on a blocking thread.
+    fn run(self) -> Result<(Vec<Deployment>, Option<String>)> {
+        let query = GitQuery {
+            tag_glob: &self.tag_glob,
+            hotfix: Some(&self.hotfix),
+            commit_time: self.commit_time,
+            changes_since: self.changes_since,
+            with_paths: self.with_paths,
+        };
+        let (deployments, none) = match &self.records {
+            Some((csv, records)) => (
+                git::recorded_deployments(&self.repo, records, &query)?,
+                format!("{}: no deployments: every metric is empty", csv.display()),
+            ),
+            None => (
+                git::deployments(&self.repo, &query)?,
+                format!(
+                    "{}: no tags match {:?}: every metric is empty",
+                    self.repo.display(),
+                    self.tag_glob
                 ),
-            };
-            let query = GitHubQuery {
-                repo,
-                api_url: setting(ctx, &args.github_api_url, |c| &c.github_api_url)
-                    .unwrap_or_else(|| "https://api.github.com".into()),
-                token: github::token_from_env(),
-                cache_dir: path_setting(ctx, &args.cache_dir, |c| &c.cache_dir),
-                source,
-                lead_time_start,
-                commit_time,
-                hotfix: Some(hotfix.clone()),
-                changes_since,
-                with_paths,
-                incident_label: csv_incidents.is_none().then(|| {
-                    setting(ctx, &args.incident_label, |c| &c.incident_label)
-                        .unwrap_or_else(|| "incident".into())
-                }),
-            };
-            let progress = Progress::counter("fetching from GitHub", "requests", ctx.quiet);
-            let fetched = github::fetch(&query, &progress).await;
-            progress.finish();
-            let fetched = fetched?;
-            if fetched.deployments.is_empty() {
-                ctx.warn(&format!(
-                    "{}: no successful deployments ({}): every metric is empty",
-                    query.repo,
-                    query.source.describe()
-                ));
-            }
-            let incidents = match csv_incidents {
-                Some(rows) => github::resolve_aliases(rows, &fetched.aliases),
-                None => fetched.incidents,
-            };
-            (fetched.deployments, incidents)
-        }
-        None => {
-            let repo =
-                path_setting(ctx, &args.git, |c| &c.git).unwrap_or_else(|| PathBuf::from("."));
-            let tag_glob = setting(ctx, &args.deploy_tag, |c| &c.deploy_tag)
-                .unwrap_or_else(|| "deploy/*".into());
-            let query = GitQuery {
-                tag_glob: &tag_glob,
-                hotfix: Some(&hotfix),
-                commit_time,
-                changes_since,
-                with_paths,
-            };
-            let deployments = match deploy_records {
-                Some((csv, records)) => {
-                    let deployments = git::recorded_deployments(&repo, &records, &query)?;
-                    if deployments.is_empty() {
-                        ctx.warn(&format!(
-                            "{}: no deployments: every metric is empty",
-                            csv.display()
-                        ));
-                    }
-                    deployments
-                }
-                None => {
-                    let deployments = git::deployments(&repo, &query)?;
-                    if deployments.is_empty() {
-                        ctx.warn(&format!(
-                            "{}: no tags match {tag_glob:?}: every metric is empty",
-                            repo.display()
-                        ));
-                    }
-                    deployments
-                }
-            };
-            (deployments, csv_incidents.unwrap_or_default())
-        }
-    };
-    let options = Options {
-        since,
-        paths: args.paths.clone(),
-        tz: ctx.tz,
-    };
-    let report = evaluate(&deployments, &incidents, &options, ctx.now).map_err(Error::Usage)?;
-    for warning in &report.warnings {
-        ctx.warn(warning);
+            ),
+        };
+        let warning = deployments.is_empty().then_some(none);
+        Ok((deployments, warning))
     }
-    let document = Report::document(&report)?;
-    Ok((
-        Report {
-            document,
-            view: views::four_keys::view(&report),
-        },
-        ExitCode::Ok,
-    ))
 }
 
-pub async fn run(ctx: &Context, args: &FourKeysArgs) -> Result<ExitCode> {
-    let (report, code) = execute(ctx, plan(ctx, args)?).await?;
-    ctx.deliver(&report).await?;
-    Ok(code)
+/// Every setting resolved and the CSVs read and checked, before the repository or GitHub is
+/// touched: `digest` and `config check` run it before anything else.
+pub struct FourKeysPlan {
+    since: chrono::Duration,
+    paths: Vec<String>,
+    csv_incidents: Option<Vec<Incident>>,
+    source: Source,
+}
+
+impl Section for FourKeys {
+    type Args = FourKeysArgs;
+    type Plan = FourKeysPlan;
+
+    fn plan(ctx: &Context, args: &FourKeysArgs) -> Result<FourKeysPlan> {
+        let empty = FourKeysSection::default();
+        let c = ctx.config.file.four_keys.as_ref().unwrap_or(&empty);
+        let config = &ctx.config;
+
+        let since = config
+            .flag("--since", args.since.as_deref())
+            .or_key("four_keys.since", c.since.as_ref())
+            .parse(parse_duration)?
+            .unwrap_or(DEFAULT_SINCE);
+        let hotfix = config
+            .flag("--hotfix-pattern", args.hotfix_pattern.as_deref())
+            .or_key("four_keys.hotfix_pattern", c.hotfix_pattern.as_ref())
+            .parse(|text| glob::Pattern::new(text).map_err(|e| format!("{text:?}: {}", e.msg)))?
+            .unwrap_or_else(|| glob::Pattern::new("*hotfix*").expect("a valid glob"));
+        let csv_incidents = config
+            .flag("--incidents", args.incidents.as_deref())
+            .or_key("four_keys.incidents", c.incidents.as_ref())
+            .path()
+            .map(|p| git::incidents(&p))
+            .transpose()?;
+        let records = config
+            .flag("--deployments", args.deployments.as_deref())
+            .or_key("four_keys.deployments", c.deployments.as_ref())
+            .path()
+            .map(|csv| git::deploy_records(&csv).map(|records| (csv, records)))
+            .transpose()?;
+        let lead_time_start = match args.lead_time_start {
+            Some(arg) => arg,
+            None => config
+                .key::<str, _>("four_keys.lead_time_start", c.lead_time_start.as_ref())
+                .parse(|text| match text {
+                    "commit" => Ok(LeadTimeStartArg::Commit),
+                    "first-commit" => Ok(LeadTimeStartArg::FirstCommit),
+                    "pr-opened" => Ok(LeadTimeStartArg::PrOpened),
+                    other => Err(format!(
+                        "{other:?} is not commit, first-commit or pr-opened"
+                    )),
+                })?
+                .unwrap_or_default(),
+        };
+        let commit_time = match args.commit_time {
+            CommitTimeArg::Committer => CommitTime::Committer,
+            CommitTimeArg::Author => CommitTime::Author,
+        };
+
+        // The previous window is reported too, so changes are listed back to its start.
+        let changes_since = ctx.now - since - since;
+        let with_paths = !args.paths.is_empty();
+        // A `--git` or `--deployments` flag means the local source even when the config names
+        // a GitHub repository.
+        let local_flag = args.git.is_some() || args.deployments.is_some();
+        let github_repo = match &args.github {
+            Some(repo) => Some(repo.clone()),
+            None if local_flag => None,
+            None => c.github.as_ref().map(|r| r.get_ref().clone()),
+        };
+        let source = match github_repo {
+            Some(repo) => {
+                let workflow = config
+                    .flag("--deploy-workflow", args.deploy_workflow.as_deref())
+                    .or_key("four_keys.deploy_workflow", c.deploy_workflow.as_ref());
+                let deploys = match workflow.owned() {
+                    Some(file) => DeploySource::Workflow(file),
+                    None => DeploySource::Environment(
+                        config
+                            .flag("--environment", args.environment.as_deref())
+                            .or_key("four_keys.environment", c.environment.as_ref())
+                            .owned()
+                            .unwrap_or_else(|| "production".into()),
+                    ),
+                };
+                let incident_label = csv_incidents.is_none().then(|| {
+                    config
+                        .flag("--incident-label", args.incident_label.as_deref())
+                        .or_key("four_keys.incident_label", c.incident_label.as_ref())
+                        .owned()
+                        .unwrap_or_else(|| "incident".into())
+                });
+                Source::GitHub(GitHubQuery {
+                    repo,
+                    api_url: config
+                        .flag("--github-api-url", args.github_api_url.as_deref())
+                        .or_key("four_keys.github_api_url", c.github_api_url.as_ref())
+                        .owned()
+                        .unwrap_or_else(|| "https://api.github.com".into()),
+                    token: github::token_from_env(),
+                    cache_dir: config
+                        .flag("--cache-dir", args.cache_dir.as_deref())
+                        .or_key("four_keys.cache_dir", c.cache_dir.as_ref())
+                        .path(),
+                    source: deploys,
+                    lead_time_start: match lead_time_start {
+                        LeadTimeStartArg::Commit => LeadTimeStart::Commit,
+                        LeadTimeStartArg::FirstCommit => LeadTimeStart::FirstCommit,
+                        LeadTimeStartArg::PrOpened => LeadTimeStart::PrOpened,
+                    },
+                    commit_time,
+                    hotfix: Some(hotfix),
+                    changes_since,
+                    with_paths,
+                    incident_label,
+                })
+            }
+            None => Source::Git(GitWalk {
+                repo: config
+                    .flag("--git", args.git.as_deref())
+                    .or_key("four_keys.git", c.git.as_ref())
+                    .path()
+                    .unwrap_or_else(|| PathBuf::from(".")),
+                tag_glob: config
+                    .flag("--deploy-tag", args.deploy_tag.as_deref())
+                    .or_key("four_keys.deploy_tag", c.deploy_tag.as_ref())
+                    .owned()
+                    .unwrap_or_else(|| "deploy/*".into()),
+                records,
+                hotfix,
+                commit_time,
+                changes_since,
+                with_paths,
+            }),
+        };
+        Ok(FourKeysPlan {
+            since,
+            paths: args.paths.clone(),
+            csv_incidents,
+            source,
+        })
+    }
+}
+
+#[async_trait(?Send)]
+impl Plan for FourKeysPlan {
+    /// Reads deployments and incidents (from the repository and files, or from GitHub) and
+    /// builds the report.
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let FourKeysPlan {
+            since,
+            paths,
+            csv_incidents,
+            source,
+        } = *self;
+        let (deployments, incidents): (Vec<Deployment>, Vec<Incident>) = match source {
+            Source::GitHub(query) => {
+                let progress = Progress::counter("fetching from GitHub", "requests", ctx.quiet);
+                let fetched = github::fetch(&query, &progress).await;
+                progress.finish();
+                let fetched = fetched?;
+                if fetched.deployments.is_empty() {
+                    ctx.warn(&format!(
+                        "{}: no successful deployments ({}): every metric is empty",
+                        query.repo,
+                        query.source.describe()
+                    ));
+                }
+                let incidents = match csv_incidents {
+                    Some(rows) => github::resolve_aliases(rows, &fetched.aliases),
+                    None => fetched.incidents,
+                };
+                (fetched.deployments, incidents)
+            }
+            Source::Git(walk) => {
+                let (deployments, warning) = blocking(move || walk.run()).await?;
+                if let Some(warning) = warning {
+                    ctx.warn(&warning);
+                }
+                (deployments, csv_incidents.unwrap_or_default())
+            }
+        };
+        let options = Options {
+            since,
+            paths,
+            tz: ctx.tz,
+        };
+        let now = ctx.now;
+        let report = blocking(move || {
+            evaluate(&deployments, &incidents, &options, now).map_err(Error::Usage)
+        })
+        .await?;
+        for warning in &report.warnings {
+            ctx.warn(warning);
+        }
+        Ok(Report::new(
+            Report::document(&report)?,
+            views::four_keys::view(&report),
+            Verdict::Met,
+        ))
+    }
+}
+
+impl Digestible for FourKeys {
+    const TABLE: &'static str = "four_keys";
+    const KIND: &'static str = "four_keys";
+    const TITLE: &'static str = "Four keys";
+
+    fn configured(config: &ConfigFile) -> bool {
+        config.four_keys.is_some()
+    }
+
+    fn describe(_ctx: &Context, plan: &FourKeysPlan) -> String {
+        match &plan.source {
+            Source::GitHub(query) => format!(
+                "GitHub {} with {}",
+                query.repo,
+                if std::env::var("GITHUB_TOKEN").is_ok_and(|v| !v.trim().is_empty()) {
+                    "GITHUB_TOKEN"
+                } else {
+                    "no token (GITHUB_TOKEN unset: public repositories only, 60 requests an hour)"
+                }
+            ),
+            Source::Git(_) => "the local git repository and incidents CSV (no credentials)".into(),
+        }
+    }
 }

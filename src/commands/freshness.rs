@@ -5,16 +5,18 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use futures::StreamExt;
 
 use crate::cli::FreshnessArgs;
-use crate::commands::{parse_duration, write_atomically, Context, SlackMode};
-use crate::config::{FreshnessCheck, FreshnessSection};
+use crate::commands::{onboarding, parse_duration, Context, Digestible, Plan, Section};
+use crate::config::{ConfigFile, FreshnessCheck, FreshnessSection};
 use crate::domain::freshness::{
     evaluate, plan_alerts, AlertState, Criteria, FreshnessReport, Measurement, Status,
 };
-use crate::error::{Error, ExitCode, Result};
-use crate::report::{dbt_artifact, views, Report};
+use crate::error::{Error, Result};
+use crate::report::export::Content;
+use crate::report::{views, Artifact, FileTarget, Report, SlackView, Verdict};
 use crate::sources::bigquery::freshness::{self as bq_freshness, TableRef};
 use crate::sources::bigquery::{BigQuery, DatasetId};
 use crate::sources::dbt::{self, CheckSpec, Target};
@@ -38,10 +40,11 @@ fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
             )
             .into());
     }
+    let text = |value: &Option<toml::Spanned<String>>| value.as_ref().map(|v| v.get_ref().clone());
     let target = match (&check.path, &check.table) {
         (Some(path), None) => Target::Files {
-            pattern: config.resolve(path),
-            loaded_at_field: check.loaded_at_field.clone(),
+            pattern: config.resolve(path.get_ref()),
+            loaded_at_field: text(&check.loaded_at_field),
         },
         (None, Some(table)) => {
             let (dataset, table_name) = table.get_ref().rsplit_once('.').ok_or_else(|| {
@@ -57,8 +60,8 @@ fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
                 project: dataset.project,
                 dataset: dataset.dataset,
                 table: table_name.into(),
-                loaded_at_field: check.loaded_at_field.clone(),
-                filter: check.filter.clone(),
+                loaded_at_field: text(&check.loaded_at_field),
+                filter: text(&check.filter),
             }
         }
         _ => {
@@ -76,12 +79,36 @@ fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
     Ok(CheckSpec {
         unique_id,
         criteria: Criteria {
-            warn_after: check.warn_after,
-            error_after: check.error_after,
-            filter: check.filter.clone(),
+            warn_after: check.warn_after.as_ref().map(|t| *t.get_ref()),
+            error_after: check.error_after.as_ref().map(|t| *t.get_ref()),
+            filter: text(&check.filter),
         },
         target,
     })
+}
+
+/// The checks dbt files define: `--dbt-sources`, else the config's `dbt_sources`.
+fn dbt_checks(
+    ctx: &Context,
+    args: &FreshnessArgs,
+    section: &FreshnessSection,
+) -> Result<Vec<CheckSpec>> {
+    let mut dbt_files: Vec<PathBuf> = args.dbt_sources.clone();
+    if args.dbt_sources.is_empty() {
+        dbt_files.extend(
+            section
+                .dbt_sources
+                .iter()
+                .flat_map(|d| d.get_ref().to_vec())
+                .map(|p| ctx.config.resolve(p)),
+        );
+    }
+    let project = section.project.as_ref().map(|p| p.get_ref().as_str());
+    let mut checks = Vec::new();
+    for file in files::expand(&dbt_files, Path::new("."))? {
+        checks.extend(dbt::read(&file, project)?);
+    }
+    Ok(checks)
 }
 
 /// Every check, from the config and the dbt files, validated before anything is measured.
@@ -94,19 +121,7 @@ fn collect_checks(
     for check in &section.checks {
         checks.push(config_check(ctx, check)?);
     }
-    let mut dbt_files: Vec<PathBuf> = args.dbt_sources.clone();
-    if args.dbt_sources.is_empty() {
-        dbt_files.extend(
-            section
-                .dbt_sources
-                .iter()
-                .flat_map(|d| d.to_vec())
-                .map(|p| ctx.config.resolve(p)),
-        );
-    }
-    for file in files::expand(&dbt_files, Path::new("."))? {
-        checks.extend(dbt::read(&file, section.project.as_deref())?);
-    }
+    checks.extend(dbt_checks(ctx, args, section)?);
     if checks.is_empty() {
         return Err(Error::Usage(
             "freshness needs checks: [[freshness.checks]] in the config, or --dbt-sources FILE"
@@ -306,136 +321,136 @@ fn load_state(ctx: &Context, path: &Path) -> AlertState {
     }
 }
 
+/// `vitals freshness`.
+pub struct Freshness;
+
 /// A validated freshness run: settings resolved and every check built.
-pub struct Plan {
+pub struct FreshnessPlan {
     checks: Vec<CheckSpec>,
     concurrency: usize,
     timeout: Duration,
     remind_every: Option<chrono::Duration>,
-    state_path: Option<PathBuf>,
+    /// `--state`: alerts go out only on changes, and the state is saved after the post.
+    state: Option<FileTarget>,
+    dbt_artifact: Option<FileTarget>,
 }
 
-/// Validates flags, config and dbt files (exit 2 before anything is measured).
-pub fn plan(ctx: &Context, args: &FreshnessArgs) -> Result<Plan> {
-    let empty = FreshnessSection::default();
-    let section = ctx.config.file.freshness.as_ref().unwrap_or(&empty);
-    let concurrency = match (args.concurrency, &section.concurrency) {
-        (Some(n), _) if n < 1 => {
-            return Err(Error::Usage(format!(
-                "--concurrency {n}: must be at least 1"
-            )))
-        }
-        (Some(n), _) => n as usize,
-        (None, Some(n)) if *n.get_ref() < 1 => {
-            return Err(ctx
-                .config
-                .error_at(n, "freshness.concurrency", "must be at least 1")
-                .into())
-        }
-        (None, Some(n)) => *n.get_ref() as usize,
-        (None, None) => DEFAULT_CONCURRENCY,
-    };
-    let duration_setting = |flag: &Option<String>,
-                            key: &Option<toml::Spanned<String>>,
-                            name: &str|
-     -> Result<Option<chrono::Duration>> {
-        match (flag, key) {
-            (Some(f), _) => parse_duration(f)
-                .map(Some)
-                .map_err(|e| Error::Usage(format!("--{name}: {e}"))),
-            (None, Some(k)) => parse_duration(k.get_ref()).map(Some).map_err(|e| {
-                ctx.config
-                    .error_at(k, &format!("freshness.{}", name.replace('-', "_")), e)
-                    .into()
-            }),
-            (None, None) => Ok(None),
-        }
-    };
-    let timeout = duration_setting(&args.timeout, &section.timeout, "timeout")?
-        .and_then(|d| d.to_std().ok())
-        .unwrap_or(DEFAULT_TIMEOUT);
-    let remind_every = duration_setting(&args.remind_every, &section.remind_every, "remind-every")?;
-    let state_path = args
-        .state
-        .clone()
-        .or_else(|| section.state.as_ref().map(|p| ctx.config.resolve(p)));
-    let checks = collect_checks(ctx, args, section)?;
-    Ok(Plan {
-        checks,
-        concurrency,
-        timeout,
-        remind_every,
-        state_path,
-    })
-}
+impl Section for Freshness {
+    type Args = FreshnessArgs;
+    type Plan = FreshnessPlan;
 
-/// Measures every check and evaluates it.
-pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(FreshnessReport, ExitCode)> {
-    let checks = &plan.checks;
-    let (measurements, calls) = measure(ctx, checks, plan.concurrency, plan.timeout).await?;
-    if let Some(calls) = calls {
-        tracing::info!("{calls} BigQuery API calls for {} checks", checks.len());
+    /// Validates flags, config and dbt files (exit 2 before anything is measured).
+    fn plan(ctx: &Context, args: &FreshnessArgs) -> Result<FreshnessPlan> {
+        let empty = FreshnessSection::default();
+        let section = ctx.config.file.freshness.as_ref().unwrap_or(&empty);
+        let config = &ctx.config;
+        let concurrency = config
+            .flag("--concurrency", args.concurrency.as_ref())
+            .or_key("freshness.concurrency", section.concurrency.as_ref())
+            .check(|n| *n >= 1, "must be at least 1")?
+            .map_or(DEFAULT_CONCURRENCY, |n| *n as usize);
+        let timeout = config
+            .flag("--timeout", args.timeout.as_deref())
+            .or_key("freshness.timeout", section.timeout.as_ref())
+            .parse(parse_duration)?
+            .and_then(|d| d.to_std().ok())
+            .unwrap_or(DEFAULT_TIMEOUT);
+        let remind_every = config
+            .flag("--remind-every", args.remind_every.as_deref())
+            .or_key("freshness.remind_every", section.remind_every.as_ref())
+            .parse(parse_duration)?;
+        let state = FileTarget::optional(
+            config
+                .flag("--state", args.state.as_deref())
+                .or_key("freshness.state", section.state.as_ref())
+                .labelled_path(),
+        )?;
+        let dbt_artifact = FileTarget::optional(
+            config
+                .flag("--write-dbt-artifact", args.write_dbt_artifact.as_deref())
+                .labelled_path(),
+        )?;
+        let checks = collect_checks(ctx, args, section)?;
+        Ok(FreshnessPlan {
+            checks,
+            concurrency,
+            timeout,
+            remind_every,
+            state,
+            dbt_artifact,
+        })
     }
-    let results = checks
-        .iter()
-        .zip(measurements)
-        .map(|(c, m)| evaluate(&c.unique_id, &c.criteria, m, ctx.now))
-        .collect();
-    let report = FreshnessReport::new(ctx.now, results);
-    let code = if report.violated(ctx.strict) {
-        ExitCode::Violated
-    } else {
-        ExitCode::Ok
-    };
-    Ok((report, code))
 }
 
-/// The freshness report as the contract's document and view.
-pub fn as_report(report: &FreshnessReport) -> Result<Report> {
-    let document = Report::document(report)?;
-    Ok(Report {
-        document,
-        view: views::freshness::view(report, None),
-    })
-}
-
-pub async fn run(ctx: &Context, args: &FreshnessArgs) -> Result<ExitCode> {
-    let plan = plan(ctx, args)?;
-    let (report, code) = execute(ctx, &plan).await?;
-    let (state_path, remind_every) = (&plan.state_path, plan.remind_every);
-    if let Some(path) = &args.write_dbt_artifact {
-        let artifact = dbt_artifact::sources_json(&report, std::time::Duration::ZERO);
-        let text = serde_json::to_vec_pretty(&artifact).unwrap_or_default();
-        write_atomically(path, &text).map_err(|e| {
-            Error::Usage(format!(
-                "--write-dbt-artifact {}: cannot write: {e}",
-                path.display()
-            ))
-        })?;
-    }
-
-    // Slack hears about what is not passing; with a state file, only about what changed.
-    let previous = state_path.as_ref().map(|p| load_state(ctx, p));
-    let alerts = previous
-        .as_ref()
-        .map(|prev| plan_alerts(prev, &report.results, ctx.now, remind_every));
-    let alert_ids: Vec<String> = match &alerts {
-        Some(alerts) => alerts.notify.clone(),
-        None => report
-            .results
+#[async_trait(?Send)]
+impl Plan for FreshnessPlan {
+    /// Measures every check and evaluates it; Slack hears about what is not passing, and with
+    /// a state file only about what changed.
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let plan = *self;
+        let checks = &plan.checks;
+        let (measurements, calls) = measure(ctx, checks, plan.concurrency, plan.timeout).await?;
+        if let Some(calls) = calls {
+            tracing::info!("{calls} BigQuery API calls for {} checks", checks.len());
+        }
+        let results = checks
             .iter()
-            .filter(|r| r.status != Status::Pass)
-            .map(|r| r.unique_id.clone())
-            .collect(),
-    };
-    let slack_view =
-        (!alert_ids.is_empty()).then(|| views::freshness::view(&report, Some(&alert_ids)));
-    ctx.deliver_with(&as_report(&report)?, slack_view.as_ref())
-        .await?;
-    if let (Some(path), Some(alerts), SlackMode::Post(_)) = (state_path, alerts, &ctx.slack) {
-        let text = serde_json::to_vec_pretty(&alerts.next).unwrap_or_default();
-        write_atomically(path, &text)
-            .map_err(|e| Error::Usage(format!("--state {}: cannot write: {e}", path.display())))?;
+            .zip(measurements)
+            .map(|(c, m)| evaluate(&c.unique_id, &c.criteria, m, ctx.now))
+            .collect();
+        let report = FreshnessReport::new(ctx.now, results);
+
+        let alerts = plan.state.as_ref().map(|target| {
+            let previous = load_state(ctx, &target.path);
+            plan_alerts(&previous, &report.results, ctx.now, plan.remind_every)
+        });
+        let alert_ids: Vec<String> = match &alerts {
+            Some(alerts) => alerts.notify.clone(),
+            None => report
+                .results
+                .iter()
+                .filter(|r| r.status != Status::Pass)
+                .map(|r| r.unique_id.clone())
+                .collect(),
+        };
+        let mut out = Report::new(
+            Report::document(&report)?,
+            views::freshness::view(&report, None),
+            Verdict::violated_if(report.violated(ctx.strict)),
+        );
+        out.slack = if alert_ids.is_empty() {
+            SlackView::Nothing
+        } else {
+            SlackView::Only(views::freshness::view(&report, Some(&alert_ids)))
+        };
+        if let (Some(target), Some(alerts)) = (plan.state, alerts) {
+            out.artifacts.push(Artifact {
+                target,
+                content: Content::AlertState(alerts.next),
+                after_post: true,
+            });
+        }
+        if let Some(target) = plan.dbt_artifact {
+            out.artifacts
+                .push(Artifact::new(target, Content::DbtSources(report)));
+        }
+        Ok(out)
     }
-    Ok(code)
+}
+
+impl Digestible for Freshness {
+    const TABLE: &'static str = "freshness";
+    const KIND: &'static str = "freshness";
+    const TITLE: &'static str = "Data freshness";
+
+    fn configured(config: &ConfigFile) -> bool {
+        config.freshness.is_some()
+    }
+
+    fn describe(_ctx: &Context, _plan: &FreshnessPlan) -> String {
+        format!(
+            "local files; BigQuery tables with {}",
+            onboarding::google_credentials()
+        )
+    }
 }

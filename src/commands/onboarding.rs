@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use crate::cli::{CrashFreeArgs, FourKeysArgs, FreshnessArgs, SimulationArgs, SloArgs};
-use crate::commands::{autoscale, crash_free, four_keys, freshness, print_stdout, slo, Context};
+use crate::commands::{digest, Context};
 use crate::error::{Error, ExitCode, Result};
+use crate::report::output::print_stdout;
 
 /// The starting config: every section commented out, so it is valid as written.
 pub const TEMPLATE: &str = r##"# vitals configuration. Paths are relative to this file; command-line flags override it.
@@ -73,7 +73,8 @@ fn set(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.trim().is_empty())
 }
 
-fn google_credentials() -> String {
+/// Which Google credentials a BigQuery call would use.
+pub fn google_credentials() -> String {
     if set("GOOGLE_OAUTH_ACCESS_TOKEN") {
         "GOOGLE_OAUTH_ACCESS_TOKEN".into()
     } else if let Ok(path) = std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
@@ -88,7 +89,8 @@ fn google_credentials() -> String {
     }
 }
 
-fn aws_credentials() -> String {
+/// Which AWS credentials an AWS call would use.
+pub fn aws_credentials() -> String {
     if set("AWS_ACCESS_KEY_ID") {
         "AWS environment credentials".into()
     } else if set("AWS_WEB_IDENTITY_TOKEN_FILE") {
@@ -117,62 +119,17 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
                 .to_string())
     )];
     lines.push(format!("time zone: {}", ctx.tz.name()));
-    if let Some(section) = &file.crash_free {
-        crash_free::plan(ctx, &CrashFreeArgs::default())?;
-        let source = if section.bigquery.is_some() && section.events.is_none() {
-            format!("BigQuery with {}", google_credentials())
-        } else {
-            "local GA4 export files".into()
-        };
-        lines.push(format!("crash_free: ok — {source}"));
-    }
-    if file.slo.is_some() {
-        slo::plan(ctx, &SloArgs::default())?;
-        lines.push(format!(
-            "slo: ok — CSV files; CloudWatch sources with {}; BigQuery sources with {}",
-            aws_credentials(),
-            google_credentials()
-        ));
-    }
-    if file.freshness.is_some() {
-        freshness::plan(ctx, &FreshnessArgs::default())?;
-        lines.push(format!(
-            "freshness: ok — local files; BigQuery tables with {}",
-            google_credentials()
-        ));
-    }
-    if file.autoscale.is_some() {
-        let plan = autoscale::plan(ctx, &SimulationArgs::default())?;
-        lines.push(match plan.trace {
-            autoscale::TraceSource::File(_) => "autoscale: ok — the trace and policy files".into(),
-            autoscale::TraceSource::CloudWatch { service, .. } => format!(
-                "autoscale: ok — ECS service {}/{} (CloudWatch, Application Auto Scaling) with {}",
-                service.cluster,
-                service.service,
-                aws_credentials()
-            ),
-        });
-    }
-    if let Some(section) = &file.four_keys {
-        four_keys::plan(ctx, &FourKeysArgs::default())?;
-        match section.github.as_deref() {
-            Some(repo) => lines.push(format!(
-                "four_keys: ok — GitHub {repo} with {}",
-                if set("GITHUB_TOKEN") {
-                    "GITHUB_TOKEN"
-                } else {
-                    "no token (GITHUB_TOKEN unset: public repositories only, 60 requests an hour)"
-                }
-            )),
-            None => lines.push(
-                "four_keys: ok — the local git repository and incidents CSV (no credentials)"
-                    .into(),
-            ),
+    for section in digest::SECTIONS {
+        if section.configured(file) {
+            lines.push(format!("{}: ok — {}", section.table(), section.check(ctx)?));
         }
     }
     let slack = match (
         set("SLACK_BOT_TOKEN"),
-        file.slack.as_ref().and_then(|s| s.channel.as_deref()),
+        file.slack
+            .as_ref()
+            .and_then(|s| s.channel.as_ref())
+            .map(|c| c.get_ref().as_str()),
         set("SLACK_WEBHOOK_URL"),
     ) {
         (true, Some(channel), _) => format!("chat.postMessage to {channel} (SLACK_BOT_TOKEN)"),
@@ -180,7 +137,7 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
         _ => "not set up (SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with [slack] channel)".into(),
     };
     lines.push(format!("slack: {slack}"));
-    print_stdout(&format!("{}\n", lines.join("\n")));
+    print_stdout(format!("{}\n", lines.join("\n")).as_bytes());
     Ok(ExitCode::Ok)
 }
 

@@ -1,15 +1,19 @@
-//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery) → SLO domain → reports.
+//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch) → SLO domain →
+//! reports.
 
 use std::path::{Path, PathBuf};
 
+use async_trait::async_trait;
+
 use crate::cli::SloArgs;
-use crate::commands::Context;
+use crate::commands::{blocking, onboarding, Context, Digestible, Plan, Section};
+use crate::config::{ConfigFile, SloSection};
 use crate::domain::slo::{
     evaluate, parse_start_time, BudgetingMethod, BurnWindow, Objective, Op, SloDuration, SloReport,
     Threshold, TimeWindow,
 };
-use crate::error::{Error, ExitCode, Result};
-use crate::report::{chart, views, Report};
+use crate::error::{Error, Result};
+use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::bigquery::BigQuery;
 use crate::sources::metrics::{source_kinds, Metrics};
 use crate::sources::openslo::{self, ResolvedSlo};
@@ -91,17 +95,14 @@ fn objectives(slo: &ResolvedSlo) -> Result<Vec<Objective>> {
         .collect()
 }
 
-fn spec_files(ctx: &Context, args: &SloArgs) -> Result<Vec<PathBuf>> {
+fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec<PathBuf>> {
     if !args.spec.is_empty() {
         return Ok(files::expand(&args.spec, Path::new("."))?);
     }
-    let specs = ctx
-        .config
-        .file
-        .slo
+    let specs = section
+        .specs
         .as_ref()
-        .and_then(|s| s.specs.as_ref())
-        .map(|s| s.to_vec())
+        .map(|s| s.get_ref().to_vec())
         .unwrap_or_default();
     if specs.is_empty() {
         return Err(Error::Usage(
@@ -114,124 +115,134 @@ fn spec_files(ctx: &Context, args: &SloArgs) -> Result<Vec<PathBuf>> {
     )?)
 }
 
+/// `vitals slo`.
+pub struct Slo;
+
 /// Specs read and validated; nothing fetched yet.
-pub struct Plan {
+pub struct SloPlan {
     slos: Vec<ResolvedSlo>,
     objectives: Vec<(usize, Objective)>,
-    chart: Option<PathBuf>,
+    chart: Option<FileTarget>,
 }
 
-/// Reads and validates every spec (exit 2 before any data is fetched).
-pub fn plan(ctx: &Context, args: &SloArgs) -> Result<Plan> {
-    let slos = openslo::load(&spec_files(ctx, args)?)?;
-    if slos.is_empty() {
-        return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
-    }
-    // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
-    // copy-paste mistake, not two objectives.
-    let mut seen = std::collections::HashMap::new();
-    for s in &slos {
-        if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
-            return Err(Error::Usage(format!(
-                "{}: duplicate SLO name (also in {})",
-                s.origin,
-                first.display()
-            )));
+impl Section for Slo {
+    type Args = SloArgs;
+    type Plan = SloPlan;
+
+    /// Reads and validates every spec (exit 2 before any data is fetched).
+    fn plan(ctx: &Context, args: &SloArgs) -> Result<SloPlan> {
+        let empty = SloSection::default();
+        let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
+        let slos = openslo::load(&spec_files(ctx, args, section)?)?;
+        if slos.is_empty() {
+            return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
         }
-    }
-    let objectives: Vec<(usize, Objective)> = slos
-        .iter()
-        .enumerate()
-        .map(|(i, s)| objectives(s).map(|os| os.into_iter().map(move |o| (i, o))))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    let chart = args.chart.clone().or_else(|| {
-        ctx.config
-            .file
-            .slo
-            .as_ref()
-            .and_then(|s| s.chart.as_ref())
-            .map(|c| ctx.config.resolve(c))
-    });
-    Ok(Plan {
-        slos,
-        objectives,
-        chart,
-    })
-}
-
-/// Fetches each SLO's data and evaluates its objectives.
-pub async fn execute(ctx: &Context, plan: &Plan) -> Result<(Report, ExitCode)> {
-    execute_charted(ctx, plan)
-        .await
-        .map(|(report, code, _)| (report, code))
-}
-
-/// [`execute`], also returning the burn-down chart's panels (for `digest --slack-charts`).
-pub async fn execute_charted(
-    ctx: &Context,
-    plan: &Plan,
-) -> Result<(Report, ExitCode, Vec<chart::Panel>)> {
-    let slos = &plan.slos;
-    let needs_bigquery = slos.iter().any(|s| {
-        source_kinds(s)
+        // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
+        // copy-paste mistake, not two objectives.
+        let mut seen = std::collections::HashMap::new();
+        for s in &slos {
+            if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
+                return Err(Error::Usage(format!(
+                    "{}: duplicate SLO name (also in {})",
+                    s.origin,
+                    first.display()
+                )));
+            }
+        }
+        let objectives: Vec<(usize, Objective)> = slos
             .iter()
-            .any(|k| k.eq_ignore_ascii_case("bigquery"))
-    });
-    let bq = if needs_bigquery {
-        Some(BigQuery::connect().await?)
-    } else {
-        None
-    };
-    // Burn rates look back up to 3 days, so data is needed from there even early in a period.
-    let mut earliest = ctx.now - BurnWindow::LONGEST.length();
-    for (_, o) in &plan.objectives {
-        let period = o.window.period(ctx.now).map_err(Error::Usage)?;
-        earliest = earliest.min(period.start);
+            .enumerate()
+            .map(|(i, s)| objectives(s).map(|os| os.into_iter().map(move |o| (i, o))))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let chart = ctx
+            .config
+            .flag("--chart", args.chart.as_deref())
+            .or_key("slo.chart", section.chart.as_ref())
+            .labelled_path();
+        let chart = FileTarget::optional_chart(chart)?;
+        Ok(SloPlan {
+            slos,
+            objectives,
+            chart,
+        })
     }
-    let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
-    let mut results = Vec::with_capacity(plan.objectives.len());
-    // Remote metric sources can take a while per SLO: say which one is being fetched.
-    let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
-    for (n, (i, objective)) in plan.objectives.iter().enumerate() {
-        progress.set_message(format!(
-            "SLO {}/{}: {}",
-            n + 1,
-            plan.objectives.len(),
-            slos[*i].name
-        ));
-        let series = metrics.series(&slos[*i]).await?;
-        let result = evaluate(objective, &series, ctx.now)
-            .map_err(|e| SourceError::Input(format!("{}: {e}", slos[*i].origin)))?;
-        results.push(result);
-    }
-    progress.finish();
-    let report = SloReport::new(ctx.now, results);
-    let panels = views::slo::chart(&report);
-    if let Some(path) = &plan.chart {
-        chart::write(path, &panels)?;
-    }
-    let document = Report::document(&report)?;
-    let code = if report.violated(ctx.strict) {
-        ExitCode::Violated
-    } else {
-        ExitCode::Ok
-    };
-    Ok((
-        Report {
-            document,
-            view: views::slo::view(&report),
-        },
-        code,
-        panels,
-    ))
 }
 
-pub async fn run(ctx: &Context, args: &SloArgs) -> Result<ExitCode> {
-    let plan = plan(ctx, args)?;
-    let (report, code) = execute(ctx, &plan).await?;
-    ctx.deliver(&report).await?;
-    Ok(code)
+#[async_trait(?Send)]
+impl Plan for SloPlan {
+    /// Fetches each SLO's data and evaluates its objectives.
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let SloPlan {
+            slos,
+            objectives,
+            chart,
+        } = *self;
+        let needs_bigquery = slos.iter().any(|s| {
+            source_kinds(s)
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case("bigquery"))
+        });
+        let bq = if needs_bigquery {
+            Some(BigQuery::connect().await?)
+        } else {
+            None
+        };
+        // Burn rates look back up to 3 days, so data is needed from there even early in a period.
+        let mut earliest = ctx.now - BurnWindow::LONGEST.length();
+        for (_, o) in &objectives {
+            let period = o.window.period(ctx.now).map_err(Error::Usage)?;
+            earliest = earliest.min(period.start);
+        }
+        let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
+        let mut results = Vec::with_capacity(objectives.len());
+        // Remote metric sources can take a while per SLO: say which one is being fetched.
+        let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
+        let total = objectives.len();
+        for (n, (i, objective)) in objectives.into_iter().enumerate() {
+            let slo = &slos[i];
+            progress.set_message(format!("SLO {}/{total}: {}", n + 1, slo.name));
+            let series = metrics.series(slo).await?;
+            let (now, origin) = (ctx.now, slo.origin.clone());
+            let result = blocking(move || {
+                evaluate(&objective, &series, now)
+                    .map_err(|e| SourceError::Input(format!("{origin}: {e}")).into())
+            })
+            .await?;
+            results.push(result);
+        }
+        progress.finish();
+        let report = SloReport::new(ctx.now, results);
+        let mut out = Report::new(
+            Report::document(&report)?,
+            views::slo::view(&report),
+            Verdict::violated_if(report.violated(ctx.strict)),
+        );
+        out.charts.push(Chart::new(
+            "slo-burn-down",
+            views::slo::chart(&report),
+            chart,
+        ));
+        Ok(out)
+    }
+}
+
+impl Digestible for Slo {
+    const TABLE: &'static str = "slo";
+    const KIND: &'static str = "slo";
+    const TITLE: &'static str = "Service level objectives";
+
+    fn configured(config: &ConfigFile) -> bool {
+        config.slo.is_some()
+    }
+
+    fn describe(_ctx: &Context, _plan: &SloPlan) -> String {
+        format!(
+            "CSV files; CloudWatch sources with {}; BigQuery sources with {}",
+            onboarding::aws_credentials(),
+            onboarding::google_credentials()
+        )
+    }
 }

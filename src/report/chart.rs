@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::ReportError;
+use super::OutputError;
 
 pub struct Series {
     pub name: String,
@@ -217,20 +217,22 @@ pub fn svg(panels: &[Panel]) -> String {
     out
 }
 
-/// Writes the chart; only SVG is drawn (PNG would need fonts and a rasteriser).
-pub fn write(path: &Path, panels: &[Panel]) -> Result<(), ReportError> {
+/// Why `path` cannot hold a chart, if it cannot: only SVG is drawn with text (the PNG
+/// rendering has no fonts, so it serves Slack uploads, which carry the title beside them).
+pub fn unsupported_path(path: &Path) -> Option<&'static str> {
     let is_svg = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    if !is_svg {
-        return Err(ReportError::Write(format!(
-            "--chart {}: only .svg charts are supported",
-            path.display()
-        )));
+    (!is_svg).then_some("only .svg charts are supported")
+}
+
+/// The chart as the file at `path` holds it.
+pub fn export(path: &Path, panels: &[Panel]) -> Result<Vec<u8>, OutputError> {
+    match unsupported_path(path) {
+        Some(why) => Err(OutputError::Write(format!("{}: {why}", path.display()))),
+        None => Ok(svg(panels).into_bytes()),
     }
-    std::fs::write(path, svg(panels))
-        .map_err(|e| ReportError::Write(format!("--chart {}: cannot write: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -264,10 +266,8 @@ mod tests {
 
     #[test]
     fn only_svg_files_are_written() {
-        let err = write(Path::new("chart.png"), &[]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "--chart chart.png: only .svg charts are supported"
-        );
+        let err = export(Path::new("chart.png"), &[]).unwrap_err();
+        assert_eq!(err.to_string(), "chart.png: only .svg charts are supported");
+        assert!(export(Path::new("chart.SVG"), &[]).is_ok());
     }
 }

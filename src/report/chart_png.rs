@@ -4,7 +4,7 @@
 use tiny_skia::{Color, Paint, PathBuilder, Pixmap, Stroke, StrokeDash, Transform};
 
 use super::chart::{Geometry, Panel, LEFT, PANEL_HEIGHT, PLOT_H, PLOT_W, TOP, WIDTH};
-use super::ReportError;
+use super::OutputError;
 
 /// Drawn at twice the SVG's size so lines stay crisp on high-density screens.
 const SCALE: f32 = 2.0;
@@ -135,21 +135,21 @@ fn draw_panel(pixmap: &mut Pixmap, panel: &Panel, top: f64) {
 }
 
 /// The panels stacked in one PNG image.
-pub fn png(panels: &[Panel]) -> Result<Vec<u8>, ReportError> {
+pub fn png(panels: &[Panel]) -> Result<Vec<u8>, OutputError> {
     let height = PANEL_HEIGHT * panels.len().max(1) as f64;
     let (w, h) = (
         (WIDTH as f32 * SCALE) as u32,
         (height as f32 * SCALE) as u32,
     );
     let mut pixmap =
-        Pixmap::new(w, h).ok_or_else(|| ReportError::Write("chart: empty image".into()))?;
+        Pixmap::new(w, h).ok_or_else(|| OutputError::Write("chart: empty image".into()))?;
     pixmap.fill(Color::WHITE);
     for (i, panel) in panels.iter().enumerate() {
         draw_panel(&mut pixmap, panel, PANEL_HEIGHT * i as f64);
     }
     pixmap
         .encode_png()
-        .map_err(|e| ReportError::Write(format!("chart: cannot encode PNG: {e}")))
+        .map_err(|e| OutputError::Write(format!("chart: cannot encode PNG: {e}")))
 }
 
 #[cfg(test)]

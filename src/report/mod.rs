@@ -1,35 +1,54 @@
-//! Sinks: where finished results go. A sink receives a typed, computed result and renders or
-//! delivers it; it never fetches or computes. One format per file, behind [`Sink`]; adding a
-//! format means one new file and one arm in [`sink_for`].
+//! Sinks: where finished results go. A section hands over a typed [`Report`]; this layer
+//! renders it ([`export`]: one format a file, typed values in, bytes or an error out) and
+//! delivers it ([`output`]: stdout, files, GitHub, Slack). It never fetches or computes, and it
+//! depends on nothing above it: not on `commands`, not on `error` (which maps
+//! [`OutputError`] to an exit code, like every other error).
 
 pub mod chart;
 pub mod chart_png;
-pub mod dbt_artifact;
+pub mod export;
 pub mod format;
-pub mod json;
-pub mod markdown;
-pub mod slack;
+pub mod output;
 pub mod sparkline;
-pub mod table;
 pub mod view;
 pub mod views;
 
-use crate::cli::Format;
-use crate::error::ExitCode;
+pub use export::{Format, Style};
+pub use output::{FileTarget, Outputs};
 use view::View;
 
-/// A finished result: the contract's JSON document and the picture humans read.
-#[derive(Clone, Debug)]
+/// A finished result: the contract's JSON document, the picture humans read, the verdict, and
+/// what else the run produces (charts, files).
 pub struct Report {
     pub document: serde_json::Value,
     pub view: View,
+    pub verdict: Verdict,
+    /// What a Slack post of this report shows.
+    pub slack: SlackView,
+    pub charts: Vec<Chart>,
+    pub artifacts: Vec<Artifact>,
+    /// GitHub Actions annotations (the digest's sections that need attention).
+    pub annotations: Vec<Annotation>,
 }
 
 impl Report {
+    /// A report without charts or files, posted to Slack as it is viewed.
+    pub fn new(document: serde_json::Value, view: View, verdict: Verdict) -> Report {
+        Report {
+            document,
+            view,
+            verdict,
+            slack: SlackView::Same,
+            charts: Vec::new(),
+            artifacts: Vec::new(),
+            annotations: Vec::new(),
+        }
+    }
+
     /// A domain result as the contract's JSON document.
-    pub fn document(result: &impl serde::Serialize) -> Result<serde_json::Value, ReportError> {
+    pub fn document(result: &impl serde::Serialize) -> Result<serde_json::Value, OutputError> {
         serde_json::to_value(result)
-            .map_err(|e| ReportError::Write(format!("cannot encode the report: {e}")))
+            .map_err(|e| OutputError::Write(format!("cannot encode the report: {e}")))
     }
 
     /// [`Report::document`] with `kind` and `generated_at` first, for results that do not
@@ -38,7 +57,7 @@ impl Report {
         kind: &str,
         generated_at: &chrono::DateTime<chrono::Utc>,
         result: &impl serde::Serialize,
-    ) -> Result<serde_json::Value, ReportError> {
+    ) -> Result<serde_json::Value, OutputError> {
         let mut document = Self::document(result)?;
         if let Some(obj) = document.as_object_mut() {
             obj.shift_insert(0, "kind".into(), kind.into());
@@ -50,56 +69,115 @@ impl Report {
         }
         Ok(document)
     }
-}
 
-/// Renders a report as the text that goes to stdout.
-pub trait Sink {
-    fn render(&self, report: &Report) -> String;
-}
-
-/// Whether the terminal output may use colour (a TTY, and `NO_COLOR` unset).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Style {
-    pub color: bool,
-}
-
-impl Style {
-    pub fn detect() -> Style {
-        use std::io::IsTerminal;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Style {
-            color: std::io::stdout().is_terminal() && !no_color,
+    /// The view Slack gets, if anything is worth posting.
+    pub fn slack_view(&self) -> Option<&View> {
+        match &self.slack {
+            SlackView::Same => Some(&self.view),
+            SlackView::Only(view) => Some(view),
+            SlackView::Nothing => None,
         }
     }
 }
 
-pub fn sink_for(format: Format, style: Style) -> Box<dyn Sink> {
-    match format {
-        Format::Table => Box::new(table::TableSink { style }),
-        Format::Json => Box::new(json::JsonSink),
-        Format::Markdown => Box::new(markdown::MarkdownSink),
+/// Whether every objective was met: the exit code's part that is not an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Met,
+    Violated,
+}
+
+impl Verdict {
+    pub fn violated_if(violated: bool) -> Verdict {
+        if violated {
+            Verdict::Violated
+        } else {
+            Verdict::Met
+        }
     }
 }
 
-/// A sink failed.
+/// What a Slack post shows: the report's view, a narrower one (freshness posts only what
+/// changed), or nothing.
+#[derive(Debug)]
+pub enum SlackView {
+    Same,
+    Only(View),
+    Nothing,
+}
+
+/// A chart: written to a file when asked (`--chart`), uploaded with `digest --slack-charts`.
+pub struct Chart {
+    /// File name (without extension) for an upload, e.g. `crash-free`.
+    pub name: String,
+    /// Shown above an uploaded chart (the PNG has no text of its own).
+    pub title: String,
+    pub panels: Vec<chart::Panel>,
+    pub file: Option<FileTarget>,
+}
+
+impl Chart {
+    /// A chart titled by its panels.
+    pub fn new(name: &str, panels: Vec<chart::Panel>, file: Option<FileTarget>) -> Chart {
+        let title = panels
+            .iter()
+            .map(|p| p.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        Chart {
+            name: name.to_string(),
+            title,
+            panels,
+            file,
+        }
+    }
+}
+
+/// A file the run writes besides its report, with its typed contents.
+#[derive(Debug)]
+pub struct Artifact {
+    pub target: FileTarget,
+    pub content: export::Content,
+    /// Written only once this report's own Slack post went out (the freshness alert state
+    /// records what was posted). A digest posts its own message and leaves such files out.
+    pub after_post: bool,
+}
+
+impl Artifact {
+    pub fn new(target: FileTarget, content: export::Content) -> Artifact {
+        Artifact {
+            target,
+            content,
+            after_post: false,
+        }
+    }
+}
+
+/// A GitHub Actions workflow command (`::error` / `::warning`) for one part of a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Annotation {
+    pub level: AnnotationLevel,
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnnotationLevel {
+    Error,
+    Warning,
+}
+
+/// An output failed. `error` maps each kind to its exit code.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
+pub enum OutputError {
     /// Posting to Slack failed (the message never contains the webhook URL or token).
     #[error("{0}")]
     Delivery(String),
-    /// Slack was asked for without credentials or a channel.
+    /// An output was asked for that cannot work: Slack without credentials, a summary
+    /// without `GITHUB_STEP_SUMMARY`, a path that cannot be written.
     #[error("{0}")]
     Setup(String),
-    /// A file sink (chart) could not be written.
+    /// A file could not be rendered or written.
     #[error("{0}")]
     Write(String),
-}
-
-impl ReportError {
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            ReportError::Delivery(_) => ExitCode::Upstream,
-            ReportError::Setup(_) | ReportError::Write(_) => ExitCode::BadInput,
-        }
-    }
 }

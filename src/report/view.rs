@@ -81,7 +81,8 @@ pub enum Block {
     Table(Grid),
 }
 
-/// One result, ready for any sink.
+/// One result, ready for any sink. A view without a title is plain text (a dry run's
+/// estimate): sinks print its blocks only.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct View {
     pub title: String,
@@ -92,4 +93,14 @@ pub struct View {
     pub headline: String,
     pub blocks: Vec<Block>,
     pub footer: String,
+}
+
+impl View {
+    /// A view that is one line of text.
+    pub fn text(text: impl Into<String>) -> View {
+        View {
+            blocks: vec![Block::Text(text.into())],
+            ..View::default()
+        }
+    }
 }

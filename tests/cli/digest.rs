@@ -320,7 +320,8 @@ fn a_four_keys_mistake_exits_2_before_any_section_runs() {
             "lead_time_start = \"sometime\"",
             "four_keys.lead_time_start",
         ),
-        ("since = \"9x\"", "--since"),
+        // Named where it was written, not as the flag that would override it.
+        ("since = \"9x\"", "vitals.toml:2:9: four_keys.since: "),
     ] {
         let config = scratch.write("vitals.toml", format!("[four_keys]\n{section}\n"));
         let out = vitals()

@@ -1,8 +1,6 @@
 //! How autoscaling results read: the simulation's figures, spikes and their recovery; for a
 //! tuning, the current and best policies side by side and the cost/overload Pareto front.
 
-use serde_json::{json, Value};
-
 use crate::domain::autoscale::tuner::{worst_recovery, Scored, Tuning};
 use crate::domain::autoscale::{Policy, Simulation, SimulationReport};
 use crate::domain::rfc3339;
@@ -226,19 +224,4 @@ pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
             y_format: |v| format!("{v:.0}"),
         },
     ]
-}
-
-/// `terraform.tfvars.json` for terraform/modules/ecs-autoscaling (cluster and service are the
-/// root module's to set).
-pub fn terraform_vars(p: &Policy) -> Value {
-    json!({
-        "min_capacity": p.min_capacity,
-        "max_capacity": p.max_capacity,
-        "task_startup_seconds": p.task_startup_seconds,
-        "target_tracking": p.target_tracking.as_ref().map(|tt| json!({
-            "target_value": tt.target_value, "scale_in_cooldown": tt.scale_in_cooldown, "scale_out_cooldown": tt.scale_out_cooldown})),
-        "step_scaling": p.step_scaling.as_ref().map(|s| json!({
-            "threshold": s.threshold, "cooldown": s.cooldown, "aggregation": s.aggregation.as_str(),
-            "steps": s.steps.iter().map(|st| json!({"lower": st.lower, "upper": st.upper, "adjustment": st.adjustment})).collect::<Vec<_>>()})),
-    })
 }

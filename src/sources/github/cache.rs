@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::sources::files::write_atomically;
+use crate::fs::write_atomically;
 
 /// A stored response.
 #[derive(Serialize, Deserialize)]

@@ -4,10 +4,11 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{modifiers::UTF8_ROUND_CORNERS, CellAlignment, Color, ContentArrangement, Table};
 
-use super::view::{Align, Block, Grid, Tone, View};
-use super::{Report, Sink, Style};
+use super::{Exporter, Style};
+use crate::report::view::{Align, Block, Grid, Tone, View};
+use crate::report::{OutputError, Report};
 
-pub struct TableSink {
+pub struct TableExporter {
     pub style: Style,
 }
 
@@ -31,7 +32,7 @@ fn symbol(tone: Tone) -> &'static str {
     }
 }
 
-impl TableSink {
+impl TableExporter {
     fn paint(&self, text: &str, tone: Tone, bold: bool) -> String {
         if !self.style.color {
             return text.to_string();
@@ -81,17 +82,19 @@ impl TableSink {
 
     pub fn render_view(&self, view: &View) -> String {
         let mut out = String::new();
-        let mark = symbol(view.tone);
-        out.push_str(&self.paint(
-            format!("{mark} {}", view.title).trim_start(),
-            view.tone,
-            true,
-        ));
-        if !view.subtitle.is_empty() {
-            out.push_str("  ");
-            out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
+        if !view.title.is_empty() {
+            let mark = symbol(view.tone);
+            out.push_str(&self.paint(
+                format!("{mark} {}", view.title).trim_start(),
+                view.tone,
+                true,
+            ));
+            if !view.subtitle.is_empty() {
+                out.push_str("  ");
+                out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
+            }
+            out.push('\n');
         }
-        out.push('\n');
         if !view.headline.is_empty() {
             out.push_str(&view.headline);
             out.push('\n');
@@ -123,8 +126,8 @@ impl TableSink {
     }
 }
 
-impl Sink for TableSink {
-    fn render(&self, report: &Report) -> String {
-        self.render_view(&report.view)
+impl Exporter for TableExporter {
+    fn export(&self, report: &Report) -> Result<Vec<u8>, OutputError> {
+        Ok(self.render_view(&report.view).into_bytes())
     }
 }

@@ -5,6 +5,12 @@ use serde_json::{json, Value};
 
 use crate::domain::freshness::{FreshnessReport, Status, Threshold};
 use crate::domain::rfc3339;
+use crate::report::OutputError;
+
+/// The artifact's bytes, as `--write-dbt-artifact` writes them.
+pub fn export(report: &FreshnessReport) -> Result<Vec<u8>, OutputError> {
+    super::json::pretty(&sources_json(report, std::time::Duration::ZERO))
+}
 
 fn threshold(t: Option<Threshold>) -> Value {
     match t {

@@ -1,9 +1,12 @@
 //! Block Kit rendering. Slack rejects a message with more than 50 blocks or a section text
 //! over 3,000 characters, so long views are split into several messages, each with the header.
+//! [`SlackExporter`] is what `--slack-dry-run` prints: the messages a post would send.
 
 use serde_json::{json, Value};
 
+use super::Exporter;
 use crate::report::view::{Align, Block, Grid, View};
+use crate::report::{OutputError, Report};
 
 pub const MAX_BLOCKS: usize = 50;
 pub const MAX_SECTION_TEXT: usize = 3000;
@@ -150,6 +153,44 @@ pub fn messages(view: &View) -> Vec<Value> {
             json!({"text": truncate(&fallback, MAX_SECTION_TEXT), "blocks": blocks})
         })
         .collect()
+}
+
+/// Stands in for the first message's `ts` in `--slack-dry-run` output.
+pub const THREAD_TS_PLACEHOLDER: &str = "<ts of message 1>";
+
+/// The messages as `--slack-thread` sends them: every message after the first is a reply.
+pub fn threaded(messages: &[Value], thread_ts: &str) -> Vec<Value> {
+    messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut m = m.clone();
+            if i > 0 {
+                m["thread_ts"] = Value::String(thread_ts.to_string());
+            }
+            m
+        })
+        .collect()
+}
+
+/// The report's Slack messages as a JSON array (empty when nothing is worth posting).
+pub struct SlackExporter {
+    /// `--slack-thread`: replies carry a placeholder for the first message's `ts`.
+    pub thread: bool,
+}
+
+impl Exporter for SlackExporter {
+    fn export(&self, report: &Report) -> Result<Vec<u8>, OutputError> {
+        let messages = report.slack_view().map(messages).unwrap_or_default();
+        let messages = if self.thread {
+            threaded(&messages, THREAD_TS_PLACEHOLDER)
+        } else {
+            messages
+        };
+        let mut bytes = super::json::pretty(&Value::Array(messages))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::deliver::{web_api_reply, Destination, Posted};
 use crate::http::{self, HttpError, RetryPolicy};
-use crate::report::ReportError;
+use crate::report::OutputError;
 
 /// A file to share, e.g. a PNG chart.
 pub struct SlackFile {
@@ -22,22 +22,22 @@ pub async fn upload(
     posted: &Posted,
     thread: bool,
     files: &[SlackFile],
-) -> Result<(), ReportError> {
+) -> Result<(), OutputError> {
     let Destination::Bot {
         token,
         channel,
         api_url,
     } = destination
     else {
-        return Err(ReportError::Setup(CHARTS_NEED_BOT.into()));
+        return Err(OutputError::Setup(CHARTS_NEED_BOT.into()));
     };
     if files.is_empty() {
         return Ok(());
     }
-    let client = http::client().map_err(ReportError::Delivery)?;
+    let client = http::client().map_err(OutputError::Delivery)?;
     let api = api_url.trim_end_matches('/');
     let fail = |what: &'static str| {
-        move |e: HttpError| ReportError::Delivery(crate::redact::clean(&format!("{what}: {e}")))
+        move |e: HttpError| OutputError::Delivery(crate::redact::clean(&format!("{what}: {e}")))
     };
     let mut shared = Vec::with_capacity(files.len());
     for file in files {
@@ -58,7 +58,7 @@ pub async fn upload(
         let (Some(upload_url), Some(file_id)) =
             (reply["upload_url"].as_str(), reply["file_id"].as_str())
         else {
-            return Err(ReportError::Delivery(format!(
+            return Err(OutputError::Delivery(format!(
                 "{what}: the reply has no upload_url or file_id"
             )));
         };

@@ -1,9 +1,10 @@
 //! GitHub-flavoured Markdown, for `$GITHUB_STEP_SUMMARY`, pull requests and wikis.
 
-use super::view::{Align, Block, Grid, View};
-use super::{Report, Sink};
+use super::Exporter;
+use crate::report::view::{Align, Block, Grid, View};
+use crate::report::{OutputError, Report};
 
-pub struct MarkdownSink;
+pub struct MarkdownExporter;
 
 fn escape(text: &str) -> String {
     text.replace('|', "\\|")
@@ -45,8 +46,10 @@ pub fn grid(grid: &Grid) -> String {
 
 pub fn render_view(view: &View) -> String {
     let mut out = String::new();
-    let mark = view.tone.emoji();
-    out.push_str(&format!("## {} {}\n\n", mark, view.title).replace("##  ", "## "));
+    if !view.title.is_empty() {
+        let mark = view.tone.emoji();
+        out.push_str(&format!("## {} {}\n\n", mark, view.title).replace("##  ", "## "));
+    }
     if !view.subtitle.is_empty() {
         out.push_str(&format!("_{}_\n\n", view.subtitle));
     }
@@ -72,9 +75,9 @@ pub fn render_view(view: &View) -> String {
     out
 }
 
-impl Sink for MarkdownSink {
-    fn render(&self, report: &Report) -> String {
-        render_view(&report.view)
+impl Exporter for MarkdownExporter {
+    fn export(&self, report: &Report) -> Result<Vec<u8>, OutputError> {
+        Ok(render_view(&report.view).into_bytes())
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::http::{self, HttpError, RetryPolicy};
-use crate::report::ReportError;
+use crate::report::OutputError;
 
 /// Where Slack messages go.
 pub enum Destination {
@@ -21,7 +21,7 @@ pub enum Destination {
 impl Destination {
     /// Picks the destination from the environment: a bot token with a channel wins, else the
     /// webhook. Registers the secrets for redaction.
-    pub fn from_env(channel: Option<&str>) -> Result<Destination, ReportError> {
+    pub fn from_env(channel: Option<&str>) -> Result<Destination, OutputError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let token = var("SLACK_BOT_TOKEN");
         let webhook = var("SLACK_WEBHOOK_URL");
@@ -38,10 +38,10 @@ impl Destination {
                 api_url: var("SLACK_API_URL").unwrap_or_else(|| "https://slack.com/api".into()),
             }),
             (_, _, Some(url)) => Ok(Destination::Webhook { url }),
-            (Some(_), None, None) => Err(ReportError::Setup(
+            (Some(_), None, None) => Err(OutputError::Setup(
                 "--slack: SLACK_BOT_TOKEN needs a channel (--slack-channel or [slack] channel in the config)".into(),
             )),
-            (None, _, None) => Err(ReportError::Setup(
+            (None, _, None) => Err(OutputError::Setup(
                 "--slack: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN with --slack-channel".into(),
             )),
         }
@@ -64,35 +64,17 @@ pub struct Posted {
     pub first_ts: Option<String>,
 }
 
-/// Stands in for the first message's `ts` in `--slack-dry-run` output.
-pub const THREAD_TS_PLACEHOLDER: &str = "<ts of message 1>";
-
-/// The messages as `--slack-thread` sends them: every message after the first is a reply.
-pub fn threaded(messages: &[Value], thread_ts: &str) -> Vec<Value> {
-    messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let mut m = m.clone();
-            if i > 0 {
-                m["thread_ts"] = Value::String(thread_ts.to_string());
-            }
-            m
-        })
-        .collect()
-}
-
 /// A Web API reply: HTTP 200 with `ok: false` is a failure too.
 pub(super) async fn web_api_reply(
     what: &str,
     response: reqwest::Response,
-) -> Result<Value, ReportError> {
+) -> Result<Value, OutputError> {
     let reply: Value = response.json().await.map_err(|e| {
-        ReportError::Delivery(format!("{what}: unreadable reply: {}", http::describe(e)))
+        OutputError::Delivery(format!("{what}: unreadable reply: {}", http::describe(e)))
     })?;
     if reply["ok"] != Value::Bool(true) {
         let code = reply["error"].as_str().unwrap_or("unknown error");
-        return Err(ReportError::Delivery(crate::redact::clean(&format!(
+        return Err(OutputError::Delivery(crate::redact::clean(&format!(
             "{what}: Slack refused the request: {code}"
         ))));
     }
@@ -105,11 +87,11 @@ pub async fn post(
     destination: &Destination,
     messages: &[Value],
     thread: bool,
-) -> Result<Posted, ReportError> {
-    let client = http::client().map_err(ReportError::Delivery)?;
+) -> Result<Posted, OutputError> {
+    let client = http::client().map_err(OutputError::Delivery)?;
     let what = destination.describe();
     if thread && matches!(destination, Destination::Webhook { .. }) {
-        return Err(ReportError::Setup(THREAD_NEEDS_BOT.into()));
+        return Err(OutputError::Setup(THREAD_NEEDS_BOT.into()));
     }
     // Posts are output too: nothing registered as a secret leaves in them.
     let messages: Vec<Value> = messages
@@ -123,7 +105,7 @@ pub async fn post(
     for (i, message) in messages.iter().enumerate() {
         let call = format!("({what} message {}/{})", i + 1, messages.len());
         let fail =
-            |e: HttpError| ReportError::Delivery(crate::redact::clean(&format!("{what}: {e}")));
+            |e: HttpError| OutputError::Delivery(crate::redact::clean(&format!("{what}: {e}")));
         match destination {
             Destination::Webhook { url } => {
                 http::send(
@@ -143,7 +125,7 @@ pub async fn post(
                 body["channel"] = Value::String(channel.clone());
                 if thread && i > 0 {
                     let ts = posted.first_ts.as_ref().ok_or_else(|| {
-                        ReportError::Delivery(format!(
+                        OutputError::Delivery(format!(
                             "{what}: Slack's reply to the first message has no ts to thread under"
                         ))
                     })?;

@@ -1,0 +1,75 @@
+//! GitHub Actions outputs: the Markdown report appended to `$GITHUB_STEP_SUMMARY`, and
+//! `::error` / `::warning` workflow commands on stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::redact;
+use crate::report::{Annotation, AnnotationLevel, OutputError};
+
+/// Whether the run is a GitHub Actions step (`GITHUB_ACTIONS=true`).
+pub fn in_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// `$GITHUB_STEP_SUMMARY`, opened for appending while planning, so an unwritable summary stops
+/// the run before any work or post.
+#[derive(Debug)]
+pub struct StepSummary {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl StepSummary {
+    /// The summary when asked for (`required`, i.e. `--github-summary`) or running in GitHub
+    /// Actions; asking for it without `GITHUB_STEP_SUMMARY` is a usage error.
+    pub fn from_env(required: bool) -> Result<Option<StepSummary>, OutputError> {
+        if !(required || in_actions()) {
+            return Ok(None);
+        }
+        let path = match std::env::var_os("GITHUB_STEP_SUMMARY") {
+            Some(p) => PathBuf::from(p),
+            None if required => {
+                return Err(OutputError::Setup(
+                    "--github-summary: GITHUB_STEP_SUMMARY is not set".into(),
+                ))
+            }
+            None => return Ok(None),
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Self::error(&path, e))?;
+        Ok(Some(StepSummary { path, file }))
+    }
+
+    fn error(path: &std::path::Path, e: std::io::Error) -> OutputError {
+        OutputError::Setup(format!(
+            "GITHUB_STEP_SUMMARY {}: cannot write: {e}",
+            path.display()
+        ))
+    }
+
+    pub fn append(&self, markdown: &str) -> Result<(), OutputError> {
+        (&self.file)
+            .write_all(markdown.as_bytes())
+            .map_err(|e| Self::error(&self.path, e))
+    }
+}
+
+/// Prints the annotations as workflow commands: one line each, with `%`, CR and LF escaped
+/// as GitHub expects.
+pub fn annotate(annotations: &[Annotation]) {
+    for a in annotations {
+        let level = match a.level {
+            AnnotationLevel::Error => "error",
+            AnnotationLevel::Warning => "warning",
+        };
+        let text = redact::clean(&a.text)
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        eprintln!("::{level} title=vitals {}::{text}", a.title);
+    }
+}

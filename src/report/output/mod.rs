@@ -1,0 +1,235 @@
+//! Destinations, and the manager that maps the run's flags onto them: stdout (a format, or
+//! the Slack payload with `--slack-dry-run`), files (charts and artifacts, written
+//! atomically), the GitHub step summary and annotations, and Slack.
+//!
+//! Every destination is set up while planning ([`Outputs::new`], [`FileTarget::new`], …), so
+//! a mistake stops the run before any work. [`Outputs::deliver`] then renders everything
+//! first and writes second: Slack is posted only after all rendering and every file
+//! succeeded, and files that record a post (the freshness alert state) only after it.
+
+mod file;
+pub mod github;
+pub mod slack;
+
+use std::io::Write;
+
+pub use file::FileTarget;
+
+use super::export::slack::SlackExporter;
+use super::export::{exporter_for, markdown, Exporter, Format, Style};
+use super::{OutputError, Report};
+use crate::redact;
+use slack::{Destination, SlackFile};
+
+/// What the command line asked of Slack.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SlackRequest {
+    #[default]
+    Off,
+    /// `--slack-dry-run`: the payload on stdout instead of the report.
+    DryRun,
+    /// `--slack`.
+    Post,
+}
+
+/// The global output options, as plain values (the command line's are mapped onto them).
+#[derive(Clone, Debug, Default)]
+pub struct OutputSettings {
+    pub format: Format,
+    pub slack: SlackRequest,
+    /// Channel for bot-token posts (`--slack-channel`, else `[slack] channel`).
+    pub slack_channel: Option<String>,
+    /// `--slack-thread`.
+    pub slack_thread: bool,
+    /// `--quiet`: no notes on stderr about what was posted.
+    pub quiet: bool,
+}
+
+/// Where this run's report goes.
+pub struct Outputs {
+    format: Format,
+    slack_request: SlackRequest,
+    /// Set with `--slack`: checked credentials.
+    slack: Option<Destination>,
+    slack_thread: bool,
+    upload_charts: bool,
+    step_summary: Option<github::StepSummary>,
+    annotations: bool,
+    quiet: bool,
+}
+
+impl Outputs {
+    /// Checks the Slack options and credentials (exit 2 before anything runs).
+    pub fn new(settings: OutputSettings) -> Result<Outputs, OutputError> {
+        let slack = match settings.slack {
+            SlackRequest::Post => Some(Destination::from_env(settings.slack_channel.as_deref())?),
+            SlackRequest::Off | SlackRequest::DryRun => None,
+        };
+        if settings.slack_thread {
+            match (&settings.slack, &slack) {
+                (SlackRequest::Off, _) => {
+                    return Err(OutputError::Setup(
+                        "--slack-thread: needs --slack (or --slack-dry-run)".into(),
+                    ))
+                }
+                (_, Some(Destination::Webhook { .. })) => {
+                    return Err(OutputError::Setup(slack::THREAD_NEEDS_BOT.into()))
+                }
+                _ => {}
+            }
+        }
+        Ok(Outputs {
+            format: settings.format,
+            slack_request: settings.slack,
+            slack,
+            slack_thread: settings.slack_thread,
+            upload_charts: false,
+            step_summary: None,
+            annotations: false,
+            quiet: settings.quiet,
+        })
+    }
+
+    /// Also uploads the report's charts (PNG) where its Slack post lands (needs a bot token).
+    pub fn upload_charts(&mut self, flag: &str) -> Result<(), OutputError> {
+        match (self.slack_request, &self.slack) {
+            (SlackRequest::Off, _) => {
+                return Err(OutputError::Setup(format!(
+                    "{flag}: needs --slack (or --slack-dry-run)"
+                )))
+            }
+            (_, Some(Destination::Webhook { .. })) => {
+                return Err(OutputError::Setup(slack::CHARTS_NEED_BOT.into()))
+            }
+            _ => {}
+        }
+        self.upload_charts = true;
+        Ok(())
+    }
+
+    /// Also appends the Markdown report to the step summary, and prints the report's
+    /// annotations as workflow commands when `annotations`.
+    pub fn github(&mut self, summary: Option<github::StepSummary>, annotations: bool) {
+        self.step_summary = summary;
+        self.annotations = annotations;
+    }
+
+    /// Whether a Slack post is made this run (`--slack`).
+    pub fn posts_to_slack(&self) -> bool {
+        self.slack.is_some()
+    }
+
+    fn stdout_exporter(&self) -> Box<dyn Exporter + Send + Sync> {
+        match self.slack_request {
+            SlackRequest::DryRun => Box::new(SlackExporter {
+                thread: self.slack_thread,
+            }),
+            SlackRequest::Off | SlackRequest::Post => exporter_for(self.format, Style::detect()),
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Renders the report for every destination, then writes the files and the step summary,
+    /// prints stdout and the annotations, and posts to Slack, in that order.
+    pub async fn deliver(&self, report: &Report) -> Result<(), OutputError> {
+        // Everything rendered first: a failure here leaves no file written and nothing posted.
+        let stdout = self.stdout_exporter().export(report)?;
+        let mut files = Vec::new();
+        for chart in &report.charts {
+            if let Some(target) = &chart.file {
+                let bytes = super::chart::export(&target.path, &chart.panels)?;
+                files.push((target, bytes, false));
+            }
+        }
+        for artifact in &report.artifacts {
+            files.push((
+                &artifact.target,
+                artifact.content.export()?,
+                artifact.after_post,
+            ));
+        }
+        let summary = self
+            .step_summary
+            .as_ref()
+            .map(|s| (s, markdown::render_view(&report.view)));
+        let uploads = if self.upload_charts {
+            chart_uploads(report)?
+        } else {
+            Vec::new()
+        };
+        let messages = match &self.slack {
+            Some(_) => report
+                .slack_view()
+                .map(super::export::slack::messages)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+
+        for (target, bytes, _) in files.iter().filter(|f| !f.2) {
+            target.write(bytes)?;
+        }
+        if let Some((summary, markdown)) = &summary {
+            summary.append(markdown)?;
+        }
+        print_stdout(&stdout);
+        if self.annotations {
+            github::annotate(&report.annotations);
+        }
+        if self.slack_request == SlackRequest::DryRun {
+            for file in &uploads {
+                eprintln!(
+                    "Would upload {} ({} bytes): {}",
+                    file.filename,
+                    file.bytes.len(),
+                    redact::clean(&file.title)
+                );
+            }
+        }
+        let Some(destination) = &self.slack else {
+            return Ok(());
+        };
+        if messages.is_empty() {
+            self.note("Nothing to post to Slack.");
+        } else {
+            let posted = slack::post(destination, &messages, self.slack_thread).await?;
+            self.note("Posted to Slack.");
+            if !uploads.is_empty() {
+                slack::upload(destination, &posted, self.slack_thread, &uploads).await?;
+                self.note(&format!("Uploaded {} chart(s) to Slack.", uploads.len()));
+            }
+        }
+        for (target, bytes, _) in files.iter().filter(|f| f.2) {
+            target.write(bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Each chart with panels as a PNG file, titled (the image itself has no text).
+fn chart_uploads(report: &Report) -> Result<Vec<SlackFile>, OutputError> {
+    report
+        .charts
+        .iter()
+        .filter(|c| !c.panels.is_empty())
+        .map(|c| {
+            Ok(SlackFile {
+                filename: format!("{}.png", c.name),
+                title: c.title.clone(),
+                bytes: super::chart_png::png(&c.panels)?,
+            })
+        })
+        .collect()
+}
+
+/// Writes the result on stdout (secrets redacted); a closed pipe (`vitals … | head`) is not an
+/// error.
+pub fn print_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let text = redact::clean(&String::from_utf8_lossy(bytes));
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
