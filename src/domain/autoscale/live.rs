@@ -68,11 +68,36 @@ pub enum LivePolicyKind {
     Other { policy_type: String },
 }
 
+/// A step adjustment: bounds relative to the alarm threshold, open on a side that is `None`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct LiveStep {
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     pub adjustment: i64,
+}
+
+impl From<&Step> for LiveStep {
+    fn from(step: &Step) -> LiveStep {
+        LiveStep {
+            lower: Some(step.lower),
+            upper: step.upper,
+            adjustment: step.adjustment,
+        }
+    }
+}
+
+/// The one notation for a step everywhere vitals shows one: `[0,10):+3`, `[20,inf):+10`.
+impl std::fmt::Display for LiveStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bound = |b: Option<f64>, open: &str| b.map_or(open.to_string(), |v| v.to_string());
+        write!(
+            f,
+            "[{},{}):{:+}",
+            bound(self.lower, "-inf"),
+            bound(self.upper, "inf"),
+            self.adjustment
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -35,24 +35,12 @@ fn policy_line(kind: &LivePolicyKind) -> (String, String) {
             aggregation,
             steps,
         } => {
-            let steps: Vec<String> = steps
-                .iter()
-                .map(|s| {
-                    let bound =
-                        |b: Option<f64>, open: &str| b.map_or(open.into(), |v| v.to_string());
-                    format!(
-                        "[{}, {}) {:+}",
-                        bound(s.lower, "-∞"),
-                        bound(s.upper, "∞"),
-                        s.adjustment
-                    )
-                })
-                .collect();
+            let steps: Vec<String> = steps.iter().map(ToString::to_string).collect();
             (
                 "step scaling".into(),
                 format!(
                     "{adjustment_type} {} · {} · cooldown {}",
-                    steps.join(", "),
+                    steps.join(" "),
                     aggregation.as_deref().unwrap_or("Average"),
                     seconds(*cooldown)
                 ),
