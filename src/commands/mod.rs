@@ -112,6 +112,14 @@ pub async fn run<S: Section>(ctx: &Context, outputs: Outputs, args: &S::Args) ->
     Ok(report.verdict.into())
 }
 
+/// A path flag with its name, as [`crate::report::FileTarget::optional`] takes it.
+pub fn flag_path(
+    flag: &str,
+    path: &Option<std::path::PathBuf>,
+) -> Option<(String, std::path::PathBuf)> {
+    path.clone().map(|p| (flag.to_string(), p))
+}
+
 /// Runs blocking or CPU-heavy work (a libgit2 walk, GA4 aggregation, simulations) on tokio's
 /// blocking threads, so the async threads keep driving every other section's I/O and timers.
 pub async fn blocking<T: Send + 'static>(

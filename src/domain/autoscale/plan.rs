@@ -192,32 +192,21 @@ fn alarm_fields(threshold: f64, invokes: &str) -> Fields {
 fn live_policy_fields(p: &LivePolicy) -> Fields {
     let cd = |c: Option<u32>| Value::Count(c.unwrap_or(DEFAULT_ECS_COOLDOWN_SECONDS));
     match &p.kind {
-        LivePolicyKind::TargetTracking {
-            target_value,
-            metric,
-            scale_in_cooldown,
-            scale_out_cooldown,
-            disable_scale_in,
-        } => vec![
-            ("metric", Value::Text(metric.clone())),
-            ("target_value", Value::Number(*target_value)),
-            ("scale_in_cooldown", cd(*scale_in_cooldown)),
-            ("scale_out_cooldown", cd(*scale_out_cooldown)),
-            ("disable_scale_in", Value::Flag(*disable_scale_in)),
+        LivePolicyKind::TargetTracking(tt) => vec![
+            ("metric", Value::Text(tt.metric.clone())),
+            ("target_value", Value::Number(tt.target_value)),
+            ("scale_in_cooldown", cd(tt.scale_in_cooldown)),
+            ("scale_out_cooldown", cd(tt.scale_out_cooldown)),
+            ("disable_scale_in", Value::Flag(tt.disable_scale_in)),
         ],
-        LivePolicyKind::StepScaling {
-            adjustment_type,
-            cooldown,
-            aggregation,
-            steps,
-        } => vec![
-            ("adjustment_type", Value::Text(adjustment_type.clone())),
-            ("cooldown", cd(*cooldown)),
+        LivePolicyKind::StepScaling(live) => vec![
+            ("adjustment_type", Value::Text(live.adjustment_type.clone())),
+            ("cooldown", cd(live.cooldown)),
             (
                 "aggregation",
-                Value::Text(aggregation.clone().unwrap_or("Average".into())),
+                Value::Text(live.aggregation.clone().unwrap_or("Average".into())),
             ),
-            ("steps", Value::Steps(steps.clone())),
+            ("steps", Value::Steps(live.steps.clone())),
         ],
         LivePolicyKind::Other { policy_type } => {
             vec![("policy_type", Value::Text(policy_type.clone()))]
@@ -320,6 +309,17 @@ pub fn plan(live: &LiveSetup, desired: &Policy, names: &ManagedNames) -> Vec<Cha
         alarm_fields(s.threshold, &invokes)
     });
     let live_alarm = live.alarms.iter().find(|a| a.name == names.step_alarm);
+    let alarm = change(
+        Resource::Alarm,
+        &names.step_alarm,
+        live_alarm.map(|a| live_alarm_fields(a, live_step)),
+        step_alarm_after,
+    );
+    // The alarm names the step policy: deleted before it, put after it.
+    let (alarm_first, alarm_last) = match desired.step_scaling {
+        None => (alarm, None),
+        Some(_) => (None, alarm),
+    };
     [
         change(
             Resource::ScalableTarget,
@@ -333,26 +333,14 @@ pub fn plan(live: &LiveSetup, desired: &Policy, names: &ManagedNames) -> Vec<Cha
             policy(&names.target_tracking).map(live_policy_fields),
             desired.target_tracking.as_ref().map(tt_fields),
         ),
-        change(
-            Resource::Alarm,
-            &names.step_alarm,
-            live_alarm.map(|a| live_alarm_fields(a, live_step)),
-            None,
-        )
-        .filter(|_| desired.step_scaling.is_none()),
+        alarm_first,
         change(
             Resource::StepScalingPolicy,
             &names.step_scaling,
             live_step.map(live_policy_fields),
             desired.step_scaling.as_ref().map(step_fields),
         ),
-        change(
-            Resource::Alarm,
-            &names.step_alarm,
-            live_alarm.map(|a| live_alarm_fields(a, live_step)),
-            step_alarm_after,
-        )
-        .filter(|_| desired.step_scaling.is_some()),
+        alarm_last,
     ]
     .into_iter()
     .flatten()
