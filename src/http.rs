@@ -1,33 +1,16 @@
-//! Outbound HTTP with the retry rules every upstream call follows: 429 (and a 403 carrying
-//! `Retry-After`, GitHub's secondary limits) waits for `Retry-After`; a 403/429 with
-//! `X-RateLimit-Remaining: 0` waits for `X-RateLimit-Reset`; 5xx and refused connections back
-//! off exponentially, a bounded number of times. 304 Not Modified is an answer, not a failure.
-//! Errors never carry the request URL (it may hold a secret).
+//! Outbound HTTP under the one retry policy ([`crate::retry`]), classified as every upstream
+//! call is: 429 (and a 403 carrying `Retry-After`, GitHub's secondary limits) waits for
+//! `Retry-After`; a 403/429 with `X-RateLimit-Remaining: 0` waits for `X-RateLimit-Reset`;
+//! 5xx and refused connections back off. 304 Not Modified is an answer, not a failure. Errors
+//! never carry the request URL (it may hold a secret).
 
 use std::time::Duration;
 
 use reqwest::{RequestBuilder, Response, StatusCode};
 
 use crate::redact;
-
-#[derive(Clone, Copy, Debug)]
-pub struct RetryPolicy {
-    pub max_attempts: u32,
-    /// First backoff after a 5xx; doubles each time.
-    pub base_delay: Duration,
-    /// A `Retry-After` longer than this fails the call instead of stalling the job.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(250),
-            max_retry_after: Duration::from_secs(120),
-        }
-    }
-}
+pub use crate::retry::RetryPolicy;
+use crate::retry::{self, Attempt};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -62,7 +45,7 @@ pub fn describe(error: reqwest::Error) -> String {
 pub fn client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .user_agent(concat!("vitals/", env!("CARGO_PKG_VERSION")))
-        .timeout(Duration::from_secs(60))
+        .timeout(retry::deadlines().attempt)
         .connect_timeout(Duration::from_secs(15))
         .build()
         .map_err(describe)
@@ -116,77 +99,93 @@ pub async fn send(
     policy: RetryPolicy,
     what: &str,
 ) -> Result<Response, HttpError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let (client, request) = build().build_split();
-        let request = request.map_err(|e| HttpError::Transport(describe(e)))?;
-        let (method, target) = (request.method().clone(), call_target(request.url()));
-        let started = std::time::Instant::now();
-        let result = client.execute(request).await;
-        let ms = started.elapsed().as_millis();
-        let wait = match result {
-            Ok(response) => {
-                let status = response.status();
-                tracing::info!(
-                    "{method} {target} -> {} (attempt {attempt}, {ms} ms) {what}",
-                    status.as_u16()
-                );
-                if status.is_success() || status == StatusCode::NOT_MODIFIED {
-                    return Ok(response);
-                }
-                let limited =
-                    status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::FORBIDDEN;
-                let reset = limited.then(|| rate_limit_reset(&response)).flatten();
-                let wait = if let Some(reset) = reset {
-                    // A second past the reset: the quota is counted in whole seconds.
-                    let wait = (reset - chrono::Utc::now())
-                        .to_std()
-                        .unwrap_or(Duration::ZERO)
-                        + Duration::from_secs(1);
-                    if wait > policy.max_retry_after {
-                        return Err(HttpError::RateLimited(reset));
-                    }
-                    Some(wait)
-                } else if limited
-                    && (status == StatusCode::TOO_MANY_REQUESTS || retry_after(&response).is_some())
-                {
-                    let wait = retry_after(&response).unwrap_or(Duration::from_secs(1));
-                    if wait > policy.max_retry_after {
-                        return Err(HttpError::RetryAfterTooLong(wait));
-                    }
-                    Some(wait)
-                } else if status.is_server_error() {
-                    Some(policy.base_delay * 2u32.saturating_pow(attempt - 1))
-                } else {
-                    None
-                };
-                match wait {
-                    Some(wait) if attempt < policy.max_attempts => wait,
-                    _ => {
-                        let body = response.text().await.unwrap_or_default();
-                        let body = redact::clean(body.trim());
-                        let body: String = body.chars().take(200).collect();
-                        return Err(HttpError::Status {
-                            status,
-                            body,
-                            attempts: attempt,
-                        });
-                    }
-                }
-            }
-            Err(e) => {
-                let connect = e.is_connect();
-                let error = describe(e);
-                tracing::info!("{method} {target} -> {error} (attempt {attempt}, {ms} ms) {what}");
-                if !(connect && attempt < policy.max_attempts) {
-                    return Err(HttpError::Transport(error));
-                }
-                policy.base_delay * 2u32.saturating_pow(attempt - 1)
-            }
-        };
-        tracing::debug!("{what}: retrying in {} ms", wait.as_millis());
-        tokio::time::sleep(wait).await;
+    retry::run(
+        &policy,
+        what,
+        |attempt| attempt_once(build(), &policy, attempt, what),
+        // The request may have arrived: sending it again is not safe for every call.
+        |limit| {
+            Attempt::Fail(HttpError::Transport(format!(
+                "no reply within {} s",
+                limit.as_secs()
+            )))
+        },
+    )
+    .await
+}
+
+async fn attempt_once(
+    builder: RequestBuilder,
+    policy: &RetryPolicy,
+    attempt: u32,
+    what: &str,
+) -> Attempt<Response, HttpError> {
+    let (client, request) = builder.build_split();
+    let request = match request {
+        Ok(request) => request,
+        Err(e) => return Attempt::Fail(HttpError::Transport(describe(e))),
+    };
+    let (method, target) = (request.method().clone(), call_target(request.url()));
+    let started = std::time::Instant::now();
+    let result = client.execute(request).await;
+    let ms = started.elapsed().as_millis();
+    let response = match result {
+        Ok(response) => response,
+        Err(e) => {
+            // Refused connections never reached the server: safe to send again.
+            let connect = e.is_connect();
+            let error = HttpError::Transport(describe(e));
+            tracing::info!("{method} {target} -> {error} (attempt {attempt}, {ms} ms) {what}");
+            return if connect {
+                Attempt::Retry { error, after: None }
+            } else {
+                Attempt::Fail(error)
+            };
+        }
+    };
+    let status = response.status();
+    tracing::info!(
+        "{method} {target} -> {} (attempt {attempt}, {ms} ms) {what}",
+        status.as_u16()
+    );
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        return Attempt::Done(response);
+    }
+    let limited = status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::FORBIDDEN;
+    let reset = limited.then(|| rate_limit_reset(&response)).flatten();
+    let after = if let Some(reset) = reset {
+        // A second past the reset: the quota is counted in whole seconds.
+        let wait = (reset - chrono::Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            + Duration::from_secs(1);
+        if wait > policy.max_retry_after {
+            return Attempt::Fail(HttpError::RateLimited(reset));
+        }
+        Some(Some(wait))
+    } else if limited
+        && (status == StatusCode::TOO_MANY_REQUESTS || retry_after(&response).is_some())
+    {
+        let wait = retry_after(&response).unwrap_or(Duration::from_secs(1));
+        if wait > policy.max_retry_after {
+            return Attempt::Fail(HttpError::RetryAfterTooLong(wait));
+        }
+        Some(Some(wait))
+    } else if status.is_server_error() {
+        Some(None)
+    } else {
+        None
+    };
+    let body = response.text().await.unwrap_or_default();
+    let body: String = redact::clean(body.trim()).chars().take(200).collect();
+    let error = HttpError::Status {
+        status,
+        body,
+        attempts: attempt,
+    };
+    match after {
+        Some(after) => Attempt::Retry { error, after },
+        None => Attempt::Fail(error),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod logging;
 pub mod progress;
 pub mod redact;
 pub mod report;
+pub mod retry;
 pub mod settings;
 pub mod sources;
 

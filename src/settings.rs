@@ -2,7 +2,7 @@
 //! where the value came from kept alongside it. A bad value is reported where the user wrote
 //! it: `--since: …` for a flag, `vitals.toml:14:9: four_keys.since: …` for a config key.
 //!
-//! ```ignore
+//! ```text
 //! let since = ctx.config.flag("--since", args.since.as_deref())
 //!     .or_key("four_keys.since", section.since.as_ref())
 //!     .parse(parse_duration)?

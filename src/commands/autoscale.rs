@@ -12,7 +12,9 @@ use crate::cli::{
     ApplyArgs, AutoscaleArgs, AutoscaleCommand, ServiceArgs, ShowArgs, SimulateArgs,
     SimulationArgs, TuneArgs,
 };
-use crate::commands::{blocking, onboarding, parse_duration, Context, Digestible, Plan, Section};
+use crate::commands::{
+    blocking, flag_path, onboarding, parse_duration, Context, Digestible, Plan, Section,
+};
 use crate::config::{AutoscaleSection, ConfigFile};
 use crate::domain::autoscale::plan::{self as changes, ManagedNames};
 use crate::domain::autoscale::{
@@ -245,11 +247,7 @@ fn live_source(ctx: &Context, sim: &SimulationArgs, service: ServiceRef) -> Resu
         )
         .parse(parse_duration)?
         .unwrap_or(DEFAULT_SINCE);
-    let save = FileTarget::optional(
-        ctx.config
-            .flag("--save-trace", sim.save_trace.as_deref())
-            .labelled_path(),
-    )?;
+    let save = FileTarget::optional(flag_path("--save-trace", &sim.save_trace))?;
     Ok(TraceSource::CloudWatch {
         service,
         since,
@@ -348,16 +346,8 @@ impl Section for Simulate {
     fn plan(ctx: &Context, args: &SimulateArgs) -> Result<SimulatePlan> {
         Ok(SimulatePlan {
             simulation: SimulationPlan::new(ctx, &args.sim)?,
-            timeline: FileTarget::optional(
-                ctx.config
-                    .flag("--timeline", args.timeline.as_deref())
-                    .labelled_path(),
-            )?,
-            chart: FileTarget::optional_chart(
-                ctx.config
-                    .flag("--chart", args.chart.as_deref())
-                    .labelled_path(),
-            )?,
+            timeline: FileTarget::optional(flag_path("--timeline", &args.timeline))?,
+            chart: FileTarget::optional_chart(flag_path("--chart", &args.chart))?,
         })
     }
 }
@@ -449,11 +439,10 @@ impl Section for Tune {
             simulation: SimulationPlan::new(ctx, &args.sim)?,
             max_overload_minutes: args.max_overload_minutes,
             max_recovery_minutes: args.max_recovery_minutes,
-            emit_terraform: FileTarget::optional(
-                ctx.config
-                    .flag("--emit-terraform", args.emit_terraform.as_deref())
-                    .labelled_path(),
-            )?,
+            emit_terraform: FileTarget::optional(flag_path(
+                "--emit-terraform",
+                &args.emit_terraform,
+            ))?,
         })
     }
 }
@@ -533,11 +522,7 @@ impl Section for Show {
     fn plan(ctx: &Context, args: &ShowArgs) -> Result<ShowPlan> {
         Ok(ShowPlan {
             service: ServiceRef::required(ctx, &args.target)?,
-            as_policy: FileTarget::optional(
-                ctx.config
-                    .flag("--as-policy", args.as_policy.as_deref())
-                    .labelled_path(),
-            )?,
+            as_policy: FileTarget::optional(flag_path("--as-policy", &args.as_policy))?,
             task_startup_seconds: args.task_startup_seconds,
         })
     }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use futures::StreamExt;
 
 use crate::cli::FreshnessArgs;
-use crate::commands::{onboarding, parse_duration, Context, Digestible, Plan, Section};
+use crate::commands::{flag_path, onboarding, parse_duration, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, FreshnessCheck, FreshnessSection};
 use crate::domain::freshness::{
     evaluate, plan_alerts, AlertState, Criteria, FreshnessReport, Measurement, Status,
@@ -365,11 +365,8 @@ impl Section for Freshness {
                 .or_key("freshness.state", section.state.as_ref())
                 .labelled_path(),
         )?;
-        let dbt_artifact = FileTarget::optional(
-            config
-                .flag("--write-dbt-artifact", args.write_dbt_artifact.as_deref())
-                .labelled_path(),
-        )?;
+        let dbt_artifact =
+            FileTarget::optional(flag_path("--write-dbt-artifact", &args.write_dbt_artifact))?;
         let checks = collect_checks(ctx, args, section)?;
         Ok(FreshnessPlan {
             checks,

@@ -16,6 +16,8 @@ use chrono_tz::Tz;
 
 pub use section::{Digestible, Entry, Plan, Section};
 
+pub use crate::domain::time::duration::parse_duration;
+
 use crate::cli::{Format, GlobalArgs};
 use crate::config::Config;
 use crate::error::{ExitCode, Result};
@@ -110,28 +112,12 @@ pub async fn run<S: Section>(ctx: &Context, outputs: Outputs, args: &S::Args) ->
     Ok(report.verdict.into())
 }
 
-/// `90s`, `30m`, `6h`, `2d`: durations of flags like `--timeout` and `--remind-every`.
-pub fn parse_duration(text: &str) -> std::result::Result<chrono::Duration, String> {
-    let t = text.trim();
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    let (number, unit) = t.split_at(digits);
-    let n: i64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30s, 5m, 6h or 1d"))?;
-    let seconds = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("{text:?}: unknown unit (use s, m, h or d)")),
-    };
-    if n <= 0 {
-        return Err(format!("{text:?} must be positive"));
-    }
-    n.checked_mul(seconds)
-        .and_then(chrono::Duration::try_seconds)
-        .filter(|d| *d <= chrono::Duration::days(36_500))
-        .ok_or_else(|| format!("{text:?} is longer than vitals handles (100 years)"))
+/// A path flag with its name, as [`crate::report::FileTarget::optional`] takes it.
+pub fn flag_path(
+    flag: &str,
+    path: &Option<std::path::PathBuf>,
+) -> Option<(String, std::path::PathBuf)> {
+    path.clone().map(|p| (flag.to_string(), p))
 }
 
 /// Runs blocking or CPU-heavy work (a libgit2 walk, GA4 aggregation, simulations) on tokio's

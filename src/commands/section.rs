@@ -20,7 +20,7 @@ use crate::report::Report;
 /// A subcommand that plans before it runs.
 pub trait Section {
     /// Its flags. The digest plans with the defaults, so only the config counts there.
-    type Args: Default + Sync;
+    type Args: Default;
     type Plan: Plan;
 
     /// Resolves the settings and checks every local input, touching no service.
@@ -28,8 +28,9 @@ pub trait Section {
 }
 
 /// A run checked and ready: `execute` fetches and computes, and returns the finished report.
-/// CPU-heavy work runs on blocking threads (`tokio::task::spawn_blocking`, rayon) so that the
-/// async threads keep driving every other section's I/O and timers.
+/// CPU-heavy work runs on blocking threads (`commands::blocking`, rayon) so that the async
+/// threads keep driving every other section's I/O and timers. The digest joins the plans'
+/// futures within its own task rather than spawning them, so they need not be `Send`.
 #[async_trait(?Send)]
 pub trait Plan: 'static {
     async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report>;

@@ -8,6 +8,7 @@ pub mod crash_free;
 pub mod four_keys;
 pub mod freshness;
 pub mod slo;
+pub mod time;
 
 /// Serde helper: times as RFC 3339 UTC with a `Z`, whole seconds unless finer precision exists.
 pub mod rfc3339 {

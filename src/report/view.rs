@@ -70,6 +70,17 @@ pub struct Grid {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Grid {
+    /// A grid of `columns` (each a header and its alignment) and `rows`.
+    pub fn new(columns: &[(&str, Align)], rows: Vec<Vec<Cell>>) -> Grid {
+        Grid {
+            header: columns.iter().map(|(h, _)| h.to_string()).collect(),
+            align: columns.iter().map(|(_, a)| *a).collect(),
+            rows,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Block {
     /// Starts a group (a platform, an SLO, …) with its own verdict.

@@ -50,29 +50,64 @@ pub struct LivePolicy {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LivePolicyKind {
-    TargetTracking {
-        target_value: f64,
-        /// The predefined metric type, or `custom`.
-        metric: String,
-        scale_in_cooldown: Option<u32>,
-        scale_out_cooldown: Option<u32>,
-        disable_scale_in: bool,
-    },
-    StepScaling {
-        adjustment_type: String,
-        cooldown: Option<u32>,
-        aggregation: Option<String>,
-        steps: Vec<LiveStep>,
-    },
+    TargetTracking(LiveTargetTracking),
+    StepScaling(LiveStepScaling),
     /// A policy type vitals does not model (e.g. predictive scaling).
-    Other { policy_type: String },
+    Other {
+        policy_type: String,
+    },
 }
 
+/// A target tracking policy as Application Auto Scaling holds it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LiveTargetTracking {
+    pub target_value: f64,
+    /// The predefined metric type, or `custom`.
+    pub metric: String,
+    pub scale_in_cooldown: Option<u32>,
+    pub scale_out_cooldown: Option<u32>,
+    pub disable_scale_in: bool,
+}
+
+/// A step scaling policy as Application Auto Scaling holds it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LiveStepScaling {
+    pub adjustment_type: String,
+    pub cooldown: Option<u32>,
+    pub aggregation: Option<String>,
+    pub steps: Vec<LiveStep>,
+}
+
+/// A step adjustment: bounds relative to the alarm threshold, open on a side that is `None`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct LiveStep {
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     pub adjustment: i64,
+}
+
+impl From<&Step> for LiveStep {
+    fn from(step: &Step) -> LiveStep {
+        LiveStep {
+            lower: Some(step.lower),
+            upper: step.upper,
+            adjustment: step.adjustment,
+        }
+    }
+}
+
+/// The one notation for a step everywhere vitals shows one: `[0,10):+3`, `[20,inf):+10`.
+impl std::fmt::Display for LiveStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bound = |b: Option<f64>, open: &str| b.map_or(open.to_string(), |v| v.to_string());
+        write!(
+            f,
+            "[{},{}):{:+}",
+            bound(self.lower, "-inf"),
+            bound(self.upper, "inf"),
+            self.adjustment
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -114,37 +149,31 @@ pub fn as_policy(
     let mut step_scaling = None;
     for policy in &setup.policies {
         match &policy.kind {
-            LivePolicyKind::TargetTracking {
-                target_value,
-                metric,
-                scale_in_cooldown,
-                scale_out_cooldown,
-                disable_scale_in,
-            } if metric == CPU_METRIC && target_tracking.is_none() => {
-                if *disable_scale_in {
+            LivePolicyKind::TargetTracking(tt)
+                if tt.metric == CPU_METRIC && target_tracking.is_none() =>
+            {
+                if tt.disable_scale_in {
                     notes.push(format!(
                         "{}: scale-in is disabled live; the policy file always scales in",
                         policy.name
                     ));
                 }
                 target_tracking = Some(TargetTracking {
-                    target_value: *target_value,
-                    scale_in_cooldown: cooldown(*scale_in_cooldown),
-                    scale_out_cooldown: cooldown(*scale_out_cooldown),
+                    target_value: tt.target_value,
+                    scale_in_cooldown: cooldown(tt.scale_in_cooldown),
+                    scale_out_cooldown: cooldown(tt.scale_out_cooldown),
                 });
             }
-            LivePolicyKind::StepScaling {
-                adjustment_type,
-                cooldown: step_cooldown,
-                aggregation,
-                steps,
-            } if adjustment_type == "ChangeInCapacity" && step_scaling.is_none() => {
+            LivePolicyKind::StepScaling(live)
+                if live.adjustment_type == "ChangeInCapacity" && step_scaling.is_none() =>
+            {
                 match cpu_alarm(setup, policy) {
                     Some(alarm) => {
                         step_scaling = Some(StepScaling {
                             threshold: alarm.threshold,
-                            cooldown: cooldown(*step_cooldown),
-                            steps: steps
+                            cooldown: cooldown(live.cooldown),
+                            steps: live
+                                .steps
                                 .iter()
                                 .map(|s| Step {
                                     // An unbounded lower bound means "from the threshold" for
@@ -154,7 +183,7 @@ pub fn as_policy(
                                     adjustment: s.adjustment,
                                 })
                                 .collect(),
-                            aggregation: match aggregation.as_deref() {
+                            aggregation: match live.aggregation.as_deref() {
                                 Some("Maximum") => Aggregation::Maximum,
                                 Some("Minimum") => Aggregation::Minimum,
                                 _ => Aggregation::Average,
@@ -167,16 +196,13 @@ pub fn as_policy(
                     )),
                 }
             }
-            LivePolicyKind::TargetTracking { metric, .. } => notes.push(format!(
-                "{}: target tracking on {metric} left out (the file holds one CPU policy)",
-                policy.name
+            LivePolicyKind::TargetTracking(tt) => notes.push(format!(
+                "{}: target tracking on {} left out (the file holds one CPU policy)",
+                policy.name, tt.metric
             )),
-            LivePolicyKind::StepScaling {
-                adjustment_type, ..
-            } => notes.push(format!(
-                "{}: step scaling ({adjustment_type}) left out (the file holds one \
-                 ChangeInCapacity CPU policy)",
-                policy.name
+            LivePolicyKind::StepScaling(live) => notes.push(format!(
+                "{}: step scaling ({}) left out (the file holds one ChangeInCapacity CPU policy)",
+                policy.name, live.adjustment_type
             )),
             LivePolicyKind::Other { policy_type } => notes.push(format!(
                 "{}: {policy_type} policies are not simulated; left out",
@@ -246,19 +272,19 @@ pub(crate) mod tests {
                 LivePolicy {
                     name: "api-cpu-target-tracking".into(),
                     arn: "arn:tt".into(),
-                    kind: LivePolicyKind::TargetTracking {
+                    kind: LivePolicyKind::TargetTracking(LiveTargetTracking {
                         target_value: 60.0,
                         metric: CPU_METRIC.into(),
                         scale_in_cooldown: Some(60),
                         scale_out_cooldown: Some(30),
                         disable_scale_in: false,
-                    },
+                    }),
                     alarm_names: vec!["TargetTracking-high".into(), "TargetTracking-low".into()],
                 },
                 LivePolicy {
                     name: "api-cpu-step-scaling".into(),
                     arn: "arn:step".into(),
-                    kind: LivePolicyKind::StepScaling {
+                    kind: LivePolicyKind::StepScaling(LiveStepScaling {
                         adjustment_type: "ChangeInCapacity".into(),
                         cooldown: Some(30),
                         aggregation: Some("Average".into()),
@@ -279,7 +305,7 @@ pub(crate) mod tests {
                                 adjustment: 10,
                             },
                         ],
-                    },
+                    }),
                     alarm_names: vec!["api-cpu-high-step-scaling".into()],
                 },
             ],
@@ -317,14 +343,9 @@ pub(crate) mod tests {
     #[test]
     fn unset_cooldowns_are_aws_ecs_defaults() {
         let mut setup = issue_setup();
-        if let LivePolicyKind::TargetTracking {
-            scale_in_cooldown,
-            scale_out_cooldown,
-            ..
-        } = &mut setup.policies[0].kind
-        {
-            *scale_in_cooldown = None;
-            *scale_out_cooldown = None;
+        if let LivePolicyKind::TargetTracking(tt) = &mut setup.policies[0].kind {
+            tt.scale_in_cooldown = None;
+            tt.scale_out_cooldown = None;
         }
         let (policy, _) = as_policy(&setup, 60).unwrap();
         let tt = policy.target_tracking.unwrap();
@@ -348,13 +369,13 @@ pub(crate) mod tests {
         setup.policies.push(LivePolicy {
             name: "api-requests".into(),
             arn: "arn:req".into(),
-            kind: LivePolicyKind::TargetTracking {
+            kind: LivePolicyKind::TargetTracking(LiveTargetTracking {
                 target_value: 1000.0,
                 metric: "ALBRequestCountPerTarget".into(),
                 scale_in_cooldown: None,
                 scale_out_cooldown: None,
                 disable_scale_in: false,
-            },
+            }),
             alarm_names: vec![],
         });
         setup.alarms.clear();
@@ -368,8 +389,8 @@ pub(crate) mod tests {
     #[test]
     fn an_open_lower_bound_starts_at_the_threshold() {
         let mut setup = issue_setup();
-        if let LivePolicyKind::StepScaling { steps, .. } = &mut setup.policies[1].kind {
-            steps[0].lower = None;
+        if let LivePolicyKind::StepScaling(live) = &mut setup.policies[1].kind {
+            live.steps[0].lower = None;
         }
         let (policy, _) = as_policy(&setup, 60).unwrap();
         assert_eq!(policy.step_scaling.unwrap().steps[0].lower, 0.0);

@@ -7,10 +7,12 @@
 //! `<service>-cpu-step-scaling` and its alarm `<service>-cpu-high-step-scaling`. Other policies
 //! on the service are left alone.
 
+use std::fmt;
+
 use serde::Serialize;
 
 use super::live::{
-    Bounds, LiveAlarm, LivePolicy, LivePolicyKind, LiveSetup, CPU_METRIC,
+    Bounds, LiveAlarm, LivePolicy, LivePolicyKind, LiveSetup, LiveStep, CPU_METRIC,
     DEFAULT_ECS_COOLDOWN_SECONDS,
 };
 use super::policy::{Policy, StepScaling, TargetTracking};
@@ -50,7 +52,7 @@ pub enum Resource {
     Alarm,
 }
 
-/// One field that differs; `None` on a side that does not exist.
+/// One field that differs, in the plan's notation; `None` on a side that does not exist.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
     pub field: &'static str,
@@ -66,113 +68,153 @@ pub struct Change {
     pub fields: Vec<FieldChange>,
 }
 
-type Fields = Vec<(&'static str, String)>;
+/// A field's value, typed: the plan compares values (a live `60.0` and a file's `60` are one
+/// target), and [`fmt::Display`] is the one notation `apply` shows them in.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Count(u32),
+    Number(f64),
+    Flag(bool),
+    Text(String),
+    Steps(Vec<LiveStep>),
+    Metric {
+        namespace: String,
+        name: String,
+        statistic: String,
+    },
+    Condition {
+        comparison: String,
+        threshold: f64,
+        datapoints: u32,
+        evaluation_periods: u32,
+        period: u32,
+    },
+}
+
+/// The alarm comparison the Terraform module and `apply` create.
+const AT_OR_ABOVE: &str = "GreaterThanOrEqualToThreshold";
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Count(n) => write!(f, "{n}"),
+            Value::Number(x) => write!(f, "{x}"),
+            Value::Flag(b) => write!(f, "{b}"),
+            Value::Text(text) => f.write_str(text),
+            Value::Steps(steps) => {
+                let steps: Vec<String> = steps.iter().map(LiveStep::to_string).collect();
+                f.write_str(&steps.join(" "))
+            }
+            Value::Metric {
+                namespace,
+                name,
+                statistic,
+            } => write!(f, "{namespace} {name} {statistic}"),
+            Value::Condition {
+                comparison,
+                threshold,
+                datapoints,
+                evaluation_periods,
+                period,
+            } => {
+                if comparison == AT_OR_ABOVE
+                    && *period == 60
+                    && *evaluation_periods == 1
+                    && *datapoints == 1
+                {
+                    write!(f, ">= {threshold} for 1 x 60 s")
+                } else {
+                    write!(
+                        f,
+                        "{comparison} {threshold} for {datapoints} of {evaluation_periods} x {period} s"
+                    )
+                }
+            }
+        }
+    }
+}
+
+type Fields = Vec<(&'static str, Value)>;
 
 fn target_fields(b: &Bounds) -> Fields {
     vec![
-        ("min_capacity", b.min_capacity.to_string()),
-        ("max_capacity", b.max_capacity.to_string()),
+        ("min_capacity", Value::Count(b.min_capacity)),
+        ("max_capacity", Value::Count(b.max_capacity)),
     ]
 }
 
 fn tt_fields(tt: &TargetTracking) -> Fields {
     vec![
-        ("metric", CPU_METRIC.to_string()),
-        ("target_value", tt.target_value.to_string()),
-        ("scale_in_cooldown", tt.scale_in_cooldown.to_string()),
-        ("scale_out_cooldown", tt.scale_out_cooldown.to_string()),
-        ("disable_scale_in", "false".into()),
+        ("metric", Value::Text(CPU_METRIC.into())),
+        ("target_value", Value::Number(tt.target_value)),
+        ("scale_in_cooldown", Value::Count(tt.scale_in_cooldown)),
+        ("scale_out_cooldown", Value::Count(tt.scale_out_cooldown)),
+        ("disable_scale_in", Value::Flag(false)),
     ]
 }
 
 fn step_fields(s: &StepScaling) -> Fields {
-    let steps: Vec<String> = s
-        .steps
-        .iter()
-        .map(|st| step_text(Some(st.lower), st.upper, st.adjustment))
-        .collect();
     vec![
-        ("adjustment_type", "ChangeInCapacity".into()),
-        ("cooldown", s.cooldown.to_string()),
-        ("aggregation", s.aggregation.as_str().into()),
-        ("steps", steps.join(" ")),
+        ("adjustment_type", Value::Text("ChangeInCapacity".into())),
+        ("cooldown", Value::Count(s.cooldown)),
+        ("aggregation", Value::Text(s.aggregation.as_str().into())),
+        (
+            "steps",
+            Value::Steps(s.steps.iter().map(LiveStep::from).collect()),
+        ),
     ]
-}
-
-fn step_text(lower: Option<f64>, upper: Option<f64>, adjustment: i64) -> String {
-    let bound = |b: Option<f64>, open: &str| b.map_or(open.to_string(), |v| v.to_string());
-    format!(
-        "[{},{}):{adjustment:+}",
-        bound(lower, "-inf"),
-        bound(upper, "inf")
-    )
 }
 
 fn alarm_fields(threshold: f64, invokes: &str) -> Fields {
     vec![
-        ("metric", "AWS/ECS CPUUtilization Average".into()),
-        ("condition", format!(">= {threshold} for 1 x 60 s")),
-        ("invokes", invokes.to_string()),
+        (
+            "metric",
+            Value::Metric {
+                namespace: "AWS/ECS".into(),
+                name: "CPUUtilization".into(),
+                statistic: "Average".into(),
+            },
+        ),
+        (
+            "condition",
+            Value::Condition {
+                comparison: AT_OR_ABOVE.into(),
+                threshold,
+                datapoints: 1,
+                evaluation_periods: 1,
+                period: 60,
+            },
+        ),
+        ("invokes", Value::Text(invokes.to_string())),
     ]
 }
 
 fn live_policy_fields(p: &LivePolicy) -> Fields {
-    let cd = |c: Option<u32>| c.unwrap_or(DEFAULT_ECS_COOLDOWN_SECONDS).to_string();
+    let cd = |c: Option<u32>| Value::Count(c.unwrap_or(DEFAULT_ECS_COOLDOWN_SECONDS));
     match &p.kind {
-        LivePolicyKind::TargetTracking {
-            target_value,
-            metric,
-            scale_in_cooldown,
-            scale_out_cooldown,
-            disable_scale_in,
-        } => vec![
-            ("metric", metric.clone()),
-            ("target_value", target_value.to_string()),
-            ("scale_in_cooldown", cd(*scale_in_cooldown)),
-            ("scale_out_cooldown", cd(*scale_out_cooldown)),
-            ("disable_scale_in", disable_scale_in.to_string()),
+        LivePolicyKind::TargetTracking(tt) => vec![
+            ("metric", Value::Text(tt.metric.clone())),
+            ("target_value", Value::Number(tt.target_value)),
+            ("scale_in_cooldown", cd(tt.scale_in_cooldown)),
+            ("scale_out_cooldown", cd(tt.scale_out_cooldown)),
+            ("disable_scale_in", Value::Flag(tt.disable_scale_in)),
         ],
-        LivePolicyKind::StepScaling {
-            adjustment_type,
-            cooldown,
-            aggregation,
-            steps,
-        } => {
-            let steps: Vec<String> = steps
-                .iter()
-                .map(|s| step_text(s.lower, s.upper, s.adjustment))
-                .collect();
-            vec![
-                ("adjustment_type", adjustment_type.clone()),
-                ("cooldown", cd(*cooldown)),
-                (
-                    "aggregation",
-                    aggregation.clone().unwrap_or("Average".into()),
-                ),
-                ("steps", steps.join(" ")),
-            ]
+        LivePolicyKind::StepScaling(live) => vec![
+            ("adjustment_type", Value::Text(live.adjustment_type.clone())),
+            ("cooldown", cd(live.cooldown)),
+            (
+                "aggregation",
+                Value::Text(live.aggregation.clone().unwrap_or("Average".into())),
+            ),
+            ("steps", Value::Steps(live.steps.clone())),
+        ],
+        LivePolicyKind::Other { policy_type } => {
+            vec![("policy_type", Value::Text(policy_type.clone()))]
         }
-        LivePolicyKind::Other { policy_type } => vec![("policy_type", policy_type.clone())],
     }
 }
 
 fn live_alarm_fields(a: &LiveAlarm, step_policy: Option<&LivePolicy>) -> Fields {
-    let condition = if a.comparison == "GreaterThanOrEqualToThreshold"
-        && a.period == 60
-        && a.evaluation_periods == 1
-        && a.datapoints_to_alarm.unwrap_or(1) == 1
-    {
-        format!(">= {} for 1 x 60 s", a.threshold)
-    } else {
-        format!(
-            "{} {} for {} of {} x {} s",
-            a.comparison,
-            a.threshold,
-            a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
-            a.evaluation_periods,
-            a.period
-        )
-    };
     let invokes = match step_policy {
         Some(p) if a.actions.contains(&p.arn) => p.name.clone(),
         _ => format!("{} action(s), not the step policy", a.actions.len()),
@@ -180,14 +222,28 @@ fn live_alarm_fields(a: &LiveAlarm, step_policy: Option<&LivePolicy>) -> Fields 
     vec![
         (
             "metric",
-            format!("{} {} {}", a.namespace, a.metric, a.statistic),
+            Value::Metric {
+                namespace: a.namespace.clone(),
+                name: a.metric.clone(),
+                statistic: a.statistic.clone(),
+            },
         ),
-        ("condition", condition),
-        ("invokes", invokes),
+        (
+            "condition",
+            Value::Condition {
+                comparison: a.comparison.clone(),
+                threshold: a.threshold,
+                datapoints: a.datapoints_to_alarm.unwrap_or(a.evaluation_periods),
+                evaluation_periods: a.evaluation_periods,
+                period: a.period,
+            },
+        ),
+        ("invokes", Value::Text(invokes)),
     ]
 }
 
-/// The fields that differ between two descriptions with the same keys (or one missing side).
+/// The fields that differ between two descriptions with the same keys (or one missing side),
+/// compared as values and shown in [`Value`]'s notation.
 fn diff(before: Option<&Fields>, after: Option<&Fields>) -> Vec<FieldChange> {
     let keys: Vec<&'static str> = after
         .or(before)
@@ -199,12 +255,14 @@ fn diff(before: Option<&Fields>, after: Option<&Fields>) -> Vec<FieldChange> {
         side.and_then(|fields| fields.iter().find(|f| f.0 == key).map(|f| f.1.clone()))
     };
     keys.into_iter()
-        .map(|key| FieldChange {
-            field: key,
-            before: value(before, key),
-            after: value(after, key),
+        .filter_map(|key| {
+            let (before, after) = (value(before, key), value(after, key));
+            (before != after).then(|| FieldChange {
+                field: key,
+                before: before.map(|v| v.to_string()),
+                after: after.map(|v| v.to_string()),
+            })
         })
-        .filter(|c| c.before != c.after)
         .collect()
 }
 
@@ -251,6 +309,17 @@ pub fn plan(live: &LiveSetup, desired: &Policy, names: &ManagedNames) -> Vec<Cha
         alarm_fields(s.threshold, &invokes)
     });
     let live_alarm = live.alarms.iter().find(|a| a.name == names.step_alarm);
+    let alarm = change(
+        Resource::Alarm,
+        &names.step_alarm,
+        live_alarm.map(|a| live_alarm_fields(a, live_step)),
+        step_alarm_after,
+    );
+    // The alarm names the step policy: deleted before it, put after it.
+    let (alarm_first, alarm_last) = match desired.step_scaling {
+        None => (alarm, None),
+        Some(_) => (None, alarm),
+    };
     [
         change(
             Resource::ScalableTarget,
@@ -264,26 +333,14 @@ pub fn plan(live: &LiveSetup, desired: &Policy, names: &ManagedNames) -> Vec<Cha
             policy(&names.target_tracking).map(live_policy_fields),
             desired.target_tracking.as_ref().map(tt_fields),
         ),
-        change(
-            Resource::Alarm,
-            &names.step_alarm,
-            live_alarm.map(|a| live_alarm_fields(a, live_step)),
-            None,
-        )
-        .filter(|_| desired.step_scaling.is_none()),
+        alarm_first,
         change(
             Resource::StepScalingPolicy,
             &names.step_scaling,
             live_step.map(live_policy_fields),
             desired.step_scaling.as_ref().map(step_fields),
         ),
-        change(
-            Resource::Alarm,
-            &names.step_alarm,
-            live_alarm.map(|a| live_alarm_fields(a, live_step)),
-            step_alarm_after,
-        )
-        .filter(|_| desired.step_scaling.is_some()),
+        alarm_last,
     ]
     .into_iter()
     .flatten()

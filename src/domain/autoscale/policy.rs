@@ -65,6 +65,17 @@ pub struct Step {
     pub adjustment: i64,
 }
 
+impl From<(f64, Option<f64>, i64)> for Step {
+    /// `(lower, upper, adjustment)`, as tables of steps are written.
+    fn from((lower, upper, adjustment): (f64, Option<f64>, i64)) -> Step {
+        Step {
+            lower,
+            upper,
+            adjustment,
+        }
+    }
+}
+
 /// `MetricAggregationType`: how the alarm's datapoints are reduced to the one value compared
 /// with the step bounds. Spelled as AWS spells it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -114,14 +114,7 @@ pub fn candidates(current: &Policy) -> Vec<Policy> {
     };
     let template: Vec<Step> = match &current.step_scaling {
         Some(s) => s.steps.clone(),
-        None => DEFAULT_STEPS
-            .iter()
-            .map(|&(lower, upper, adjustment)| Step {
-                lower,
-                upper,
-                adjustment,
-            })
-            .collect(),
+        None => DEFAULT_STEPS.iter().copied().map(Step::from).collect(),
     };
     let aggregation = current
         .step_scaling

@@ -8,7 +8,7 @@ use super::model::Window;
 /// The last complete calendar day before `now` in `tz`: the report ends there, like the
 /// original SQL's "yesterday".
 pub fn last_complete_day(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
-    let today = now.with_timezone(&tz).date_naive();
+    let today = crate::domain::time::local_date(now, tz);
     today.pred_opt().unwrap_or(today)
 }
 

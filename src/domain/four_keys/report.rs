@@ -62,7 +62,7 @@ pub fn evaluate(
     options: &Options,
     now: DateTime<Utc>,
 ) -> Result<FourKeysReport, String> {
-    let window = Window::last(options.since, now)?;
+    let window = Window::last(options.since, now).map_err(|e| format!("--since {e}"))?;
     let history = History::new(deployments, incidents, &options.paths, now);
     let current = WindowMetrics::over(&history, window);
     let previous = WindowMetrics::over(&history, window.previous());

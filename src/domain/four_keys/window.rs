@@ -1,59 +1,14 @@
 //! The report's spans: `[now − since, now)`, the previous window of equal length before it,
 //! and the ISO weeks the weekly trend is cut into.
 
-use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Days, NaiveDate};
 use chrono_tz::Tz;
-use serde::Serialize;
 
-use crate::domain::rfc3339;
-use crate::domain::slo::local_to_utc;
+use crate::domain::time::{local_midnight, Span};
 
-/// A half-open span `[start, end)`; serialized as the contract's `window`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Window {
-    #[serde(with = "rfc3339")]
-    pub start: DateTime<Utc>,
-    #[serde(with = "rfc3339")]
-    pub end: DateTime<Utc>,
-}
-
-impl Window {
-    /// `[now − since, now)`. The previous window must be representable too, so an absurd
-    /// `since` is refused here rather than overflowing later.
-    pub fn last(since: Duration, now: DateTime<Utc>) -> Result<Window, String> {
-        if since <= Duration::zero() {
-            return Err("--since must be longer than zero".into());
-        }
-        let start = since
-            .checked_mul(2)
-            .and_then(|twice| now.checked_sub_signed(twice))
-            .and(now.checked_sub_signed(since))
-            .ok_or_else(|| format!("--since {} days reaches before any date", since.num_days()))?;
-        Ok(Window { start, end: now })
-    }
-
-    /// The window of equal length that ends where this one starts.
-    pub fn previous(&self) -> Window {
-        Window {
-            start: self.start - self.length(),
-            end: self.start,
-        }
-    }
-
-    pub fn length(&self) -> Duration {
-        self.end - self.start
-    }
-
-    /// The contract's membership rule: `start ≤ t < end`.
-    pub fn contains(&self, t: DateTime<Utc>) -> bool {
-        self.start <= t && t < self.end
-    }
-
-    /// Length in days, fractional for a window that is not whole days.
-    pub fn days(&self) -> f64 {
-        self.length().num_milliseconds() as f64 / 86_400_000.0
-    }
-}
+/// A half-open span `[start, end)`; serialized as the contract's `window`. The report's is
+/// [`Span::last`]`(since, now)`.
+pub type Window = Span;
 
 /// One ISO week of the trend, clipped to the window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,14 +32,14 @@ pub fn iso_weeks(window: Window, tz: Tz) -> Vec<IsoWeekSpan> {
     let mut monday = first_day - Days::new(u64::from(first_day.weekday().num_days_from_monday()));
     let mut weeks = Vec::new();
     loop {
-        let start = midnight(monday, tz);
+        let start = local_midnight(monday, tz);
         if start >= window.end {
             break;
         }
         let Some(next_monday) = monday.checked_add_days(Days::new(7)) else {
             break;
         };
-        let end = midnight(next_monday, tz);
+        let end = local_midnight(next_monday, tz);
         let span = Window {
             start: start.max(window.start),
             end: end.min(window.end),
@@ -102,14 +57,11 @@ pub fn iso_weeks(window: Window, tz: Tz) -> Vec<IsoWeekSpan> {
     weeks
 }
 
-fn midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    local_to_utc(date.and_hms_opt(0, 0, 0).expect("midnight exists"), tz)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::four_keys::fixtures::t;
+    use chrono::Duration;
 
     fn window(start: &str, end: &str) -> Window {
         Window {

@@ -78,8 +78,9 @@ pub fn plan_alerts(
 
 #[cfg(test)]
 mod tests {
+    use super::super::evaluate::two_hours_one_day;
     use super::*;
-    use crate::domain::freshness::{evaluate, Criteria, Period, Threshold};
+    use crate::domain::freshness::evaluate;
     use chrono::TimeZone;
 
     fn at(minutes: i64) -> DateTime<Utc> {
@@ -87,18 +88,12 @@ mod tests {
     }
 
     fn result(id: &str, age_hours: i64, now: DateTime<Utc>) -> FreshnessResult {
-        let c = Criteria {
-            warn_after: Some(Threshold {
-                count: 2,
-                period: Period::Hour,
-            }),
-            error_after: Some(Threshold {
-                count: 1,
-                period: Period::Day,
-            }),
-            filter: None,
-        };
-        evaluate(id, &c, Ok(now - Duration::hours(age_hours)), now)
+        evaluate(
+            id,
+            &two_hours_one_day(),
+            Ok(now - Duration::hours(age_hours)),
+            now,
+        )
     }
 
     #[test]

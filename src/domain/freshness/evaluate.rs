@@ -158,10 +158,19 @@ impl FreshnessReport {
     }
 }
 
+/// The criteria the tests use: warn after 2 hours, error after a day.
+#[cfg(test)]
+pub(crate) fn two_hours_one_day() -> Criteria {
+    Criteria {
+        warn_after: Threshold::new(2, super::Period::Hour).ok(),
+        error_after: Threshold::new(1, super::Period::Day).ok(),
+        filter: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::freshness::Period;
     use chrono::{Duration, TimeZone};
 
     fn now() -> DateTime<Utc> {
@@ -169,17 +178,7 @@ mod tests {
     }
 
     fn criteria() -> Criteria {
-        Criteria {
-            warn_after: Some(Threshold {
-                count: 2,
-                period: Period::Hour,
-            }),
-            error_after: Some(Threshold {
-                count: 1,
-                period: Period::Day,
-            }),
-            filter: None,
-        }
+        two_hours_one_day()
     }
 
     fn status_at(age: Duration) -> Status {

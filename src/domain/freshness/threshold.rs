@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::time::duration::{tokenize, TokenError, Units};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
@@ -22,6 +24,23 @@ impl Period {
     }
 }
 
+/// dbt's periods, as `warn_after = "2h"` may spell them.
+const PERIODS: Units<Period> = Units {
+    names: &[
+        ("m", Period::Minute),
+        ("min", Period::Minute),
+        ("minute", Period::Minute),
+        ("minutes", Period::Minute),
+        ("h", Period::Hour),
+        ("hour", Period::Hour),
+        ("hours", Period::Hour),
+        ("d", Period::Day),
+        ("day", Period::Day),
+        ("days", Period::Day),
+    ],
+    spaced: true,
+};
+
 /// A duration as dbt writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Threshold {
@@ -37,23 +56,18 @@ impl Threshold {
 
     /// Parses `"30m"`, `"2h"`, `"1d"` (also `"90 minutes"`, `"1 day"`).
     pub fn parse(text: &str) -> Result<Threshold, String> {
-        let t = text.trim();
-        let digits = t.chars().take_while(char::is_ascii_digit).count();
-        let (number, unit) = t.split_at(digits);
-        let count: u64 = number
-            .parse()
-            .map_err(|_| format!("{text:?} is not a duration like \"30m\", \"2h\" or \"1d\""))?;
-        let period = match unit.trim() {
-            "m" | "min" | "minute" | "minutes" => Period::Minute,
-            "h" | "hour" | "hours" => Period::Hour,
-            "d" | "day" | "days" => Period::Day,
-            other => {
-                return Err(format!(
-                    "{text:?}: unknown period {other:?} (use m, h or d: minute, hour, day)"
-                ))
+        let (count, period) = tokenize(text, &PERIODS).map_err(|e| match e {
+            TokenError::NoCount => {
+                format!("{text:?} is not a duration like \"30m\", \"2h\" or \"1d\"")
             }
-        };
+            TokenError::NoUnit => Self::unknown(text, ""),
+            TokenError::UnknownUnit(other) => Self::unknown(text, other),
+        })?;
         Threshold::new(count, period)
+    }
+
+    fn unknown(text: &str, period: &str) -> String {
+        format!("{text:?}: unknown period {period:?} (use m, h or d: minute, hour, day)")
     }
 
     pub fn new(count: u64, period: Period) -> Result<Threshold, String> {

@@ -7,43 +7,43 @@ use std::fmt;
 
 use chrono::Duration;
 
-/// A duration unit as OpenSLO spells it: `m` is a minute and `M` a month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DurationUnit {
-    Minute,
-    Hour,
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
+use crate::domain::time::duration::{tokenize, TokenError, Units};
+pub use crate::domain::time::Unit as DurationUnit;
+
+/// OpenSLO's units: case matters, `m` is a minute and `M` a month.
+const OPENSLO_UNITS: Units<DurationUnit> = Units {
+    names: &[
+        ("m", DurationUnit::Minute),
+        ("h", DurationUnit::Hour),
+        ("d", DurationUnit::Day),
+        ("w", DurationUnit::Week),
+        ("M", DurationUnit::Month),
+        ("Q", DurationUnit::Quarter),
+        ("Y", DurationUnit::Year),
+    ],
+    spaced: false,
+};
+
+/// How OpenSLO writes a unit.
+fn symbol(unit: DurationUnit) -> &'static str {
+    OPENSLO_UNITS
+        .names
+        .iter()
+        .find(|(_, u)| *u == unit)
+        .map_or("?", |(name, _)| name)
 }
 
-impl DurationUnit {
-    pub fn symbol(self) -> char {
-        match self {
-            DurationUnit::Minute => 'm',
-            DurationUnit::Hour => 'h',
-            DurationUnit::Day => 'd',
-            DurationUnit::Week => 'w',
-            DurationUnit::Month => 'M',
-            DurationUnit::Quarter => 'Q',
-            DurationUnit::Year => 'Y',
-        }
-    }
-
-    /// Fixed length of one unit in a rolling window: a month is 30 days, a quarter 90, a year
-    /// 365, as the contract says.
-    fn rolling_minutes(self) -> i64 {
-        match self {
-            DurationUnit::Minute => 1,
-            DurationUnit::Hour => 60,
-            DurationUnit::Day => 1_440,
-            DurationUnit::Week => 7 * 1_440,
-            DurationUnit::Month => 30 * 1_440,
-            DurationUnit::Quarter => 90 * 1_440,
-            DurationUnit::Year => 365 * 1_440,
-        }
+/// Fixed length of one unit in a rolling window: a month is 30 days, a quarter 90, a year
+/// 365, as the contract says.
+fn rolling_minutes(unit: DurationUnit) -> i64 {
+    match unit {
+        DurationUnit::Minute => 1,
+        DurationUnit::Hour => 60,
+        DurationUnit::Day => 1_440,
+        DurationUnit::Week => 7 * 1_440,
+        DurationUnit::Month => 30 * 1_440,
+        DurationUnit::Quarter => 90 * 1_440,
+        DurationUnit::Year => 365 * 1_440,
     }
 }
 
@@ -60,32 +60,21 @@ const MAX_ROLLING_MINUTES: i64 = 1_000 * 365 * 1_440;
 impl SloDuration {
     /// Parses `"<count><unit>"` with unit one of `m h d w M Q Y`, e.g. `"30m"`, `"1M"`.
     pub fn parse(text: &str) -> Result<SloDuration, String> {
-        let t = text.trim();
-        let digits = t.chars().take_while(char::is_ascii_digit).count();
-        let (number, unit) = t.split_at(digits);
-        let count: u32 = number.parse().map_err(|_| {
+        let (count, unit) = tokenize(text, &OPENSLO_UNITS).map_err(|e| match e {
+            TokenError::NoCount => {
+                format!("duration {text:?} must start with a whole number, e.g. \"30m\" or \"1M\"")
+            }
+            TokenError::NoUnit => format!(
+                "duration {text:?} has no unit (use m, h, d, w, M, Q or Y, e.g. \"30m\", \"1M\")"
+            ),
+            TokenError::UnknownUnit(other) => format!(
+                "duration {text:?}: unknown unit {other:?} (units are case-sensitive: \
+                 m minute, h hour, d day, w week, M month, Q quarter, Y year)"
+            ),
+        })?;
+        let count = u32::try_from(count).map_err(|_| {
             format!("duration {text:?} must start with a whole number, e.g. \"30m\" or \"1M\"")
         })?;
-        let unit = match unit {
-            "m" => DurationUnit::Minute,
-            "h" => DurationUnit::Hour,
-            "d" => DurationUnit::Day,
-            "w" => DurationUnit::Week,
-            "M" => DurationUnit::Month,
-            "Q" => DurationUnit::Quarter,
-            "Y" => DurationUnit::Year,
-            "" => {
-                return Err(format!(
-                "duration {text:?} has no unit (use m, h, d, w, M, Q or Y, e.g. \"30m\", \"1M\")"
-            ))
-            }
-            other => {
-                return Err(format!(
-                    "duration {text:?}: unknown unit {other:?} (units are case-sensitive: \
-                     m minute, h hour, d day, w week, M month, Q quarter, Y year)"
-                ))
-            }
-        };
         SloDuration::new(count, unit).map_err(|e| format!("duration {text:?}: {e}"))
     }
 
@@ -93,7 +82,7 @@ impl SloDuration {
         if count == 0 {
             return Err("the count must be at least 1".into());
         }
-        if i64::from(count) * unit.rolling_minutes() > MAX_ROLLING_MINUTES {
+        if i64::from(count) * rolling_minutes(unit) > MAX_ROLLING_MINUTES {
             return Err("longer than 1000 years".into());
         }
         Ok(SloDuration { count, unit })
@@ -101,13 +90,13 @@ impl SloDuration {
 
     /// The fixed length this duration has in a rolling window or as a time slice.
     pub fn rolling(&self) -> Duration {
-        Duration::minutes(i64::from(self.count) * self.unit.rolling_minutes())
+        Duration::minutes(i64::from(self.count) * rolling_minutes(self.unit))
     }
 }
 
 impl fmt::Display for SloDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.count, self.unit.symbol())
+        write!(f, "{}{}", self.count, symbol(self.unit))
     }
 }
 

@@ -24,4 +24,4 @@ pub use report::{exit_code, SloReport, SloResult};
 pub use series::{counter_increases, validate_order, RatioRow, Series, ValueRow};
 pub use spec::{BudgetingMethod, Objective, Op, Threshold};
 pub use status::Status;
-pub use window::{local_to_utc, parse_start_time, CalendarUnit, Period, TimeWindow};
+pub use window::{parse_start_time, Period, TimeWindow};

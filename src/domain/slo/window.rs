@@ -1,84 +1,23 @@
 //! Which stretch of time an SLO is judged on: a rolling window ending now, or the current
-//! period of a calendar window anchored at `calendar.startTime` in the spec's time zone.
-//!
-//! Calendar boundaries are local wall-clock times (midnight on the 1st stays midnight across
-//! a DST change) converted to UTC, so a period's length in hours can differ from its nominal
-//! length.
+//! period of a calendar window anchored at `calendar.startTime` in the spec's time zone (the
+//! calendar arithmetic is [`crate::domain::time`]'s).
 
-use chrono::{
-    DateTime, Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
-};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
 
-use super::duration::{DurationUnit, SloDuration};
-use crate::domain::rfc3339;
+use super::duration::SloDuration;
+use crate::domain::time::{local_midnight, local_to_utc, Calendar, Span};
 
-/// A calendar period unit. Hours are fixed-length steps from the anchor; days and longer
-/// follow the local calendar.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CalendarUnit {
-    Hour,
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
-
-impl CalendarUnit {
-    /// The calendar unit of an OpenSLO duration; minutes make no sense as a calendar period.
-    pub fn from_duration_unit(unit: DurationUnit) -> Result<CalendarUnit, String> {
-        Ok(match unit {
-            DurationUnit::Minute => {
-                return Err(
-                    "a calendar window cannot be counted in minutes (use h, d, w, M, Q or Y, \
-                     or a rolling window)"
-                        .into(),
-                )
-            }
-            DurationUnit::Hour => CalendarUnit::Hour,
-            DurationUnit::Day => CalendarUnit::Day,
-            DurationUnit::Week => CalendarUnit::Week,
-            DurationUnit::Month => CalendarUnit::Month,
-            DurationUnit::Quarter => CalendarUnit::Quarter,
-            DurationUnit::Year => CalendarUnit::Year,
-        })
-    }
-}
+/// A half-open span of time `[start, end)`; serialized as the contract's `window`.
+pub type Period = Span;
 
 /// An SLO's `timeWindow`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TimeWindow {
     /// The last `duration` before now.
     Rolling(Duration),
-    /// Consecutive periods of `count` units starting at `anchor` (and before it), in `tz`.
-    Calendar {
-        count: u32,
-        unit: CalendarUnit,
-        anchor: DateTime<Utc>,
-        tz: Tz,
-    },
-}
-
-/// A half-open span of time `[start, end)`; serialized as the contract's `window`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Period {
-    #[serde(with = "rfc3339")]
-    pub start: DateTime<Utc>,
-    #[serde(with = "rfc3339")]
-    pub end: DateTime<Utc>,
-}
-
-impl Period {
-    pub fn length(&self) -> Duration {
-        self.end - self.start
-    }
-
-    /// The contract's membership rule: `start ≤ t < end`.
-    pub fn contains(&self, t: DateTime<Utc>) -> bool {
-        self.start <= t && t < self.end
-    }
+    /// Consecutive calendar periods from the spec's anchor, in its time zone.
+    Calendar(Calendar),
 }
 
 impl TimeWindow {
@@ -93,34 +32,24 @@ impl TimeWindow {
         anchor: DateTime<Utc>,
         tz: Tz,
     ) -> Result<TimeWindow, String> {
-        Ok(TimeWindow::Calendar {
-            count: duration.count,
-            unit: CalendarUnit::from_duration_unit(duration.unit)?,
-            anchor,
-            tz,
-        })
+        Calendar::new(duration.count, duration.unit, anchor, tz).map(TimeWindow::Calendar)
     }
 
     /// The whole period the SLO's budget is set for at `now`: for a calendar window the
     /// current period containing `now` (e.g. the full month); for a rolling window the last
     /// `duration`, ending at `now`.
     pub fn period(&self, now: DateTime<Utc>) -> Result<Period, String> {
-        match *self {
+        match self {
             TimeWindow::Rolling(duration) => {
-                if duration <= Duration::zero() {
+                if *duration <= Duration::zero() {
                     return Err("a rolling window must be longer than zero".into());
                 }
                 Ok(Period {
-                    start: now - duration,
+                    start: now - *duration,
                     end: now,
                 })
             }
-            TimeWindow::Calendar {
-                count,
-                unit,
-                anchor,
-                tz,
-            } => Calendar::new(count, unit, anchor, tz)?.period_containing(now),
+            TimeWindow::Calendar(calendar) => calendar.period_containing(now),
         }
     }
 
@@ -134,138 +63,7 @@ impl TimeWindow {
     }
 
     pub fn is_calendar(&self) -> bool {
-        matches!(self, TimeWindow::Calendar { .. })
-    }
-}
-
-/// A calendar window with its anchor seen on the local wall clock.
-struct Calendar {
-    count: i64,
-    unit: CalendarUnit,
-    anchor: DateTime<Utc>,
-    local_anchor: NaiveDateTime,
-    tz: Tz,
-}
-
-impl Calendar {
-    fn new(
-        count: u32,
-        unit: CalendarUnit,
-        anchor: DateTime<Utc>,
-        tz: Tz,
-    ) -> Result<Calendar, String> {
-        if count == 0 {
-            return Err("a calendar window must span at least one period".into());
-        }
-        Ok(Calendar {
-            count: i64::from(count),
-            unit,
-            anchor,
-            local_anchor: anchor.with_timezone(&tz).naive_local(),
-            tz,
-        })
-    }
-
-    /// Start of period `k` (0 starts at the anchor, negative ones before it). Each start is
-    /// computed from the anchor, not from the previous period, so clamping the 31st to
-    /// February's last day does not carry on into March.
-    fn start(&self, k: i64) -> Option<DateTime<Utc>> {
-        let steps = k.checked_mul(self.count)?;
-        let a = self.local_anchor;
-        let local = match self.unit {
-            CalendarUnit::Hour => {
-                return self.anchor.checked_add_signed(Duration::try_hours(steps)?)
-            }
-            CalendarUnit::Day => add_days(a, steps)?,
-            CalendarUnit::Week => add_days(a, steps.checked_mul(7)?)?,
-            CalendarUnit::Month => add_months(a, steps)?,
-            CalendarUnit::Quarter => add_months(a, steps.checked_mul(3)?)?,
-            CalendarUnit::Year => add_months(a, steps.checked_mul(12)?)?,
-        };
-        Some(local_to_utc(local, self.tz))
-    }
-
-    /// A first guess at the period containing `now`, exact except near boundaries.
-    fn guess(&self, now: DateTime<Utc>) -> i64 {
-        let local = now.with_timezone(&self.tz).naive_local();
-        let a = self.local_anchor;
-        let (elapsed, per_period) = match self.unit {
-            CalendarUnit::Hour => ((now - self.anchor).num_hours(), self.count),
-            CalendarUnit::Day => ((local.date() - a.date()).num_days(), self.count),
-            CalendarUnit::Week => ((local.date() - a.date()).num_days(), 7 * self.count),
-            CalendarUnit::Month | CalendarUnit::Quarter | CalendarUnit::Year => {
-                let months = |d: NaiveDateTime| i64::from(d.year()) * 12 + i64::from(d.month0());
-                let per = match self.unit {
-                    CalendarUnit::Quarter => 3,
-                    CalendarUnit::Year => 12,
-                    _ => 1,
-                };
-                (months(local) - months(a), per * self.count)
-            }
-        };
-        elapsed.div_euclid(per_period)
-    }
-
-    fn period_containing(&self, now: DateTime<Utc>) -> Result<Period, String> {
-        let out_of_range = || format!("the calendar period containing {now} is out of range");
-        let mut k = self.guess(now);
-        let mut start = self.start(k).ok_or_else(out_of_range)?;
-        while start > now {
-            k -= 1;
-            start = self.start(k).ok_or_else(out_of_range)?;
-        }
-        let mut end = self.start(k + 1).ok_or_else(out_of_range)?;
-        while end <= now {
-            start = end;
-            k += 1;
-            end = self.start(k + 1).ok_or_else(out_of_range)?;
-        }
-        Ok(Period { start, end })
-    }
-}
-
-fn add_days(t: NaiveDateTime, days: i64) -> Option<NaiveDateTime> {
-    let magnitude = Days::new(days.unsigned_abs());
-    if days >= 0 {
-        t.checked_add_days(magnitude)
-    } else {
-        t.checked_sub_days(magnitude)
-    }
-}
-
-/// Same day of month and time of day, `months` later; the 29th–31st clamp to the month's
-/// last day.
-fn add_months(t: NaiveDateTime, months: i64) -> Option<NaiveDateTime> {
-    let index = i64::from(t.year()) * 12 + i64::from(t.month0()) + months;
-    let year = i32::try_from(index.div_euclid(12)).ok()?;
-    let month = u32::try_from(index.rem_euclid(12)).ok()? + 1;
-    let day = t.day().min(days_in_month(year, month)?);
-    Some(NaiveDate::from_ymd_opt(year, month, day)?.and_time(t.time()))
-}
-
-fn days_in_month(year: i32, month: u32) -> Option<u32> {
-    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)?
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)?
-    };
-    u32::try_from((next - first).num_days()).ok()
-}
-
-/// A local wall-clock time in `tz` as UTC. A time that occurs twice (DST ends) is its first
-/// occurrence; a time skipped by DST moves forward by the gap (02:30 becomes 03:30), like
-/// most calendars do.
-pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local).earliest() {
-        Some(t) => t.with_timezone(&Utc),
-        None => {
-            // In a gap: use the offset in force before it, which lands after the gap.
-            let before = tz
-                .offset_from_utc_datetime(&(local - Duration::days(1)))
-                .fix();
-            (local - Duration::seconds(i64::from(before.local_minus_utc()))).and_utc()
-        }
+        matches!(self, TimeWindow::Calendar(_))
     }
 }
 
@@ -287,7 +85,7 @@ pub fn parse_start_time(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
         }
     }
     if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(local_to_utc(date.and_time(NaiveTime::MIN), tz));
+        return Ok(local_midnight(date, tz));
     }
     Err(format!(
         "calendar.startTime {text:?} is not a time like \"2026-01-01 00:00:00\""
@@ -297,6 +95,7 @@ pub fn parse_start_time(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use chrono_tz::{America, Asia, Europe};
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -506,28 +305,6 @@ mod tests {
         assert_eq!(
             period(h, utc(2026, 1, 3, 0, 30)),
             (utc(2026, 1, 2, 19, 0), utc(2026, 1, 3, 1, 0))
-        );
-    }
-
-    #[test]
-    fn a_local_time_skipped_by_dst_moves_forward_and_a_repeated_one_is_the_first() {
-        let skipped = NaiveDate::from_ymd_opt(2026, 3, 8)
-            .unwrap()
-            .and_hms_opt(2, 30, 0)
-            .unwrap();
-        assert_eq!(
-            local_to_utc(skipped, America::New_York),
-            utc(2026, 3, 8, 7, 30),
-            "03:30 EDT"
-        );
-        let repeated = NaiveDate::from_ymd_opt(2026, 11, 1)
-            .unwrap()
-            .and_hms_opt(1, 30, 0)
-            .unwrap();
-        assert_eq!(
-            local_to_utc(repeated, America::New_York),
-            utc(2026, 11, 1, 5, 30),
-            "01:30 EDT, the first of the two"
         );
     }
 

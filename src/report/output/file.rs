@@ -65,9 +65,10 @@ impl FileTarget {
     }
 }
 
-/// Whether `path` may receive an output, checked while planning. Every rule about output
-/// paths belongs here, so that each destination is refused before any work or post (issue #13:
-/// an existing path must be a regular file, never a device, FIFO or directory).
-fn check_destination(_path: &Path) -> Result<(), String> {
+/// Whether `path` may receive an output, checked while planning: every file target and the
+/// step summary pass here. Every rule about output paths belongs here, so that each
+/// destination is refused before any work or post (issue #13: an existing path must be a
+/// regular file, never a device, FIFO or directory).
+pub(super) fn check_destination(_path: &Path) -> Result<(), String> {
     Ok(())
 }

@@ -36,6 +36,9 @@ impl StepSummary {
             }
             None => return Ok(None),
         };
+        super::file::check_destination(&path).map_err(|why| {
+            OutputError::Setup(format!("GITHUB_STEP_SUMMARY {}: {why}", path.display()))
+        })?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -233,3 +233,95 @@ pub fn print_stdout(bytes: &[u8]) {
     let text = redact::clean(&String::from_utf8_lossy(bytes));
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::autoscale::TraceRow;
+    use crate::report::export::Content;
+    use crate::report::view::View;
+    use crate::report::{Artifact, Chart, Verdict};
+
+    fn target(dir: &std::path::Path, name: &str) -> FileTarget {
+        FileTarget {
+            label: "--test".into(),
+            path: dir.join(name),
+        }
+    }
+
+    fn trace() -> Content {
+        Content::Trace(vec![TraceRow {
+            minute: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            cpu_utilization: 50.0,
+            running_tasks: 2.0,
+        }])
+    }
+
+    #[tokio::test]
+    async fn nothing_is_written_when_any_output_fails_to_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = Report::new(serde_json::json!({}), View::text("x"), Verdict::Met);
+        report
+            .artifacts
+            .push(Artifact::new(target(dir.path(), "trace.csv"), trace()));
+        // A chart target that skipped FileTarget::chart's check: rendering it fails.
+        report.charts.push(Chart::new(
+            "chart",
+            Vec::new(),
+            Some(target(dir.path(), "chart.png")),
+        ));
+        let outputs = Outputs::new(OutputSettings {
+            quiet: true,
+            ..OutputSettings::default()
+        })
+        .unwrap();
+        assert!(outputs.deliver(&report).await.is_err());
+        assert!(!dir.path().join("trace.csv").exists(), "rendered first");
+    }
+
+    #[tokio::test]
+    async fn files_recording_a_post_wait_for_a_post() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = Report::new(serde_json::json!({}), View::text("x"), Verdict::Met);
+        report
+            .artifacts
+            .push(Artifact::new(target(dir.path(), "always.csv"), trace()));
+        report.artifacts.push(Artifact {
+            after_post: true,
+            ..Artifact::new(target(dir.path(), "after-post.csv"), trace())
+        });
+        let outputs = Outputs::new(OutputSettings {
+            quiet: true,
+            ..OutputSettings::default()
+        })
+        .unwrap();
+        outputs.deliver(&report).await.unwrap();
+        assert!(dir.path().join("always.csv").exists());
+        assert!(
+            !dir.path().join("after-post.csv").exists(),
+            "no --slack: nothing was posted, so nothing records a post"
+        );
+    }
+
+    #[test]
+    fn threads_and_chart_uploads_need_slack() {
+        let err = Outputs::new(OutputSettings {
+            slack_thread: true,
+            ..OutputSettings::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "--slack-thread: needs --slack (or --slack-dry-run)"
+        );
+        let mut outputs = Outputs::new(OutputSettings::default()).unwrap();
+        assert_eq!(
+            outputs
+                .upload_charts("--slack-charts")
+                .unwrap_err()
+                .to_string(),
+            "--slack-charts: needs --slack (or --slack-dry-run)"
+        );
+    }
+}

@@ -61,13 +61,13 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
         rows: figures_rows(&[s]),
     })];
     if !s.spikes.is_empty() {
-        blocks.push(Block::Table(Grid {
-            header: ["Spike start", "Peak CPU", "Recovery"]
-                .map(String::from)
-                .to_vec(),
-            align: vec![Align::Left, Align::Right, Align::Right],
-            rows: s
-                .spikes
+        blocks.push(Block::Table(Grid::new(
+            &[
+                ("Spike start", Align::Left),
+                ("Peak CPU", Align::Right),
+                ("Recovery", Align::Right),
+            ],
+            s.spikes
                 .iter()
                 .take(10)
                 .map(|sp| {
@@ -85,7 +85,7 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
                     ]
                 })
                 .collect(),
-        }));
+        )));
     }
     View {
         title: "Autoscaling simulation".into(),
@@ -125,13 +125,14 @@ pub fn tuning_view(t: &Tuning) -> View {
         text: "Pareto front: cost vs overload".into(),
         tone: Tone::Plain,
     });
-    blocks.push(Block::Table(Grid {
-        header: ["Task-hours", "Overload min", "Worst spike", "Policy"]
-            .map(String::from)
-            .to_vec(),
-        align: vec![Align::Right, Align::Right, Align::Right, Align::Left],
-        rows: t
-            .pareto
+    blocks.push(Block::Table(Grid::new(
+        &[
+            ("Task-hours", Align::Right),
+            ("Overload min", Align::Right),
+            ("Worst spike", Align::Right),
+            ("Policy", Align::Left),
+        ],
+        t.pareto
             .iter()
             .take(12)
             .map(|s: &Scored| {
@@ -143,7 +144,7 @@ pub fn tuning_view(t: &Tuning) -> View {
                 ]
             })
             .collect(),
-    }));
+    )));
     View {
         title: "Autoscaling tuning".into(),
         subtitle: format!("{} policies simulated", t.evaluated),

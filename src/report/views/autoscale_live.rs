@@ -10,51 +10,31 @@ fn seconds(value: Option<u32>) -> String {
 
 fn policy_line(kind: &LivePolicyKind) -> (String, String) {
     match kind {
-        LivePolicyKind::TargetTracking {
-            target_value,
-            metric,
-            scale_in_cooldown,
-            scale_out_cooldown,
-            disable_scale_in,
-        } => (
+        LivePolicyKind::TargetTracking(tt) => (
             "target tracking".into(),
             format!(
-                "{metric} = {target_value} · in {} / out {}{}",
-                seconds(*scale_in_cooldown),
-                seconds(*scale_out_cooldown),
-                if *disable_scale_in {
+                "{} = {} · in {} / out {}{}",
+                tt.metric,
+                tt.target_value,
+                seconds(tt.scale_in_cooldown),
+                seconds(tt.scale_out_cooldown),
+                if tt.disable_scale_in {
                     " · scale-in disabled"
                 } else {
                     ""
                 }
             ),
         ),
-        LivePolicyKind::StepScaling {
-            adjustment_type,
-            cooldown,
-            aggregation,
-            steps,
-        } => {
-            let steps: Vec<String> = steps
-                .iter()
-                .map(|s| {
-                    let bound =
-                        |b: Option<f64>, open: &str| b.map_or(open.into(), |v| v.to_string());
-                    format!(
-                        "[{}, {}) {:+}",
-                        bound(s.lower, "-∞"),
-                        bound(s.upper, "∞"),
-                        s.adjustment
-                    )
-                })
-                .collect();
+        LivePolicyKind::StepScaling(live) => {
+            let steps: Vec<String> = live.steps.iter().map(ToString::to_string).collect();
             (
                 "step scaling".into(),
                 format!(
-                    "{adjustment_type} {} · {} · cooldown {}",
-                    steps.join(", "),
-                    aggregation.as_deref().unwrap_or("Average"),
-                    seconds(*cooldown)
+                    "{} {} · {} · cooldown {}",
+                    live.adjustment_type,
+                    steps.join(" "),
+                    live.aggregation.as_deref().unwrap_or("Average"),
+                    seconds(live.cooldown)
                 ),
             )
         }
@@ -75,12 +55,14 @@ pub fn setup_view(setup: &LiveSetup) -> View {
         )
     });
     if !setup.policies.is_empty() {
-        blocks.push(Block::Table(Grid {
-            header: ["Policy", "Type", "Configuration", "Alarms"]
-                .map(String::from)
-                .to_vec(),
-            align: vec![Align::Left; 4],
-            rows: setup
+        blocks.push(Block::Table(Grid::new(
+            &[
+                ("Policy", Align::Left),
+                ("Type", Align::Left),
+                ("Configuration", Align::Left),
+                ("Alarms", Align::Left),
+            ],
+            setup
                 .policies
                 .iter()
                 .map(|p| {
@@ -93,13 +75,16 @@ pub fn setup_view(setup: &LiveSetup) -> View {
                     ]
                 })
                 .collect(),
-        }));
+        )));
     }
     if !setup.alarms.is_empty() {
-        blocks.push(Block::Table(Grid {
-            header: ["Alarm", "Condition", "State"].map(String::from).to_vec(),
-            align: vec![Align::Left; 3],
-            rows: setup
+        blocks.push(Block::Table(Grid::new(
+            &[
+                ("Alarm", Align::Left),
+                ("Condition", Align::Left),
+                ("State", Align::Left),
+            ],
+            setup
                 .alarms
                 .iter()
                 .map(|a| {
@@ -124,7 +109,7 @@ pub fn setup_view(setup: &LiveSetup) -> View {
                     ]
                 })
                 .collect(),
-        }));
+        )));
     }
     View {
         title: format!("Autoscaling of {}", setup.resource_id),

@@ -49,18 +49,15 @@ fn verdict(stats: &WindowStats) -> Cell {
 }
 
 fn windows_grid(p: &PlatformReport) -> Grid {
-    Grid {
-        header: ["Window", "Users", "Crashed", "Crash-free", "SLO"]
-            .map(String::from)
-            .to_vec(),
-        align: vec![
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Left,
+    Grid::new(
+        &[
+            ("Window", Align::Left),
+            ("Users", Align::Right),
+            ("Crashed", Align::Right),
+            ("Crash-free", Align::Right),
+            ("SLO", Align::Left),
         ],
-        rows: Window::ALL
+        Window::ALL
             .iter()
             .map(|&w| {
                 let s = p.windows.get(w);
@@ -73,29 +70,19 @@ fn windows_grid(p: &PlatformReport) -> Grid {
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 fn versions_grid(p: &PlatformReport) -> Grid {
-    Grid {
-        header: [
-            "Version",
-            "7d users",
-            "7d crash-free",
-            "30d users",
-            "30d crash-free",
-        ]
-        .map(String::from)
-        .to_vec(),
-        align: vec![
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
+    Grid::new(
+        &[
+            ("Version", Align::Left),
+            ("7d users", Align::Right),
+            ("7d crash-free", Align::Right),
+            ("30d users", Align::Right),
+            ("30d crash-free", Align::Right),
         ],
-        rows: p
-            .versions
+        p.versions
             .iter()
             .take(TOP_VERSIONS)
             .map(|v| {
@@ -109,7 +96,7 @@ fn versions_grid(p: &PlatformReport) -> Grid {
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 fn daily_line(p: &PlatformReport) -> String {

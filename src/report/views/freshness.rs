@@ -61,19 +61,16 @@ pub fn view(report: &FreshnessReport, only: Option<&[String]>) -> View {
         .map(|r| tone(r.status))
         .max_by_key(|t| t.severity())
         .unwrap_or(Tone::Muted);
-    let mut blocks = vec![Block::Table(Grid {
-        header: ["Source", "Status", "Age", "SLO", "SLA"]
-            .map(String::from)
-            .to_vec(),
-        align: vec![
-            Align::Left,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
+    let mut blocks = vec![Block::Table(Grid::new(
+        &[
+            ("Source", Align::Left),
+            ("Status", Align::Left),
+            ("Age", Align::Right),
+            ("SLO", Align::Right),
+            ("SLA", Align::Right),
         ],
-        rows: shown.iter().map(|r| row(r)).collect(),
-    })];
+        shown.iter().map(|r| row(r)).collect(),
+    ))];
     for r in shown.iter().filter(|r| r.status == Status::RuntimeError) {
         blocks.push(Block::Text(format!(
             "{}: {}",

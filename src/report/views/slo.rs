@@ -85,20 +85,16 @@ fn sorted(report: &SloReport) -> Vec<&SloResult> {
 pub fn view(report: &SloReport) -> View {
     let multi = |name: &str| report.slos.iter().filter(|r| r.name == name).count() > 1;
     let rows = sorted(report);
-    let grid = Grid {
-        header: ["SLO", "SLI", "Target", "Budget left", "Burn 1h", "Status"]
-            .map(String::from)
-            .to_vec(),
-        align: vec![
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-            Align::Right,
-            Align::Left,
+    let grid = Grid::new(
+        &[
+            ("SLO", Align::Left),
+            ("SLI", Align::Right),
+            ("Target", Align::Right),
+            ("Budget left", Align::Left),
+            ("Burn 1h", Align::Right),
+            ("Status", Align::Left),
         ],
-        rows: rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 vec![
                     Cell::new(label(r, multi(&r.name))),
@@ -110,7 +106,7 @@ pub fn view(report: &SloReport) -> View {
                 ]
             })
             .collect(),
-    };
+    );
     let mut blocks = vec![Block::Table(grid)];
     for r in rows.iter().filter(|r| r.status != Status::Ok) {
         let mut notes = vec![format!(

@@ -15,7 +15,8 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 
 use super::call;
 use crate::domain::autoscale::live::{
-    Bounds, LiveAlarm, LivePolicy, LivePolicyKind, LiveSetup, LiveStep, ServiceCounts,
+    Bounds, LiveAlarm, LivePolicy, LivePolicyKind, LiveSetup, LiveStep, LiveStepScaling,
+    LiveTargetTracking, ServiceCounts,
 };
 use crate::domain::autoscale::plan::{Action, Change, ManagedNames, Resource};
 use crate::domain::autoscale::{Policy, StepScaling, TargetTracking};
@@ -458,17 +459,19 @@ fn live_policy(p: &aas::types::ScalingPolicy) -> LivePolicy {
         p.target_tracking_scaling_policy_configuration(),
         p.step_scaling_policy_configuration(),
     ) {
-        (PolicyType::TargetTrackingScaling, Some(tt), _) => LivePolicyKind::TargetTracking {
-            target_value: tt.target_value(),
-            metric: tt
-                .predefined_metric_specification()
-                .map(|m| m.predefined_metric_type().as_str().to_string())
-                .unwrap_or_else(|| "custom".into()),
-            scale_in_cooldown: seconds(tt.scale_in_cooldown()),
-            scale_out_cooldown: seconds(tt.scale_out_cooldown()),
-            disable_scale_in: tt.disable_scale_in().unwrap_or(false),
-        },
-        (PolicyType::StepScaling, _, Some(step)) => LivePolicyKind::StepScaling {
+        (PolicyType::TargetTrackingScaling, Some(tt), _) => {
+            LivePolicyKind::TargetTracking(LiveTargetTracking {
+                target_value: tt.target_value(),
+                metric: tt
+                    .predefined_metric_specification()
+                    .map(|m| m.predefined_metric_type().as_str().to_string())
+                    .unwrap_or_else(|| "custom".into()),
+                scale_in_cooldown: seconds(tt.scale_in_cooldown()),
+                scale_out_cooldown: seconds(tt.scale_out_cooldown()),
+                disable_scale_in: tt.disable_scale_in().unwrap_or(false),
+            })
+        }
+        (PolicyType::StepScaling, _, Some(step)) => LivePolicyKind::StepScaling(LiveStepScaling {
             adjustment_type: step
                 .adjustment_type()
                 .map(|a| a.as_str().to_string())
@@ -486,7 +489,7 @@ fn live_policy(p: &aas::types::ScalingPolicy) -> LivePolicy {
                     adjustment: s.scaling_adjustment() as i64,
                 })
                 .collect(),
-        },
+        }),
         (other, _, _) => LivePolicyKind::Other {
             policy_type: other.as_str().to_string(),
         },

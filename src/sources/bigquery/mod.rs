@@ -33,6 +33,7 @@ use gcp_bigquery_client::yup_oauth2;
 
 use super::SourceError;
 use crate::redact;
+use crate::retry::{self, Attempt, RetryPolicy};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
 const PAGE_ROWS: i32 = 10_000;
@@ -295,36 +296,56 @@ impl BigQuery {
         .await
     }
 
+    /// One client call under the retry policy: 429, 5xx, refused connections and timeouts
+    /// are tried again (every call here is idempotent: reads, dry runs, and queries with a
+    /// request id).
     async fn retry<T, F, Fut>(&self, what: &str, call: F) -> Result<T, SourceError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, BQError>>,
     {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.calls
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let started = std::time::Instant::now();
-            let result = call().await;
-            // The client makes the HTTP call itself: this is where -v sees it.
-            let outcome = match &result {
-                Ok(_) => "ok".to_string(),
-                Err(BQError::ResponseError { error }) => format!("HTTP {}", error.error.code),
-                Err(_) => "failed".to_string(),
-            };
-            tracing::info!(
-                "BigQuery {what} -> {outcome} (attempt {attempt}, {} ms)",
-                started.elapsed().as_millis()
-            );
-            match result {
-                Ok(v) => return Ok(v),
-                Err(e) if attempt < MAX_ATTEMPTS && retriable(&e) => {
-                    tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt - 1)).await;
+        let policy = RetryPolicy {
+            max_attempts: MAX_ATTEMPTS,
+            base_delay: Duration::from_millis(500),
+            ..RetryPolicy::default()
+        };
+        let call = &call;
+        retry::run(
+            &policy,
+            &format!("BigQuery {what}"),
+            |attempt| async move {
+                self.calls
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let started = std::time::Instant::now();
+                let result = call().await;
+                // The client makes the HTTP call itself: this is where -v sees it.
+                let outcome = match &result {
+                    Ok(_) => "ok".to_string(),
+                    Err(BQError::ResponseError { error }) => format!("HTTP {}", error.error.code),
+                    Err(_) => "failed".to_string(),
+                };
+                tracing::info!(
+                    "BigQuery {what} -> {outcome} (attempt {attempt}, {} ms)",
+                    started.elapsed().as_millis()
+                );
+                match result {
+                    Ok(v) => Attempt::Done(v),
+                    Err(e) if retriable(&e) => Attempt::Retry {
+                        error: upstream(e),
+                        after: None,
+                    },
+                    Err(e) => Attempt::Fail(upstream(e)),
                 }
-                Err(e) => return Err(upstream(e)),
-            }
-        }
+            },
+            |limit| Attempt::Retry {
+                error: SourceError::Upstream(format!(
+                    "BigQuery {what}: no reply within {} s",
+                    limit.as_secs()
+                )),
+                after: None,
+            },
+        )
+        .await
     }
 
     /// Bytes the query would process, from a dry run (nothing is billed or run).
@@ -370,7 +391,15 @@ impl BigQuery {
         let mut schema = response.schema.clone();
         let mut rows = response.rows.clone().unwrap_or_default();
         let mut page_token = response.page_token.clone();
+        // Polling a job that is not done yet is bounded like any call: by the overall deadline.
+        let deadline = std::time::Instant::now() + retry::deadlines().overall;
         while !complete || page_token.is_some() {
+            if !complete && std::time::Instant::now() >= deadline {
+                return Err(SourceError::Upstream(format!(
+                    "BigQuery: the query did not finish within {} s",
+                    retry::deadlines().overall.as_secs()
+                )));
+            }
             let job_id = job.job_id.clone().ok_or_else(|| {
                 SourceError::Upstream("BigQuery: the query returned no job id".into())
             })?;

@@ -57,14 +57,7 @@ fn stepped(
     p.step_scaling = Some(StepScaling {
         threshold,
         cooldown,
-        steps: steps
-            .iter()
-            .map(|&(lower, upper, adjustment)| Step {
-                lower,
-                upper,
-                adjustment,
-            })
-            .collect(),
+        steps: steps.iter().copied().map(Step::from).collect(),
         aggregation: Aggregation::Average,
     });
     p
