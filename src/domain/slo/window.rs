@@ -14,10 +14,11 @@ use serde::Serialize;
 use super::duration::{DurationUnit, SloDuration};
 use crate::domain::rfc3339;
 
-/// A calendar period unit. Hours are fixed-length steps from the anchor; days and longer
-/// follow the local calendar.
+/// A calendar period unit. Minutes and hours are fixed-length steps from the anchor; days and
+/// longer follow the local calendar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CalendarUnit {
+    Minute,
     Hour,
     Day,
     Week,
@@ -27,16 +28,11 @@ pub enum CalendarUnit {
 }
 
 impl CalendarUnit {
-    /// The calendar unit of an OpenSLO duration; minutes make no sense as a calendar period.
+    /// The calendar unit of an OpenSLO duration. The specification allows any shorthand for a
+    /// calendar-aligned window, so minutes (rarely meant, but valid) step from the anchor.
     pub fn from_duration_unit(unit: DurationUnit) -> Result<CalendarUnit, String> {
         Ok(match unit {
-            DurationUnit::Minute => {
-                return Err(
-                    "a calendar window cannot be counted in minutes (use h, d, w, M, Q or Y, \
-                     or a rolling window)"
-                        .into(),
-                )
-            }
+            DurationUnit::Minute => CalendarUnit::Minute,
             DurationUnit::Hour => CalendarUnit::Hour,
             DurationUnit::Day => CalendarUnit::Day,
             DurationUnit::Week => CalendarUnit::Week,
@@ -173,6 +169,11 @@ impl Calendar {
         let steps = k.checked_mul(self.count)?;
         let a = self.local_anchor;
         let local = match self.unit {
+            CalendarUnit::Minute => {
+                return self
+                    .anchor
+                    .checked_add_signed(Duration::try_minutes(steps)?)
+            }
             CalendarUnit::Hour => {
                 return self.anchor.checked_add_signed(Duration::try_hours(steps)?)
             }
@@ -190,6 +191,7 @@ impl Calendar {
         let local = now.with_timezone(&self.tz).naive_local();
         let a = self.local_anchor;
         let (elapsed, per_period) = match self.unit {
+            CalendarUnit::Minute => ((now - self.anchor).num_minutes(), self.count),
             CalendarUnit::Hour => ((now - self.anchor).num_hours(), self.count),
             CalendarUnit::Day => ((local.date() - a.date()).num_days(), self.count),
             CalendarUnit::Week => ((local.date() - a.date()).num_days(), 7 * self.count),
@@ -551,13 +553,17 @@ mod tests {
     }
 
     #[test]
-    fn minutes_are_not_a_calendar_unit() {
-        let err = TimeWindow::calendar(
+    fn a_calendar_window_in_minutes_steps_from_the_anchor() {
+        // The specification's Timeslices example declares `duration: 1m` with a calendar.
+        let window = TimeWindow::calendar(
             SloDuration::parse("30m").unwrap(),
             utc(2026, 1, 1, 0, 0),
             chrono_tz::UTC,
         )
-        .unwrap_err();
-        assert!(err.contains("minutes"), "{err}");
+        .unwrap();
+        assert_eq!(
+            period(window, utc(2026, 3, 1, 10, 45)),
+            (utc(2026, 3, 1, 10, 30), utc(2026, 3, 1, 11, 0))
+        );
     }
 }
