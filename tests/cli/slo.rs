@@ -257,10 +257,16 @@ fn a_file_that_is_one_sequence_of_every_kind_computes_its_slo() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["slos"].as_array().unwrap().len(), 1, "{doc}");
     let slo = entry(&doc, "web-availability", "99 % of requests succeed");
-    assert_eq!((slo["good"].as_u64(), slo["total"].as_u64()), (Some(23_967), Some(24_000)));
+    assert_eq!(
+        (slo["good"].as_u64(), slo["total"].as_u64()),
+        (Some(23_967), Some(24_000))
+    );
     assert!(close(&slo["error_budget"]["allowed_bad"], 240.0));
     assert_eq!(slo["status"], "ok");
-    assert!(slo.get("composite_weight").is_none(), "only composites carry a weight");
+    assert!(
+        slo.get("composite_weight").is_none(),
+        "only composites carry a weight"
+    );
     assert!(!stderr.contains("warning"), "{stderr}");
 }
 
@@ -270,13 +276,22 @@ fn a_composite_slo_is_one_entry_per_objective_with_its_weight() {
     assert_eq!(code, 0, "{stderr}");
     let loads = entry(&doc, "checkout-journey", "pages load");
     assert_eq!(loads["composite_weight"], 2.0);
-    assert_eq!((loads["good"].as_u64(), loads["total"].as_u64()), (Some(23_967), Some(24_000)));
+    assert_eq!(
+        (loads["good"].as_u64(), loads["total"].as_u64()),
+        (Some(23_967), Some(24_000))
+    );
     let fast = entry(&doc, "checkout-journey", "pages are fast");
     assert_eq!(fast["composite_weight"], 1.0);
     // The threshold objective: 22 of 24 hourly rows at p95 ≤ 300 ms.
-    assert_eq!((fast["good"].as_u64(), fast["total"].as_u64()), (Some(22), Some(24)));
+    assert_eq!(
+        (fast["good"].as_u64(), fast["total"].as_u64()),
+        (Some(22), Some(24))
+    );
     assert!(close(&fast["error_budget"]["allowed_bad"], 2.4));
-    assert!(close(&fast["error_budget"]["remaining_ratio"], 1.0 - 2.0 / 2.4));
+    assert!(close(
+        &fast["error_budget"]["remaining_ratio"],
+        1.0 - 2.0 / 2.4
+    ));
     assert_eq!(fast["status"], "ok");
 }
 
@@ -288,11 +303,17 @@ fn ratio_objectives_take_op_without_value_and_the_calendar_reads_start_time_in_i
     let above = entry(&doc, "api-slices", "strictly above");
     assert_eq!(above["window"]["start"], "2026-11-21T05:00:00Z");
     // 19 hourly slices from 05:00; no ratio (0.999 or 0.99) is > 0.999 …
-    assert_eq!((above["good"].as_u64(), above["total"].as_u64()), (Some(0), Some(19)));
+    assert_eq!(
+        (above["good"].as_u64(), above["total"].as_u64()),
+        (Some(0), Some(19))
+    );
     assert_eq!(above["status"], "violated");
     // … and all but 10:00 are ≥ 0.999 (no `op`: gte). The budget is 10 % of 24 slices.
     let at_least = entry(&doc, "api-slices", "at least");
-    assert_eq!((at_least["good"].as_u64(), at_least["total"].as_u64()), (Some(18), Some(19)));
+    assert_eq!(
+        (at_least["good"].as_u64(), at_least["total"].as_u64()),
+        (Some(18), Some(19))
+    );
     assert!(close(&at_least["error_budget"]["allowed_bad"], 2.4));
     assert_eq!(at_least["status"], "ok");
     // A raw failure ratio under RatioTimeslices: each slice is good by 1 − its error ratio.
@@ -314,7 +335,10 @@ fn a_source_vitals_cannot_query_is_no_data_with_a_warning_beside_other_slos() {
         stderr.contains("datadog.yaml: document 1 (SLO foo-slo): spec.objectives[0]: metricSource.type \"Datadog\" cannot be queried"),
         "{stderr}"
     );
-    assert_eq!(entry(&doc, "web-availability", "99 % of requests succeed")["status"], "ok");
+    assert_eq!(
+        entry(&doc, "web-availability", "99 % of requests succeed")["status"],
+        "ok"
+    );
 }
 
 #[test]
