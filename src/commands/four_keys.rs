@@ -117,7 +117,8 @@ pub async fn execute(ctx: &Context, plan: Plan<'_>) -> Result<(Report, ExitCode)
         CommitTimeArg::Committer => CommitTime::Committer,
         CommitTimeArg::Author => CommitTime::Author,
     };
-    // The previous window is reported too, so changes are listed back to its start.
+    // The previous window is reported too, so changes are listed back to its start (older
+    // deployments still bound them: a commit any earlier deployment shipped is never a change).
     let changes_since = ctx.now - since - since;
     let with_paths = !args.paths.is_empty();
 
@@ -205,6 +206,16 @@ pub async fn execute(ctx: &Context, plan: Plan<'_>) -> Result<(Report, ExitCode)
                     deployments
                 }
             };
+            // A `--path` no tree has would filter out every change in silence.
+            if !args.paths.is_empty() && !deployments.is_empty() {
+                for p in git::paths_in_no_tree(&repo, &deployments, &args.paths)? {
+                    ctx.warn(&format!(
+                        "--path {p:?} matches no file in any deployment's tree in {}: no \
+                         change can pass it",
+                        repo.display()
+                    ));
+                }
+            }
             (deployments, csv_incidents.unwrap_or_default())
         }
     };
