@@ -337,57 +337,46 @@ fn lead_time(doc: &Value) -> (Option<u64>, Option<f64>, Option<f64>) {
 
 const DAY: f64 = 86_400.0;
 
+/// An empty repository `repo` in `scratch`, initialised at `date`.
+fn new_repository(scratch: &Scratch, date: &str) -> std::path::PathBuf {
+    let dir = scratch.path("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"], date);
+    dir
+}
+
+/// An annotated tag on HEAD (or `target`), tagged at `date`: the deployment's time.
+fn tag(dir: &Path, name: &str, date: &str, target: Option<&str>) {
+    let mut args = vec!["tag", "-a", name, "-m", name];
+    args.extend(target);
+    git(dir, &args, date);
+}
+
 /// v1.0 … v2.0 released in 2025; in November 2026 the maintainer re-creates v1.1 and then
 /// v1.0 as annotated tags (newest version first), then releases v3.0 with two new commits.
 #[test]
 fn tags_recreated_late_ship_nothing_again_and_no_figure_depends_on_since() {
     let scratch = Scratch::new();
-    let dir = scratch.path("repo");
-    std::fs::create_dir_all(&dir).unwrap();
-    git(&dir, &["init", "-q", "-b", "main"], "2025-01-01T00:00:00Z");
+    let dir = new_repository(&scratch, "2025-01-01T00:00:00Z");
     commit(&dir, "a.txt", "c1", "2025-01-01T00:00:00Z");
-    git(
-        &dir,
-        &["tag", "-a", "v1.0", "-m", "1.0"],
-        "2025-01-02T00:00:00Z",
-    );
+    tag(&dir, "v1.0", "2025-01-02T00:00:00Z", None);
     commit(&dir, "b.txt", "c2", "2025-02-01T00:00:00Z");
-    git(
-        &dir,
-        &["tag", "-a", "v1.1", "-m", "1.1"],
-        "2025-02-02T00:00:00Z",
-    );
-    for (i, date) in ["2025-03-01", "2025-04-01", "2025-05-01"]
-        .iter()
-        .enumerate()
-    {
-        commit(
-            &dir,
-            &format!("c{i}.txt"),
-            &format!("c{}", i + 3),
-            &format!("{date}T00:00:00Z"),
-        );
+    tag(&dir, "v1.1", "2025-02-02T00:00:00Z", None);
+    for (n, month) in [(3, "03"), (4, "04"), (5, "05")] {
+        let date = format!("2025-{month}-01T00:00:00Z");
+        commit(&dir, &format!("c{n}.txt"), &format!("c{n}"), &date);
     }
-    git(
-        &dir,
-        &["tag", "-a", "v2.0", "-m", "2.0"],
-        "2025-06-02T00:00:00Z",
-    );
-    for (tag, date) in [
-        ("v1.1", "2026-11-01T00:00:00Z"),
-        ("v1.0", "2026-11-02T00:00:00Z"),
+    tag(&dir, "v2.0", "2025-06-02T00:00:00Z", None);
+    for (name, target, date) in [
+        ("v1.1", "HEAD~3", "2026-11-01T00:00:00Z"),
+        ("v1.0", "HEAD~4", "2026-11-02T00:00:00Z"),
     ] {
-        git(&dir, &["tag", "-d", tag], date);
-        let target = if tag == "v1.0" { "HEAD~4" } else { "HEAD~3" };
-        git(&dir, &["tag", "-a", tag, "-m", "re-created", target], date);
+        git(&dir, &["tag", "-d", name], date);
+        tag(&dir, name, date, Some(target));
     }
     commit(&dir, "d.txt", "c6", "2026-11-10T00:00:00Z");
     commit(&dir, "e.txt", "c7", "2026-11-12T00:00:00Z");
-    git(
-        &dir,
-        &["tag", "-a", "v3.0", "-m", "3.0"],
-        "2026-11-15T00:00:00Z",
-    );
+    tag(&dir, "v3.0", "2026-11-15T00:00:00Z", None);
 
     for since in ["28d", "90d", "400d"] {
         let (doc, stderr) = four_keys(&dir, since, &["--deploy-tag", "v*"]);
@@ -407,32 +396,19 @@ fn tags_recreated_late_ship_nothing_again_and_no_figure_depends_on_since() {
 #[test]
 fn a_rollback_ships_nothing_and_the_next_deployment_only_what_is_new() {
     let scratch = Scratch::new();
-    let dir = scratch.path("repo");
-    std::fs::create_dir_all(&dir).unwrap();
-    git(&dir, &["init", "-q", "-b", "main"], "2026-09-01T00:00:00Z");
+    let dir = new_repository(&scratch, "2026-09-01T00:00:00Z");
     commit(&dir, "a.txt", "c1", "2026-09-01T00:00:00Z");
-    git(
-        &dir,
-        &["tag", "-a", "deploy/1", "-m", "1"],
-        "2026-09-02T00:00:00Z",
-    );
+    tag(&dir, "deploy/1", "2026-09-02T00:00:00Z", None);
     commit(&dir, "b.txt", "c2", "2026-10-01T00:00:00Z");
-    git(
+    tag(&dir, "deploy/2", "2026-10-02T00:00:00Z", None);
+    tag(
         &dir,
-        &["tag", "-a", "deploy/2", "-m", "2"],
-        "2026-10-02T00:00:00Z",
-    );
-    git(
-        &dir,
-        &["tag", "-a", "deploy/3", "-m", "rollback", "deploy/1^{}"],
+        "deploy/3",
         "2026-11-10T00:00:00Z",
+        Some("deploy/1^{}"),
     );
     commit(&dir, "c.txt", "c3", "2026-11-19T00:00:00Z");
-    git(
-        &dir,
-        &["tag", "-a", "deploy/4", "-m", "4"],
-        "2026-11-20T00:00:00Z",
-    );
+    tag(&dir, "deploy/4", "2026-11-20T00:00:00Z", None);
 
     for since in ["7d", "14d", "60d"] {
         let (doc, _) = four_keys(&dir, since, &[]);
@@ -489,16 +465,8 @@ fn a_path_in_no_deployments_tree_is_a_warning_naming_it() {
 fn a_tag_globs_star_crosses_slashes_as_in_git_tag_list() {
     let scratch = Scratch::new();
     let dir = repository(&scratch);
-    git(
-        &dir,
-        &["tag", "-a", "deploy/eu/4", "-m", "eu"],
-        "2026-11-12T00:00:00Z",
-    );
-    git(
-        &dir,
-        &["tag", "-a", "deploy/us/5", "-m", "us"],
-        "2026-11-13T00:00:00Z",
-    );
+    tag(&dir, "deploy/eu/4", "2026-11-12T00:00:00Z", None);
+    tag(&dir, "deploy/us/5", "2026-11-13T00:00:00Z", None);
     let listed = Command::new("git")
         .args(["tag", "-l", "deploy/*"])
         .current_dir(&dir)

@@ -341,21 +341,27 @@ fn a_source_vitals_cannot_query_is_no_data_with_a_warning_beside_other_slos() {
     );
 }
 
-#[test]
-fn a_source_vitals_cannot_query_as_the_only_input_is_bad_input() {
+/// Runs `vitals slo` on `spec`, which must be bad input: exit 2, nothing on stdout, one line.
+fn bad_input(spec: impl AsRef<std::ffi::OsStr>) -> String {
     let out = vitals()
         .args(["slo", "--now", NOW, "--format", "json", "--spec"])
-        .arg(fixture("datadog.yaml"))
+        .arg(spec)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(out.stdout.is_empty());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_source_vitals_cannot_query_as_the_only_input_is_bad_input() {
+    let stderr = bad_input(fixture("datadog.yaml"));
     assert!(
         stderr.contains("document 1 (SLO foo-slo): SLO \"foo-slo\" reads metricSource.type \"Datadog\", which vitals cannot query"),
         "{stderr}"
     );
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
 
 #[test]
@@ -367,15 +373,7 @@ fn an_indicator_with_neither_ratio_nor_threshold_metric_is_bad_input() {
             "  thresholdMetric:\n    metricSource:\n      type: CSV\n      spec: {path: metrics.csv, column: p95_ms}\n",
             "  description: the metric was forgotten\n",
         );
-    let file = scratch.write("composite.yaml", broken);
-    let out = vitals()
-        .args(["slo", "--now", NOW, "--format", "json", "--spec"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(out.stdout.is_empty());
+    let stderr = bad_input(scratch.write("composite.yaml", broken));
     assert!(
         stderr.contains("composite.yaml: document 1 (SLI page-latency): spec: an indicator needs a ratioMetric or a thresholdMetric"),
         "{stderr}"
