@@ -74,6 +74,8 @@ struct Deployed {
     at: DateTime<Utc>,
     id: String,
     commit: git2::Oid,
+    /// The commit's committer date (seconds): where the walk files it.
+    committed: i64,
     /// Tag message or commit summary: what `--hotfix-pattern` is tried on besides the id.
     message: String,
 }
@@ -105,6 +107,7 @@ pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, Sou
             at,
             id: name.to_string(),
             commit: commit.id(),
+            committed: commit.committer().when().seconds(),
             message,
         });
     }
@@ -153,6 +156,7 @@ pub fn recorded_deployments(
             at: r.deployed_at,
             id: r.id.clone(),
             commit: commit.id(),
+            committed: commit.committer().when().seconds(),
             message: summary(&commit),
         });
     }
@@ -174,9 +178,7 @@ fn change_sets(
     for d in &deployed {
         let mut changes = Vec::new();
         if d.at < q.changes_since {
-            graph
-                .take_unlisted(d.commit)
-                .map_err(|e| git_error(path, e))?;
+            graph.take_unlisted(d.commit, d.committed);
         } else {
             for shipped in graph.take(d.commit).map_err(|e| git_error(path, e))? {
                 let seconds = match q.commit_time {
