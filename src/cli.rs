@@ -169,7 +169,8 @@ file (plan first, changes only with --yes).",
         long_about = "Deployment frequency, lead time for changes, change failure rate and time to restore \
 (DORA 2023 levels), plus the deployment rework rate, a weekly trend and the previous window of \
 equal length. Deployments are tags matching --deploy-tag; a deployment's changes are the commits \
-reachable from its tag but not from the deployment before it.",
+reachable from its tag and from no earlier deployment's tag, so a commit counts once, at the first \
+deployment that shipped it, whatever --since is. --git may name any directory of a clone.",
         after_help = "Examples:
   vitals four-keys --git . --deploy-tag 'deploy/*' --since 90d
   vitals four-keys --git ../monorepo --path services/api --incidents incidents.csv --format json"
@@ -204,7 +205,8 @@ pub struct FourKeysArgs {
     /// The repository [config: four_keys.git, else .]
     #[arg(long, value_name = "PATH")]
     pub git: Option<PathBuf>,
-    /// Tags that are deployments [config: four_keys.deploy_tag, else deploy/*]
+    /// Tags that are deployments, a glob as `git tag -l` reads it: `*` also matches `/`
+    /// (deploy/* takes deploy/eu/42) [config: four_keys.deploy_tag, else deploy/*]
     #[arg(long, value_name = "GLOB")]
     pub deploy_tag: Option<String>,
     /// Incidents CSV: id,opened_at,resolved_at,caused_by [config: four_keys.incidents]
@@ -213,7 +215,8 @@ pub struct FourKeysArgs {
     /// The window, ending now, e.g. 90d [config: four_keys.since, else 90d]
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
-    /// Only changes touching these paths (monorepos); repeatable
+    /// Only changes touching these paths (monorepos); repeatable. A path in no deployment's
+    /// tree is warned about
     #[arg(long = "path", value_name = "PREFIX")]
     pub paths: Vec<String>,
     /// Deployments whose tag or message matches this glob are hotfixes [default: *hotfix*]

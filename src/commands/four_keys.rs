@@ -36,19 +36,20 @@ struct GitWalk {
     hotfix: glob::Pattern,
     commit_time: CommitTime,
     changes_since: chrono::DateTime<chrono::Utc>,
-    with_paths: bool,
+    /// `--path` prefixes: changes touching none of them are left out.
+    paths: Vec<String>,
 }
 
 impl GitWalk {
-    /// The deployments, and a warning when there are none. A libgit2 walk of a large history
-    /// is long CPU work: callers run this on a blocking thread.
-    fn run(self) -> Result<(Vec<Deployment>, Option<String>)> {
+    /// The deployments, and warnings (none found; a `--path` no tree has). A libgit2 walk of a
+    /// large history is long CPU work: callers run this on a blocking thread.
+    fn run(self) -> Result<(Vec<Deployment>, Vec<String>)> {
         let query = GitQuery {
             tag_glob: &self.tag_glob,
             hotfix: Some(&self.hotfix),
             commit_time: self.commit_time,
             changes_since: self.changes_since,
-            with_paths: self.with_paths,
+            with_paths: !self.paths.is_empty(),
         };
         let (deployments, none) = match &self.records {
             Some((csv, records)) => (
@@ -64,8 +65,21 @@ impl GitWalk {
                 ),
             ),
         };
-        let warning = deployments.is_empty().then_some(none);
-        Ok((deployments, warning))
+        if deployments.is_empty() {
+            return Ok((deployments, vec![none]));
+        }
+        // A `--path` no tree has would filter out every change in silence.
+        let warnings = git::paths_in_no_tree(&self.repo, &deployments, &self.paths)?
+            .into_iter()
+            .map(|p| {
+                format!(
+                    "--path {p:?} matches no file in any deployment's tree in {}: no change \
+                     can pass it",
+                    self.repo.display()
+                )
+            })
+            .collect();
+        Ok((deployments, warnings))
     }
 }
 
@@ -201,7 +215,7 @@ impl Section for FourKeys {
                 hotfix,
                 commit_time,
                 changes_since,
-                with_paths,
+                paths: args.paths.clone(),
             }),
         };
         Ok(FourKeysPlan {
@@ -244,9 +258,9 @@ impl Plan for FourKeysPlan {
                 (fetched.deployments, incidents)
             }
             Source::Git(walk) => {
-                let (deployments, warning) = blocking(move || walk.run()).await?;
-                if let Some(warning) = warning {
-                    ctx.warn(&warning);
+                let (deployments, warnings) = blocking(move || walk.run()).await?;
+                for warning in &warnings {
+                    ctx.warn(warning);
                 }
                 (deployments, csv_incidents.unwrap_or_default())
             }

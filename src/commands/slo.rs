@@ -8,92 +8,13 @@ use async_trait::async_trait;
 use crate::cli::SloArgs;
 use crate::commands::{blocking, onboarding, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, SloSection};
-use crate::domain::slo::{
-    evaluate, parse_start_time, BudgetingMethod, BurnWindow, Objective, Op, SloDuration, SloReport,
-    Threshold, TimeWindow,
-};
+use crate::domain::slo::{evaluate, BurnWindow, SloReport};
 use crate::error::{Error, Result};
 use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::bigquery::BigQuery;
-use crate::sources::metrics::{source_kinds, Metrics};
+use crate::sources::metrics::{self, source_kinds, Metrics};
 use crate::sources::openslo::{self, ResolvedSlo};
 use crate::sources::{files, SourceError};
-
-fn invalid(slo: &ResolvedSlo, path: &str, message: impl std::fmt::Display) -> Error {
-    SourceError::Input(format!("{}: {path}: {message}", slo.origin)).into()
-}
-
-fn window(slo: &ResolvedSlo) -> Result<TimeWindow> {
-    let tw = &slo.time_window;
-    let duration = SloDuration::parse(&tw.duration)
-        .map_err(|e| invalid(slo, "spec.timeWindow[0].duration", e))?;
-    if tw.is_rolling {
-        return Ok(TimeWindow::rolling(duration));
-    }
-    let calendar = tw.calendar.as_ref().ok_or_else(|| {
-        invalid(
-            slo,
-            "spec.timeWindow[0].calendar",
-            "required when isRolling is false (startTime and timeZone)",
-        )
-    })?;
-    let tz: chrono_tz::Tz = calendar.time_zone.parse().map_err(|_| {
-        invalid(
-            slo,
-            "spec.timeWindow[0].calendar.timeZone",
-            format!("unknown time zone {:?}", calendar.time_zone),
-        )
-    })?;
-    let anchor = parse_start_time(&calendar.start_time, tz)
-        .map_err(|e| invalid(slo, "spec.timeWindow[0].calendar.startTime", e))?;
-    TimeWindow::calendar(duration, anchor, tz).map_err(|e| invalid(slo, "spec.timeWindow[0]", e))
-}
-
-/// Each objective of the SLO as the domain's [`Objective`].
-fn objectives(slo: &ResolvedSlo) -> Result<Vec<Objective>> {
-    let window = window(slo)?;
-    slo.objectives
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            let at = |field: &str| format!("spec.objectives[{i}].{field}");
-            let slice = match &o.time_slice_window {
-                Some(text) => Some(
-                    SloDuration::parse(text)
-                        .map_err(|e| invalid(slo, &at("timeSliceWindow"), e))?
-                        .rolling(),
-                ),
-                None => None,
-            };
-            let method =
-                BudgetingMethod::from_spec(&slo.budgeting_method, slice, o.time_slice_target)
-                    .map_err(|e| invalid(slo, "spec.budgetingMethod", e))?;
-            let threshold = match (&o.op, o.value) {
-                (Some(op), Some(value)) => Some(Threshold {
-                    op: Op::parse(op).map_err(|e| invalid(slo, &at("op"), e))?,
-                    value,
-                }),
-                (None, None) => None,
-                _ => return Err(invalid(slo, &at("op"), "op and value go together")),
-            };
-            let objective = Objective {
-                name: slo.name.clone(),
-                objective: o.display_name.clone().unwrap_or_else(|| i.to_string()),
-                target: o
-                    .target
-                    .or(o.target_percent.map(|p| p / 100.0))
-                    .unwrap_or_default(),
-                window,
-                method,
-                threshold,
-            };
-            objective
-                .validate()
-                .map_err(|e| invalid(slo, &format!("spec.objectives[{i}]"), e))?;
-            Ok(objective)
-        })
-        .collect()
-}
 
 fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec<PathBuf>> {
     if !args.spec.is_empty() {
@@ -121,7 +42,8 @@ pub struct Slo;
 /// Specs read and validated; nothing fetched yet.
 pub struct SloPlan {
     slos: Vec<ResolvedSlo>,
-    objectives: Vec<(usize, Objective)>,
+    /// (SLO, objective) indices, in report order.
+    objectives: Vec<(usize, usize)>,
     chart: Option<FileTarget>,
 }
 
@@ -149,13 +71,11 @@ impl Section for Slo {
                 )));
             }
         }
-        let objectives: Vec<(usize, Objective)> = slos
+        unqueryable_alone(&slos)?;
+        let objectives: Vec<(usize, usize)> = slos
             .iter()
             .enumerate()
-            .map(|(i, s)| objectives(s).map(|os| os.into_iter().map(move |o| (i, o))))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
+            .flat_map(|(i, s)| (0..s.objectives.len()).map(move |j| (i, j)))
             .collect();
         let chart = ctx
             .config
@@ -168,6 +88,28 @@ impl Section for Slo {
             objectives,
             chart,
         })
+    }
+}
+
+/// The issue's rule for sources vitals cannot query: when the run's only SLO reads nothing
+/// vitals can query, a `no_data` report would hide the cause, so it is bad input.
+fn unqueryable_alone(slos: &[ResolvedSlo]) -> Result<()> {
+    let [slo] = slos else { return Ok(()) };
+    let kinds: Vec<&str> = slo
+        .objectives
+        .iter()
+        .filter_map(|o| metrics::unqueryable(&o.indicator))
+        .collect();
+    match kinds.first() {
+        Some(kind) if kinds.len() == slo.objectives.len() => Err(SourceError::Input(format!(
+            "{}: SLO {:?} reads metricSource.type {kind:?}, which vitals cannot query ({}); \
+             nothing to compute",
+            slo.origin,
+            slo.name,
+            metrics::QUERYABLE.join(", ")
+        ))
+        .into()),
+        _ => Ok(()),
     }
 }
 
@@ -192,7 +134,8 @@ impl Plan for SloPlan {
         };
         // Burn rates look back up to 3 days, so data is needed from there even early in a period.
         let mut earliest = ctx.now - BurnWindow::LONGEST.length();
-        for (_, o) in &objectives {
+        for &(i, j) in &objectives {
+            let o = &slos[i].objectives[j].objective;
             let period = o.window.period(ctx.now).map_err(Error::Usage)?;
             earliest = earliest.min(period.start);
         }
@@ -201,10 +144,24 @@ impl Plan for SloPlan {
         // Remote metric sources can take a while per SLO: say which one is being fetched.
         let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
         let total = objectives.len();
-        for (n, (i, objective)) in objectives.into_iter().enumerate() {
-            let slo = &slos[i];
+        for (n, (i, j)) in objectives.into_iter().enumerate() {
+            let (slo, resolved) = (&slos[i], &slos[i].objectives[j]);
             progress.set_message(format!("SLO {}/{total}: {}", n + 1, slo.name));
-            let series = metrics.series(slo).await?;
+            let series = match metrics::unqueryable(&resolved.indicator) {
+                // A valid spec whose numbers live where vitals cannot reach: no data, said so.
+                Some(kind) => {
+                    ctx.warn(&format!(
+                        "{}: {}: metricSource.type {kind:?} cannot be queried by vitals ({}): \
+                         reported as no_data",
+                        slo.origin,
+                        resolved.path,
+                        metrics::QUERYABLE.join(", ")
+                    ));
+                    metrics::no_rows(&resolved.indicator)
+                }
+                None => metrics.series(slo, &resolved.indicator).await?,
+            };
+            let objective = resolved.objective.clone();
             let (now, origin) = (ctx.now, slo.origin.clone());
             let result = blocking(move || {
                 evaluate(&objective, &series, now)

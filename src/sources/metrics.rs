@@ -25,18 +25,37 @@ pub struct Metrics<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// The `metricSource.type`s vitals can query (any case).
+pub const QUERYABLE: [&str; 3] = ["CSV", "BigQuery", "CloudWatch"];
+
+fn queryable(kind: &str) -> bool {
+    QUERYABLE.iter().any(|k| k.eq_ignore_ascii_case(kind))
+}
+
 /// The sources an SLO reads, for deciding which clients to set up.
 pub fn source_kinds(slo: &ResolvedSlo) -> Vec<&str> {
-    match &slo.indicator {
-        ResolvedIndicator::Ratio {
-            good, bad, total, ..
-        } => good
-            .iter()
-            .chain(bad.iter())
-            .chain(std::iter::once(total))
-            .map(|s| s.kind.as_str())
-            .collect(),
-        ResolvedIndicator::Threshold(s) => vec![s.kind.as_str()],
+    slo.objectives
+        .iter()
+        .flat_map(|o| o.indicator.sources())
+        .map(|s| s.kind.as_str())
+        .collect()
+}
+
+/// The first `metricSource.type` of `indicator` vitals cannot query (`Any`, `Datadog`, …):
+/// a valid spec, whose numbers have to come from elsewhere.
+pub fn unqueryable(indicator: &ResolvedIndicator) -> Option<&str> {
+    indicator
+        .sources()
+        .into_iter()
+        .map(|s| s.kind.as_str())
+        .find(|k| !queryable(k))
+}
+
+/// A series of `indicator`'s shape without rows: what an unqueryable source yields.
+pub fn no_rows(indicator: &ResolvedIndicator) -> Series {
+    match indicator {
+        ResolvedIndicator::Threshold(_) => Series::values([]),
+        _ => Series::good_total([]),
     }
 }
 
@@ -132,7 +151,8 @@ impl<'a> Metrics<'a> {
                 Ok(table)
             }
             other => Err(at(format!(
-                "type {other:?} is not supported (CSV, BigQuery, CloudWatch)"
+                "type {other:?} is not supported ({})",
+                QUERYABLE.join(", ")
             ))),
         }
     }
@@ -155,9 +175,13 @@ impl<'a> Metrics<'a> {
         table.column(name)
     }
 
-    /// The SLO's indicator as a time-sorted series.
-    pub async fn series(&mut self, slo: &ResolvedSlo) -> Result<Series, SourceError> {
-        match &slo.indicator {
+    /// One of the SLO's indicators as a time-sorted series.
+    pub async fn series(
+        &mut self,
+        slo: &ResolvedSlo,
+        indicator: &ResolvedIndicator,
+    ) -> Result<Series, SourceError> {
+        match indicator {
             ResolvedIndicator::Threshold(source) => {
                 let table = self.table(slo, source, "thresholdMetric").await?;
                 let values = Self::column(slo, source, &table, "thresholdMetric")?;
@@ -168,6 +192,25 @@ impl<'a> Metrics<'a> {
                         .zip(values)
                         .filter_map(|(t, v)| v.map(|v| (*t, v))),
                 ))
+            }
+            ResolvedIndicator::Raw { source, failure } => {
+                let table = self.table(slo, source, "ratioMetric.raw").await?;
+                let ratios = Self::column(slo, source, &table, "ratioMetric.raw")?;
+                let mut rows = Vec::with_capacity(ratios.len());
+                for (i, (t, r)) in table.timestamps.iter().zip(ratios).enumerate() {
+                    let Some(r) = r else { continue };
+                    if !(0.0..=1.0).contains(r) {
+                        return Err(SourceError::Input(format!(
+                            "{}:{}: {r} is not a ratio in [0, 1] (ratioMetric.raw)",
+                            table.path.display(),
+                            table.line_of(i)
+                        )));
+                    }
+                    // Each row is one unit whose good share is the stored ratio.
+                    let good = if *failure { 1.0 - r } else { *r };
+                    rows.push((*t, good, 1.0));
+                }
+                Ok(Series::good_total(rows))
             }
             ResolvedIndicator::Ratio {
                 counter,

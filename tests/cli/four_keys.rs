@@ -306,3 +306,178 @@ fn the_example_repository_is_reproducible_and_gives_the_readme_figures() {
         "examples/four-keys/demo.git is stale: regenerate it (README, four-keys demo)"
     );
 }
+
+fn four_keys(dir: &Path, since: &str, extra: &[&str]) -> (Value, String) {
+    let (code, doc, stderr) = run_json(
+        vitals()
+            .args([
+                "four-keys",
+                "--now",
+                "2026-11-22T00:00:00Z",
+                "--format",
+                "json",
+            ])
+            .args(["--since", since, "--git"])
+            .arg(dir)
+            .args(extra),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    (doc, stderr)
+}
+
+/// `(changes, median_seconds, p90_seconds)` of the lead time.
+fn lead_time(doc: &Value) -> (Option<u64>, Option<f64>, Option<f64>) {
+    let lt = &doc["lead_time_for_changes"];
+    (
+        lt["changes"].as_u64(),
+        lt["median_seconds"].as_f64(),
+        lt["p90_seconds"].as_f64(),
+    )
+}
+
+const DAY: f64 = 86_400.0;
+
+/// An empty repository `repo` in `scratch`, initialised at `date`.
+fn new_repository(scratch: &Scratch, date: &str) -> std::path::PathBuf {
+    let dir = scratch.path("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"], date);
+    dir
+}
+
+/// An annotated tag on HEAD (or `target`), tagged at `date`: the deployment's time.
+fn tag(dir: &Path, name: &str, date: &str, target: Option<&str>) {
+    let mut args = vec!["tag", "-a", name, "-m", name];
+    args.extend(target);
+    git(dir, &args, date);
+}
+
+/// v1.0 … v2.0 released in 2025; in November 2026 the maintainer re-creates v1.1 and then
+/// v1.0 as annotated tags (newest version first), then releases v3.0 with two new commits.
+#[test]
+fn tags_recreated_late_ship_nothing_again_and_no_figure_depends_on_since() {
+    let scratch = Scratch::new();
+    let dir = new_repository(&scratch, "2025-01-01T00:00:00Z");
+    commit(&dir, "a.txt", "c1", "2025-01-01T00:00:00Z");
+    tag(&dir, "v1.0", "2025-01-02T00:00:00Z", None);
+    commit(&dir, "b.txt", "c2", "2025-02-01T00:00:00Z");
+    tag(&dir, "v1.1", "2025-02-02T00:00:00Z", None);
+    for (n, month) in [(3, "03"), (4, "04"), (5, "05")] {
+        let date = format!("2025-{month}-01T00:00:00Z");
+        commit(&dir, &format!("c{n}.txt"), &format!("c{n}"), &date);
+    }
+    tag(&dir, "v2.0", "2025-06-02T00:00:00Z", None);
+    for (name, target, date) in [
+        ("v1.1", "HEAD~3", "2026-11-01T00:00:00Z"),
+        ("v1.0", "HEAD~4", "2026-11-02T00:00:00Z"),
+    ] {
+        git(&dir, &["tag", "-d", name], date);
+        tag(&dir, name, date, Some(target));
+    }
+    commit(&dir, "d.txt", "c6", "2026-11-10T00:00:00Z");
+    commit(&dir, "e.txt", "c7", "2026-11-12T00:00:00Z");
+    tag(&dir, "v3.0", "2026-11-15T00:00:00Z", None);
+
+    for since in ["28d", "90d", "400d"] {
+        let (doc, stderr) = four_keys(&dir, since, &["--deploy-tag", "v*"]);
+        assert_eq!(
+            doc["deployment_frequency"]["deployments"], 3,
+            "{since}: v1.1, v1.0 (re-created) and v3.0: {stderr}"
+        );
+        assert_eq!(
+            lead_time(&doc),
+            (Some(2), Some(4.0 * DAY), Some(5.0 * DAY)),
+            "{since}: only c6 (5 days) and c7 (3 days) are new"
+        );
+    }
+}
+
+/// deploy/2 ships c2; deploy/3 rolls back to c1; deploy/4 ships c3 on top of c2.
+#[test]
+fn a_rollback_ships_nothing_and_the_next_deployment_only_what_is_new() {
+    let scratch = Scratch::new();
+    let dir = new_repository(&scratch, "2026-09-01T00:00:00Z");
+    commit(&dir, "a.txt", "c1", "2026-09-01T00:00:00Z");
+    tag(&dir, "deploy/1", "2026-09-02T00:00:00Z", None);
+    commit(&dir, "b.txt", "c2", "2026-10-01T00:00:00Z");
+    tag(&dir, "deploy/2", "2026-10-02T00:00:00Z", None);
+    tag(
+        &dir,
+        "deploy/3",
+        "2026-11-10T00:00:00Z",
+        Some("deploy/1^{}"),
+    );
+    commit(&dir, "c.txt", "c3", "2026-11-19T00:00:00Z");
+    tag(&dir, "deploy/4", "2026-11-20T00:00:00Z", None);
+
+    for since in ["7d", "14d", "60d"] {
+        let (doc, _) = four_keys(&dir, since, &[]);
+        let deployments = doc["deployment_frequency"]["deployments"].as_u64();
+        let changes = doc["lead_time_for_changes"]["changes"].as_u64();
+        match since {
+            // deploy/4 only: c3, one day.
+            "7d" => assert_eq!((deployments, changes), (Some(1), Some(1))),
+            // the rollback too, which ships nothing.
+            "14d" => assert_eq!((deployments, changes), (Some(2), Some(1))),
+            // deploy/2 (c2) as well; c2 is not counted again at deploy/4.
+            _ => assert_eq!((deployments, changes), (Some(3), Some(2))),
+        }
+        if since != "60d" {
+            assert_eq!(lead_time(&doc), (Some(1), Some(DAY), Some(DAY)), "{since}");
+        }
+    }
+}
+
+#[test]
+fn git_finds_the_repository_from_a_subdirectory_as_git_does() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    let incidents = scratch.write("incidents.csv", "id,opened_at,resolved_at,caused_by\n");
+    let from_root = run(&dir, &incidents, &[]);
+    let from_subdirectory = run(&dir.join("services/api"), &incidents, &[]);
+    let strip = |mut d: Value| {
+        d.as_object_mut().unwrap().remove("generated_at");
+        d
+    };
+    assert_eq!(strip(from_subdirectory), strip(from_root));
+}
+
+#[test]
+fn a_path_in_no_deployments_tree_is_a_warning_naming_it() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    let (doc, stderr) = four_keys(&dir, "28d", &["--path", "servces/api", "--path", "web"]);
+    assert_eq!(doc["lead_time_for_changes"]["changes"], 1, "c3 under web/");
+    assert!(
+        stderr.contains("warning: --path \"servces/api\" matches no file in any deployment's tree"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("\"web\""), "{stderr}");
+    let (_, stderr) = four_keys(&dir, "28d", &["--path", "services/api/d.txt"]);
+    assert!(
+        !stderr.contains("warning"),
+        "a file is a path too: {stderr}"
+    );
+}
+
+/// Tag globs match as `git tag -l` does: `*` also matches `/`.
+#[test]
+fn a_tag_globs_star_crosses_slashes_as_in_git_tag_list() {
+    let scratch = Scratch::new();
+    let dir = repository(&scratch);
+    tag(&dir, "deploy/eu/4", "2026-11-12T00:00:00Z", None);
+    tag(&dir, "deploy/us/5", "2026-11-13T00:00:00Z", None);
+    let listed = Command::new("git")
+        .args(["tag", "-l", "deploy/*"])
+        .current_dir(&dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    let git_count = String::from_utf8(listed.stdout).unwrap().lines().count();
+    assert_eq!(git_count, 5, "git's own answer");
+    let (doc, _) = four_keys(&dir, "3650d", &["--deploy-tag", "deploy/*"]);
+    assert_eq!(
+        doc["deployment_frequency"]["deployments"].as_u64(),
+        Some(git_count as u64)
+    );
+}

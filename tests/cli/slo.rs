@@ -220,3 +220,162 @@ fn bad_specs_and_data_exit_2_naming_file_document_and_field() {
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     }
 }
+
+// OpenSLO files of every valid shape (tests/fixtures/openslo, each citing the specification's
+// sections), end to end over one hourly CSV: 24 hours of 2026-11-21, 1000 requests an hour,
+// 1 bad (10 at 10:00); p95 latency 200 ms (450 ms at 10:00 and 11:00).
+
+fn fixture(name: &str) -> String {
+    format!("tests/fixtures/openslo/{name}")
+}
+
+fn slo_run(specs: &[&str]) -> (i32, Value, String) {
+    let mut cmd = vitals();
+    cmd.args(["slo", "--now", NOW, "--format", "json", "--spec"]);
+    for s in specs {
+        cmd.arg(fixture(s));
+    }
+    run_json(&mut cmd)
+}
+
+fn entry<'a>(doc: &'a Value, name: &str, objective: &str) -> &'a Value {
+    doc["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name && s["objective"] == objective)
+        .unwrap_or_else(|| panic!("{name} / {objective} in {doc}"))
+}
+
+fn close(v: &Value, want: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - want).abs() < 1e-9)
+}
+
+#[test]
+fn a_file_that_is_one_sequence_of_every_kind_computes_its_slo() {
+    let (code, doc, stderr) = slo_run(&["sequence.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["slos"].as_array().unwrap().len(), 1, "{doc}");
+    let slo = entry(&doc, "web-availability", "99 % of requests succeed");
+    assert_eq!(
+        (slo["good"].as_u64(), slo["total"].as_u64()),
+        (Some(23_967), Some(24_000))
+    );
+    assert!(close(&slo["error_budget"]["allowed_bad"], 240.0));
+    assert_eq!(slo["status"], "ok");
+    assert!(
+        slo.get("composite_weight").is_none(),
+        "only composites carry a weight"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
+fn a_composite_slo_is_one_entry_per_objective_with_its_weight() {
+    let (code, doc, stderr) = slo_run(&["composite.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    let loads = entry(&doc, "checkout-journey", "pages load");
+    assert_eq!(loads["composite_weight"], 2.0);
+    assert_eq!(
+        (loads["good"].as_u64(), loads["total"].as_u64()),
+        (Some(23_967), Some(24_000))
+    );
+    let fast = entry(&doc, "checkout-journey", "pages are fast");
+    assert_eq!(fast["composite_weight"], 1.0);
+    // The threshold objective: 22 of 24 hourly rows at p95 ≤ 300 ms.
+    assert_eq!(
+        (fast["good"].as_u64(), fast["total"].as_u64()),
+        (Some(22), Some(24))
+    );
+    assert!(close(&fast["error_budget"]["allowed_bad"], 2.4));
+    assert!(close(
+        &fast["error_budget"]["remaining_ratio"],
+        1.0 - 2.0 / 2.4
+    ));
+    assert_eq!(fast["status"], "ok");
+}
+
+#[test]
+fn ratio_objectives_take_op_without_value_and_the_calendar_reads_start_time_in_its_zone() {
+    let (code, doc, stderr) = slo_run(&["timeslices.yaml"]);
+    assert_eq!(code, 1, "`strictly above` is violated: {stderr}");
+    // 00:00 in New York (UTC−5 in November) starts each day: 05:00Z.
+    let above = entry(&doc, "api-slices", "strictly above");
+    assert_eq!(above["window"]["start"], "2026-11-21T05:00:00Z");
+    // 19 hourly slices from 05:00; no ratio (0.999 or 0.99) is > 0.999 …
+    assert_eq!(
+        (above["good"].as_u64(), above["total"].as_u64()),
+        (Some(0), Some(19))
+    );
+    assert_eq!(above["status"], "violated");
+    // … and all but 10:00 are ≥ 0.999 (no `op`: gte). The budget is 10 % of 24 slices.
+    let at_least = entry(&doc, "api-slices", "at least");
+    assert_eq!(
+        (at_least["good"].as_u64(), at_least["total"].as_u64()),
+        (Some(18), Some(19))
+    );
+    assert!(close(&at_least["error_budget"]["allowed_bad"], 2.4));
+    assert_eq!(at_least["status"], "ok");
+    // A raw failure ratio under RatioTimeslices: each slice is good by 1 − its error ratio.
+    let raw = entry(&doc, "api-ratio-slices", "Good");
+    assert!(close(&raw["good"], 23.0 * 0.999 + 0.99), "{raw}");
+    assert_eq!(raw["total"], 24);
+    assert!(close(&raw["error_budget"]["consumed_bad"], 0.033));
+    assert_eq!(raw["status"], "ok");
+}
+
+#[test]
+fn a_source_vitals_cannot_query_is_no_data_with_a_warning_beside_other_slos() {
+    let (code, doc, stderr) = slo_run(&["sequence.yaml", "datadog.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    let foo = entry(&doc, "foo-slo", "Foo Total Errors");
+    assert_eq!(foo["status"], "no_data");
+    assert!(foo["sli"].is_null());
+    assert!(
+        stderr.contains("datadog.yaml: document 1 (SLO foo-slo): spec.objectives[0]: metricSource.type \"Datadog\" cannot be queried"),
+        "{stderr}"
+    );
+    assert_eq!(
+        entry(&doc, "web-availability", "99 % of requests succeed")["status"],
+        "ok"
+    );
+}
+
+/// Runs `vitals slo` on `spec`, which must be bad input: exit 2, nothing on stdout, one line.
+fn bad_input(spec: impl AsRef<std::ffi::OsStr>) -> String {
+    let out = vitals()
+        .args(["slo", "--now", NOW, "--format", "json", "--spec"])
+        .arg(spec)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_source_vitals_cannot_query_as_the_only_input_is_bad_input() {
+    let stderr = bad_input(fixture("datadog.yaml"));
+    assert!(
+        stderr.contains("document 1 (SLO foo-slo): SLO \"foo-slo\" reads metricSource.type \"Datadog\", which vitals cannot query"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_indicator_with_neither_ratio_nor_threshold_metric_is_bad_input() {
+    let scratch = Scratch::new();
+    let broken = std::fs::read_to_string(fixture("composite.yaml"))
+        .unwrap()
+        .replace(
+            "  thresholdMetric:\n    metricSource:\n      type: CSV\n      spec: {path: metrics.csv, column: p95_ms}\n",
+            "  description: the metric was forgotten\n",
+        );
+    let stderr = bad_input(scratch.write("composite.yaml", broken));
+    assert!(
+        stderr.contains("composite.yaml: document 1 (SLI page-latency): spec: an indicator needs a ratioMetric or a thresholdMetric"),
+        "{stderr}"
+    );
+}

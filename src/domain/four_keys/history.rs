@@ -19,8 +19,10 @@ use super::window::Window;
 pub struct Shipped {
     pub at: DateTime<Utc>,
     /// Lead time in seconds of each change it first shipped that passes the path filter.
-    /// A commit listed by several deployments counts only at the earliest; a commit dated
-    /// after its deployment (clock skew, a rebase) counts as 0, never negative.
+    /// Adapters list first-shipped changes (reachable from no earlier deployment, however far
+    /// back); a commit listed by several deployments all the same counts only at the
+    /// earliest, so no figure depends on how far back the input reaches. A commit dated after
+    /// its deployment (clock skew, a rebase) counts as 0, never negative.
     pub lead_times: Vec<f64>,
     /// At least one incident belongs to it.
     pub failed: bool,
@@ -229,6 +231,34 @@ mod tests {
         );
         assert_eq!(h.deployments[0].lead_times, [86_400.0]);
         assert!(h.deployments[1].lead_times.is_empty());
+    }
+
+    #[test]
+    fn a_commit_counts_once_at_its_first_deployment_however_far_back() {
+        // A release two years ago shipped c; a rollback, then a deployment that lists c again
+        // (an adapter comparing with the rollback) ship nothing new.
+        let h = history(
+            &[
+                deploy(
+                    "v1",
+                    "c",
+                    "2024-03-01T00:00:00Z",
+                    vec![change("c", "2024-02-28T00:00:00Z")],
+                ),
+                deploy("rollback", "b", "2026-03-01T00:00:00Z", vec![]),
+                deploy(
+                    "v2",
+                    "d",
+                    "2026-03-02T00:00:00Z",
+                    vec![
+                        change("c", "2024-02-28T00:00:00Z"),
+                        change("d", "2026-03-01T12:00:00Z"),
+                    ],
+                ),
+            ],
+            &[],
+        );
+        assert_eq!(h.deployments[2].lead_times, [43_200.0], "d only");
     }
 
     #[test]

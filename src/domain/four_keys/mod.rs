@@ -28,7 +28,7 @@ pub use metrics::{
     TimeToRestore, WindowMetrics,
 };
 pub use model::{Change, Deployment, Incident};
-pub use paths::touches;
+pub use paths::{normalize_prefix, touches};
 pub use report::{evaluate, FourKeysReport, Options};
 pub use stats::{median, nearest_rank};
 pub use weekly::Week;

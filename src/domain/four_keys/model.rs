@@ -26,8 +26,10 @@ pub struct Deployment {
     pub deployed_at: DateTime<Utc>,
     /// An unplanned fix by name (`--hotfix-pattern` matched its tag or message).
     pub is_hotfix: bool,
-    /// Commits reachable from this deployment but not from the previous one in time; empty
-    /// for a rollback or a re-deploy.
+    /// Commits reachable from this deployment and from no earlier one in time, however far
+    /// back (the contract's "first shipped"); empty for a rollback, a re-deploy or a tag
+    /// re-created late. Adapters may leave it empty for deployments older than the report
+    /// needs, but never list a commit an earlier deployment shipped.
     pub changes: Vec<Change>,
 }
 

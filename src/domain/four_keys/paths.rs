@@ -8,12 +8,16 @@
 pub fn touches(paths: &[String], prefixes: &[String]) -> bool {
     prefixes.is_empty()
         || prefixes.iter().any(|prefix| {
-            let prefix = normalize(prefix);
-            paths.iter().any(|path| is_under(normalize(path), prefix))
+            let prefix = normalize_prefix(prefix);
+            paths
+                .iter()
+                .any(|path| is_under(normalize_prefix(path), prefix))
         })
 }
 
-fn normalize(path: &str) -> &str {
+/// A `--path` as a repository-relative path: leading `./` and `/` and trailing `/` dropped;
+/// empty for the whole repository (`.` or `/`).
+pub fn normalize_prefix(path: &str) -> &str {
     let mut p = path;
     loop {
         if let Some(rest) = p.strip_prefix("./") {

@@ -88,6 +88,7 @@ pub fn evaluate(
         budget_remaining_minutes,
         alerts,
         exhaustion_forecast: exhaustion_time(budget.remaining_ratio, lasts, now, horizon),
+        composite_weight: objective.composite_weight,
         period,
         burn_down: burn_down(
             span(&units, window.start, now),
@@ -185,6 +186,7 @@ mod tests {
             window,
             method,
             threshold: None,
+            composite_weight: None,
         }
     }
 

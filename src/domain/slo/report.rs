@@ -39,6 +39,9 @@ pub struct SloResult {
     /// When the budget runs out at the current 1-day burn rate, if within the window.
     #[serde(serialize_with = "rfc3339::option")]
     pub exhaustion_forecast: Option<DateTime<Utc>>,
+    /// A composite SLO's `compositeWeight` for this objective; absent for other SLOs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composite_weight: Option<f64>,
     /// The whole budget period: the full calendar period, or `[now − duration, now)`.
     #[serde(skip)]
     pub period: Period,

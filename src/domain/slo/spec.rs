@@ -68,10 +68,11 @@ pub enum BudgetingMethod {
     /// Events: good/total are event counts.
     Occurrences,
     /// Slices of `slice` (`timeSliceWindow`), each good or bad. A ratio metric's slice is good
-    /// when its good/total ≥ `slice_target` (`timeSliceTarget`), which it then requires.
+    /// when its good/total satisfies `slice_target`: `op timeSliceTarget`, `op` defaulting to
+    /// `gte` (a ratio metric then requires `timeSliceTarget`).
     Timeslices {
         slice: Duration,
-        slice_target: Option<f64>,
+        slice_target: Option<Threshold>,
     },
     /// Slices of `slice`, each consuming 1 − its good/total ratio of budget.
     RatioTimeslices { slice: Duration },
@@ -79,11 +80,11 @@ pub enum BudgetingMethod {
 
 impl BudgetingMethod {
     /// From OpenSLO's `budgetingMethod` and the objective's `timeSliceWindow` and
-    /// `timeSliceTarget`.
+    /// `timeSliceTarget` (with the `op` a ratio slice is compared by).
     pub fn from_spec(
         name: &str,
         time_slice_window: Option<Duration>,
-        time_slice_target: Option<f64>,
+        time_slice_target: Option<Threshold>,
     ) -> Result<BudgetingMethod, String> {
         let slice = || {
             time_slice_window.ok_or_else(|| format!("budgetingMethod {name} needs timeSliceWindow"))
@@ -134,6 +135,8 @@ pub struct Objective {
     pub method: BudgetingMethod,
     /// `op` and `value`, for a threshold metric.
     pub threshold: Option<Threshold>,
+    /// A composite SLO's `compositeWeight` for this objective (reported, not computed with).
+    pub composite_weight: Option<f64>,
 }
 
 impl Objective {
@@ -156,7 +159,7 @@ impl Objective {
             }
         }
         if let BudgetingMethod::Timeslices {
-            slice_target: Some(t),
+            slice_target: Some(Threshold { value: t, .. }),
             ..
         } = self.method
         {
@@ -169,6 +172,11 @@ impl Objective {
         if let Some(th) = self.threshold {
             if !th.value.is_finite() {
                 return Err(format!("value must be a number, got {}", th.value));
+            }
+        }
+        if let Some(w) = self.composite_weight {
+            if !(w > 0.0 && w.is_finite()) {
+                return Err(format!("compositeWeight must be greater than 0, got {w}"));
             }
         }
         Ok(())
@@ -188,6 +196,7 @@ mod tests {
             window: TimeWindow::rolling(SloDuration::parse("28d").unwrap()),
             method: BudgetingMethod::Occurrences,
             threshold: None,
+            composite_weight: None,
         }
     }
 
@@ -207,12 +216,16 @@ mod tests {
             BudgetingMethod::from_spec("Occurrences", None, None).unwrap(),
             BudgetingMethod::Occurrences
         );
+        let at_least_95 = Some(Threshold {
+            op: Op::Gte,
+            value: 0.95,
+        });
         assert_eq!(
-            BudgetingMethod::from_spec("Timeslices", Some(Duration::minutes(5)), Some(0.95))
+            BudgetingMethod::from_spec("Timeslices", Some(Duration::minutes(5)), at_least_95)
                 .unwrap(),
             BudgetingMethod::Timeslices {
                 slice: Duration::minutes(5),
-                slice_target: Some(0.95)
+                slice_target: at_least_95
             }
         );
         assert!(BudgetingMethod::from_spec("RatioTimeslices", None, None)
@@ -250,7 +263,10 @@ mod tests {
         let bad_target = Objective {
             method: BudgetingMethod::Timeslices {
                 slice: Duration::minutes(1),
-                slice_target: Some(1.5),
+                slice_target: Some(Threshold {
+                    op: Op::Gte,
+                    value: 1.5,
+                }),
             },
             ..objective()
         };
@@ -258,5 +274,20 @@ mod tests {
             .validate()
             .unwrap_err()
             .contains("timeSliceTarget"));
+    }
+
+    #[test]
+    fn a_composite_weight_is_positive() {
+        let weighted = |w: f64| Objective {
+            composite_weight: Some(w),
+            ..objective()
+        };
+        assert!(weighted(2.0).validate().is_ok());
+        for bad in [0.0, -1.0, f64::INFINITY] {
+            assert!(weighted(bad)
+                .validate()
+                .unwrap_err()
+                .contains("compositeWeight"));
+        }
     }
 }

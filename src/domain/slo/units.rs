@@ -74,7 +74,7 @@ pub fn units<'a>(
             let items = span(rows, grid.floor(from), to)
                 .iter()
                 .map(|r| (r.t, r.good, r.total));
-            Cow::Owned(grid.slices(items, Verdict::AtLeast(target)))
+            Cow::Owned(grid.slices(items, Verdict::Meets(target)))
         }
         (BudgetingMethod::RatioTimeslices { slice }, Series::Ratio(rows)) => {
             let grid = grid(slice);
@@ -119,8 +119,9 @@ enum Verdict {
     /// its worst value passes. Averaging values (often percentiles, whose mean means
     /// nothing) could hide a bad minute; the worst value cannot, whatever the row count.
     AllGood,
-    /// `Timeslices`, ratio metric: good when Σgood / Σtotal ≥ `timeSliceTarget`.
-    AtLeast(f64),
+    /// `Timeslices`, ratio metric: good when Σgood / Σtotal satisfies `op timeSliceTarget`
+    /// (`gte` unless the objective names another `op`).
+    Meets(Threshold),
     /// `RatioTimeslices`: the slice's Σgood / Σtotal (for a threshold metric, the share of
     /// good rows).
     Ratio,
@@ -136,7 +137,7 @@ impl Verdict {
         let ratio = good / total;
         Some(match self {
             Verdict::AllGood => f64::from(u8::from(good >= total)),
-            Verdict::AtLeast(target) => f64::from(u8::from(ratio >= target)),
+            Verdict::Meets(target) => f64::from(u8::from(target.is_good(ratio))),
             Verdict::Ratio => ratio,
         })
     }
@@ -243,7 +244,12 @@ mod tests {
             window: TimeWindow::Rolling(Duration::days(1)),
             method,
             threshold,
+            composite_weight: None,
         }
+    }
+
+    fn at_least(value: f64) -> Option<Threshold> {
+        Some(Threshold { op: Op::Gte, value })
     }
 
     fn lte_300() -> Option<Threshold> {
@@ -312,7 +318,7 @@ mod tests {
         let o = objective(
             BudgetingMethod::Timeslices {
                 slice: Duration::minutes(10),
-                slice_target: Some(0.9),
+                slice_target: at_least(0.9),
             },
             None,
         );
@@ -337,7 +343,7 @@ mod tests {
         let o = objective(
             BudgetingMethod::Timeslices {
                 slice: Duration::minutes(5),
-                slice_target: Some(0.9),
+                slice_target: at_least(0.9),
             },
             None,
         );
@@ -346,6 +352,28 @@ mod tests {
             u.iter().map(|s| s.good).collect::<Vec<_>>(),
             [1.0, 1.0],
             "19/21 and 94/100 both ≥ 0.9"
+        );
+    }
+
+    #[test]
+    fn a_ratio_slice_is_compared_with_the_time_slice_target_by_the_objectives_op() {
+        // The specification's Timeslices example: `op: gt`, `timeSliceTarget: 0.99`.
+        let rows = Series::good_total([(at(0, 0), 99.0, 100.0), (at(0, 5), 100.0, 100.0)]);
+        let o = objective(
+            BudgetingMethod::Timeslices {
+                slice: Duration::minutes(5),
+                slice_target: Some(Threshold {
+                    op: Op::Gt,
+                    value: 0.99,
+                }),
+            },
+            None,
+        );
+        let u = units(&o, &rows, at(0, 0), at(0, 0), at(1, 0)).unwrap();
+        assert_eq!(
+            u.iter().map(|s| s.good).collect::<Vec<_>>(),
+            [0.0, 1.0],
+            "0.99 is not > 0.99"
         );
     }
 

@@ -328,13 +328,17 @@ mod tests {
     }
 
     #[test]
-    fn minutes_are_not_a_calendar_unit() {
-        let err = TimeWindow::calendar(
+    fn a_calendar_window_in_minutes_steps_from_the_anchor() {
+        // The specification's Timeslices example declares `duration: 1m` with a calendar.
+        let window = TimeWindow::calendar(
             SloDuration::parse("30m").unwrap(),
             utc(2026, 1, 1, 0, 0),
             chrono_tz::UTC,
         )
-        .unwrap_err();
-        assert!(err.contains("minutes"), "{err}");
+        .unwrap();
+        assert_eq!(
+            period(window, utc(2026, 3, 1, 10, 45)),
+            (utc(2026, 3, 1, 10, 30), utc(2026, 3, 1, 11, 0))
+        );
     }
 }

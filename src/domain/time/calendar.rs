@@ -32,17 +32,21 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// Periods of `count` units from `anchor`; minutes make no sense as a calendar period.
+    /// The instant periods are counted from.
+    pub fn anchor(&self) -> DateTime<Utc> {
+        self.anchor
+    }
+
+    /// The time zone whose wall clock the periods follow.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// Periods of `count` units from `anchor`. Minutes are rarely meant but valid: the
+    /// OpenSLO specification's own Timeslices example declares a calendar `duration: 1m`.
     pub fn new(count: u32, unit: Unit, anchor: DateTime<Utc>, tz: Tz) -> Result<Calendar, String> {
         if count == 0 {
             return Err("a calendar window must span at least one period".into());
-        }
-        if unit == Unit::Minute {
-            return Err(
-                "a calendar window cannot be counted in minutes (use h, d, w, M, Q or Y, \
-                 or a rolling window)"
-                    .into(),
-            );
         }
         Ok(Calendar {
             count,
@@ -197,9 +201,8 @@ mod tests {
     }
 
     #[test]
-    fn minutes_and_zero_counts_are_not_calendars() {
+    fn zero_counts_are_not_calendars() {
         let anchor = DateTime::from_timestamp(0, 0).unwrap();
-        assert!(Calendar::new(1, Unit::Minute, anchor, chrono_tz::UTC).is_err());
         assert!(Calendar::new(0, Unit::Day, anchor, chrono_tz::UTC).is_err());
     }
 }

@@ -1,8 +1,12 @@
 //! Deployments from a local git repository (libgit2): tags matching a glob are deployments,
 //! at the tag time (an annotated tag's tagger date, a lightweight tag's committer date); a
-//! deployment's changes are the commits reachable from it but not from the deployment before
-//! it in time. Deployments may also come from records kept elsewhere (a deployments CSV), with
-//! change sets still from the repository.
+//! deployment's changes are the commits reachable from it and from no deployment before it in
+//! time, however far back, so tags re-created late and rollbacks ship nothing again.
+//! Deployments may also come from records kept elsewhere (a deployments CSV), with change sets
+//! still from the repository.
+//!
+//! Tag globs are matched as `git tag -l` and `git describe --match` match them (wildmatch
+//! without pathname rules): `*` also matches `/`, so `deploy/*` takes `deploy/eu/42` too.
 
 use std::path::Path;
 
@@ -34,7 +38,9 @@ pub struct GitQuery<'a> {
     pub tag_glob: &'a str,
     pub hotfix: Option<&'a glob::Pattern>,
     pub commit_time: CommitTime,
-    /// Changes are listed only for deployments at or after this (older ones only bound them).
+    /// Changes are listed only for deployments at or after this; older ones still bound them
+    /// (a commit any earlier deployment shipped is never a change), so no figure depends on
+    /// how far back this reaches.
     pub changes_since: DateTime<Utc>,
     /// Also list each change's paths (for `--path`).
     pub with_paths: bool,
@@ -46,7 +52,8 @@ fn open(path: &Path) -> Result<git2::Repository, SourceError> {
     // keeps what it needs, so libgit2's object cache would only hold copies.
     git2::opts::strict_hash_verification(false);
     git2::opts::enable_caching(false);
-    let repo = git2::Repository::open(path).map_err(|e| {
+    // From a subdirectory of a clone too, as git finds its repository: upwards.
+    let repo = git2::Repository::discover(path).map_err(|e| {
         SourceError::Input(format!(
             "{}: not a git repository ({})",
             path.display(),
@@ -67,6 +74,8 @@ struct Deployed {
     at: DateTime<Utc>,
     id: String,
     commit: git2::Oid,
+    /// The commit's committer date (seconds): where the walk files it.
+    committed: i64,
     /// Tag message or commit summary: what `--hotfix-pattern` is tried on besides the id.
     message: String,
 }
@@ -98,6 +107,7 @@ pub fn deployments(path: &Path, q: &GitQuery<'_>) -> Result<Vec<Deployment>, Sou
             at,
             id: name.to_string(),
             commit: commit.id(),
+            committed: commit.committer().when().seconds(),
             message,
         });
     }
@@ -146,14 +156,15 @@ pub fn recorded_deployments(
             at: r.deployed_at,
             id: r.id.clone(),
             commit: commit.id(),
+            committed: commit.committer().when().seconds(),
             message: summary(&commit),
         });
     }
     change_sets(&repo, path, deployed, q)
 }
 
-/// Each deployment's changes: commits reachable from it, not from the deployment before it
-/// in time.
+/// Each deployment's changes: commits reachable from it and from no deployment before it in
+/// time.
 fn change_sets(
     repo: &git2::Repository,
     path: &Path,
@@ -164,27 +175,26 @@ fn change_sets(
     deployed.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
     let mut graph = walk::Graph::new(repo);
     let mut out = Vec::with_capacity(deployed.len());
-    for (i, d) in deployed.iter().enumerate() {
+    for d in &deployed {
         let mut changes = Vec::new();
-        if d.at >= q.changes_since {
-            let base = i.checked_sub(1).map(|p| deployed[p].commit);
-            let shipped = graph
-                .shipped(d.commit, base)
-                .map_err(|e| git_error(path, e))?;
-            for id in shipped {
-                let node = graph.node(id).map_err(|e| git_error(path, e))?;
+        if d.at < q.changes_since {
+            graph.take_unlisted(d.commit, d.committed);
+        } else {
+            for shipped in graph.take(d.commit).map_err(|e| git_error(path, e))? {
                 let seconds = match q.commit_time {
-                    CommitTime::Committer => node.committer,
-                    CommitTime::Author => node.author,
+                    CommitTime::Committer => shipped.committer,
+                    CommitTime::Author => shipped.author,
                 };
                 let paths = if q.with_paths {
-                    let commit = repo.find_commit(id).map_err(|e| git_error(path, e))?;
+                    let commit = repo
+                        .find_commit(shipped.id)
+                        .map_err(|e| git_error(path, e))?;
                     changed_paths(repo, &commit).map_err(|e| git_error(path, e))?
                 } else {
                     Vec::new()
                 };
                 changes.push(Change {
-                    sha: id.to_string(),
+                    sha: shipped.id.to_string(),
                     committed_at: DateTime::from_timestamp(seconds, 0)
                         .unwrap_or(DateTime::UNIX_EPOCH),
                     paths,
@@ -203,6 +213,34 @@ fn change_sets(
         });
     }
     Ok(out)
+}
+
+/// The `--path` prefixes under which no deployment's tree holds a file: a typo or a directory
+/// that never existed, which would otherwise filter out every change in silence.
+pub fn paths_in_no_tree(
+    path: &Path,
+    deployments: &[Deployment],
+    prefixes: &[String],
+) -> Result<Vec<String>, SourceError> {
+    let repo = open(path)?;
+    let mut trees = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Newest first: a path that exists at all usually exists now.
+    for d in deployments.iter().rev() {
+        if seen.insert(d.commit.as_str()) {
+            let id = git2::Oid::from_str(&d.commit).map_err(|e| git_error(path, e))?;
+            let commit = repo.find_commit(id).map_err(|e| git_error(path, e))?;
+            trees.push(commit.tree().map_err(|e| git_error(path, e))?);
+        }
+    }
+    Ok(prefixes
+        .iter()
+        .filter(|prefix| {
+            let p = crate::domain::four_keys::normalize_prefix(prefix);
+            !p.is_empty() && !trees.iter().any(|t| t.get_path(Path::new(p)).is_ok())
+        })
+        .cloned()
+        .collect())
 }
 
 /// Paths a commit changed against its first parent (all its files for a root commit).
