@@ -103,6 +103,10 @@ pub struct FreshnessSection {
     pub checks: Vec<FreshnessCheck>,
     /// dbt `sources.yml` files whose sources are checked too.
     pub dbt_sources: Option<OneOrMany>,
+    /// dbt's compiled `target/manifest.json`.
+    pub dbt_manifest: Option<String>,
+    /// A dbt project directory (`dbt_project.yml`, its profile).
+    pub dbt_project: Option<String>,
     /// BigQuery project for dbt sources without `database`.
     pub project: Option<String>,
     pub concurrency: Option<Spanned<i64>>,

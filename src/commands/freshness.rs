@@ -91,16 +91,26 @@ fn dbt_inputs(
     args: &FreshnessArgs,
     section: &FreshnessSection,
 ) -> Result<dbt::Inputs> {
-    let (manifest, project_dir): (Option<PathBuf>, Option<PathBuf>) = (None, None);
-    let patterns: Vec<PathBuf> = if !args.dbt_sources.is_empty() {
-        args.dbt_sources.clone()
+    let from_flags =
+        args.dbt_manifest.is_some() || args.dbt_project.is_some() || !args.dbt_sources.is_empty();
+    let (manifest, project_dir, patterns) = if from_flags {
+        (
+            args.dbt_manifest.clone(),
+            args.dbt_project.clone(),
+            args.dbt_sources.clone(),
+        )
     } else {
-        section
-            .dbt_sources
-            .iter()
-            .flat_map(|d| d.to_vec())
-            .map(|p| ctx.config.resolve(p))
-            .collect()
+        let resolve = |p: &String| ctx.config.resolve(p);
+        (
+            section.dbt_manifest.as_ref().map(resolve),
+            section.dbt_project.as_ref().map(resolve),
+            section
+                .dbt_sources
+                .iter()
+                .flat_map(|d| d.to_vec())
+                .map(|p| ctx.config.resolve(p))
+                .collect(),
+        )
     };
     let any = manifest.is_some() || project_dir.is_some() || !patterns.is_empty();
     Ok(dbt::Inputs {
@@ -108,11 +118,11 @@ fn dbt_inputs(
         sources: files::expand(&patterns, Path::new("."))?,
         project: project_dir.map(|dir| dbt::ProjectOptions {
             dir,
-            profiles_dir: None,
-            cli_vars: Vec::new(),
+            profiles_dir: args.profiles_dir.clone(),
+            cli_vars: args.dbt_vars.clone(),
             env: std::env::vars().collect(),
         }),
-        cli_vars: Vec::new(),
+        cli_vars: args.dbt_vars.clone(),
         // Only looked up when there is dbt input: it may read a credentials file.
         fallback_database: section.project.clone().or_else(|| {
             any.then(crate::sources::bigquery::credentials_project)
