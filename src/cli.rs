@@ -105,11 +105,15 @@ day before --now in --tz. Exits 1 when a platform's window misses its SLO.",
         long_about = "How old the newest data of each source is, against its SLO (warn_after) and SLA \
 (error_after): BigQuery tables by last-modified time (0 bytes scanned) or MAX(loaded_at_field), and \
 local files by newest modification time (or newest loaded_at_field value). Checks come from \
-[[freshness.checks]] in the config and from dbt sources.yml files, read unchanged. Exits 1 on an \
-error or runtime error (on a warn too with --strict).",
+[[freshness.checks]] in the config and from a dbt project: best its compiled target/manifest.json \
+(--dbt-manifest: exactly the sources `dbt source freshness` checks), or its sources.yml files \
+(--dbt-sources, --dbt-project), rendered and merged as dbt does. Exits 1 on an error or runtime \
+error (on a warn too with --strict).",
         after_help = "Examples:
   vitals freshness --config examples/vitals.toml
-  vitals freshness --dbt-sources models/sources.yml --write-dbt-artifact target/sources.json
+  vitals freshness --dbt-manifest target/manifest.json --write-dbt-artifact target/sources.json
+  vitals freshness --dbt-project . --dbt-var env=prod
+  vitals freshness --dbt-sources models/sources.yml
   vitals freshness --config vitals.toml --slack --state .vitals/freshness-state.json --remind-every 6h
   vitals freshness --dbt-sources models/staging/*.yml --concurrency 16 --timeout 30s --format json"
     )]
@@ -458,6 +462,24 @@ pub struct FreshnessArgs {
     /// dbt sources.yml files to check, besides [[freshness.checks]] [config: freshness.dbt_sources]
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub dbt_sources: Vec<PathBuf>,
+
+    /// dbt's compiled manifest (`dbt parse` writes target/manifest.json): its sources exactly as
+    /// dbt checks them [config: freshness.dbt_manifest]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dbt_sources", "dbt_project"])]
+    pub dbt_manifest: Option<PathBuf>,
+
+    /// dbt project directory: dbt_project.yml's vars and sources configs, the profile's target;
+    /// without --dbt-sources, every sources file of the project [config: freshness.dbt_project]
+    #[arg(long, value_name = "DIR")]
+    pub dbt_project: Option<PathBuf>,
+
+    /// A dbt var for the sources' Jinja, as dbt's --vars (repeatable): KEY=VALUE
+    #[arg(long = "dbt-var", value_name = "KEY=VALUE")]
+    pub dbt_vars: Vec<String>,
+
+    /// Where profiles.yml is [default: DBT_PROFILES_DIR, the project, ~/.dbt]
+    #[arg(long, value_name = "DIR")]
+    pub profiles_dir: Option<PathBuf>,
 
     /// Checks measured at once [default: 8]
     #[arg(long, value_name = "N")]

@@ -107,6 +107,10 @@ pub struct FreshnessSection {
     pub checks: Vec<FreshnessCheck>,
     /// dbt `sources.yml` files whose sources are checked too.
     pub dbt_sources: Option<Spanned<OneOrMany>>,
+    /// dbt's compiled `target/manifest.json`.
+    pub dbt_manifest: Option<Spanned<String>>,
+    /// A dbt project directory (`dbt_project.yml`, its profile).
+    pub dbt_project: Option<Spanned<String>>,
     /// BigQuery project for dbt sources without `database`.
     pub project: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<i64>>,

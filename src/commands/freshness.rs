@@ -2,7 +2,7 @@
 //! domain → reports, the dbt artifact, and Slack alerts filtered by the state file.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -61,6 +61,7 @@ fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
                 dataset: dataset.dataset,
                 table: table_name.into(),
                 loaded_at_field: text(&check.loaded_at_field),
+                loaded_at_query: None,
                 filter: text(&check.filter),
             }
         }
@@ -87,28 +88,54 @@ fn config_check(ctx: &Context, check: &FreshnessCheck) -> Result<CheckSpec> {
     })
 }
 
-/// The checks dbt files define: `--dbt-sources`, else the config's `dbt_sources`.
-fn dbt_checks(
+/// The dbt inputs: the command line's, or else the config's (paths relative to the config).
+fn dbt_inputs(
     ctx: &Context,
     args: &FreshnessArgs,
     section: &FreshnessSection,
-) -> Result<Vec<CheckSpec>> {
-    let mut dbt_files: Vec<PathBuf> = args.dbt_sources.clone();
-    if args.dbt_sources.is_empty() {
-        dbt_files.extend(
+) -> Result<dbt::Inputs> {
+    let from_flags =
+        args.dbt_manifest.is_some() || args.dbt_project.is_some() || !args.dbt_sources.is_empty();
+    let (manifest, project_dir, patterns) = if from_flags {
+        (
+            args.dbt_manifest.clone(),
+            args.dbt_project.clone(),
+            args.dbt_sources.clone(),
+        )
+    } else {
+        let resolve = |p: &toml::Spanned<String>| ctx.config.resolve(p.get_ref());
+        (
+            section.dbt_manifest.as_ref().map(resolve),
+            section.dbt_project.as_ref().map(resolve),
             section
                 .dbt_sources
                 .iter()
                 .flat_map(|d| d.get_ref().to_vec())
-                .map(|p| ctx.config.resolve(p)),
-        );
-    }
-    let project = section.project.as_ref().map(|p| p.get_ref().as_str());
-    let mut checks = Vec::new();
-    for file in files::expand(&dbt_files, Path::new("."))? {
-        checks.extend(dbt::read(&file, project)?);
-    }
-    Ok(checks)
+                .map(|p| ctx.config.resolve(p))
+                .collect(),
+        )
+    };
+    let any = manifest.is_some() || project_dir.is_some() || !patterns.is_empty();
+    Ok(dbt::Inputs {
+        manifest,
+        sources: files::expand(&patterns, Path::new("."))?,
+        project: project_dir.map(|dir| dbt::ProjectOptions {
+            dir,
+            profiles_dir: args.profiles_dir.clone(),
+            cli_vars: args.dbt_vars.clone(),
+            env: std::env::vars().collect(),
+        }),
+        cli_vars: args.dbt_vars.clone(),
+        // Only looked up when there is dbt input: it may read a credentials file.
+        fallback_database: section
+            .project
+            .as_ref()
+            .map(|p| p.get_ref().clone())
+            .or_else(|| {
+                any.then(crate::sources::bigquery::credentials_project)
+                    .flatten()
+            }),
+    })
 }
 
 /// Every check, from the config and the dbt files, validated before anything is measured.
@@ -121,10 +148,11 @@ fn collect_checks(
     for check in &section.checks {
         checks.push(config_check(ctx, check)?);
     }
-    checks.extend(dbt_checks(ctx, args, section)?);
+    checks.extend(dbt::checks(&dbt_inputs(ctx, args, section)?)?);
     if checks.is_empty() {
         return Err(Error::Usage(
-            "freshness needs checks: [[freshness.checks]] in the config, or --dbt-sources FILE"
+            "freshness needs checks: [[freshness.checks]] in the config, --dbt-manifest FILE, \
+             --dbt-project DIR or --dbt-sources FILE"
                 .into(),
         ));
     }
@@ -163,11 +191,12 @@ fn plan_jobs(checks: &[CheckSpec]) -> Vec<Job> {
     let mut max: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, c) in checks.iter().enumerate() {
         match &c.target {
-            Target::Files { .. } => jobs.push(Job::Files(i)),
+            Target::Files { .. } | Target::Unresolved { .. } => jobs.push(Job::Files(i)),
             Target::BigQuery {
                 project,
                 dataset,
                 loaded_at_field: None,
+                loaded_at_query: None,
                 ..
             } => metadata
                 .entry((project.clone(), dataset.clone()))
@@ -195,15 +224,17 @@ fn table_ref(check: &CheckSpec) -> Option<TableRef> {
             dataset,
             table,
             loaded_at_field,
+            loaded_at_query,
             filter,
         } => Some(TableRef {
             project: project.clone(),
             dataset: dataset.clone(),
             table: table.clone(),
             loaded_at_field: loaded_at_field.clone(),
+            loaded_at_query: loaded_at_query.clone(),
             filter: filter.clone(),
         }),
-        Target::Files { .. } => None,
+        Target::Files { .. } | Target::Unresolved { .. } => None,
     }
 }
 
@@ -215,12 +246,13 @@ async fn run_job(
     let no_client = || Err("BigQuery client unavailable".to_string());
     match job {
         Job::Files(i) => {
-            let Target::Files {
-                pattern,
-                loaded_at_field,
-            } = checks[*i].target.clone()
-            else {
-                return vec![];
+            let (pattern, loaded_at_field) = match checks[*i].target.clone() {
+                Target::Files {
+                    pattern,
+                    loaded_at_field,
+                } => (pattern, loaded_at_field),
+                Target::Unresolved { error } => return vec![(*i, Err(error))],
+                Target::BigQuery { .. } => return vec![],
             };
             let measured = tokio::task::spawn_blocking(move || match &loaded_at_field {
                 Some(field) => files::freshness::newest_value(&pattern, field),

@@ -455,3 +455,334 @@ async fn last_modified_and_max_loaded_at_on_the_emulator() {
         .unwrap()
         .contains("is NULL"));
 }
+
+// ---- dbt projects as they are: dbt itself is the oracle ----
+
+/// The `dbt` of the test virtualenv (scripts/install-test-deps), required under
+/// `VITALS_REQUIRE_EMULATORS` like the emulators.
+fn dbt() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var_os("VITALS_VENV").map(|v| std::path::PathBuf::from(v).join("bin/dbt")),
+        Some(repo().join(".venv-test/bin/dbt")),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("VITALS_REQUIRE_EMULATORS").is_err(),
+            "dbt is required but not installed: run scripts/install-test-deps"
+        );
+        eprintln!("skipped: dbt not installed");
+    }
+    found
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The environment both dbt and vitals render the fixture project in.
+const SHOP_ENV: &[(&str, &str)] = &[("SHOP_VIEWS_FIELD", "seen_at")];
+
+/// `dbt parse` of a copy of the fixture project (dbt writes into it); returns the copy.
+fn parsed_shop(dbt: &std::path::Path, scratch: &Scratch) -> std::path::PathBuf {
+    let project = scratch.path("shop");
+    copy_dir(&repo().join("tests/fixtures/dbt/shop"), &project);
+    let out = std::process::Command::new(dbt)
+        .args(["parse", "--no-partial-parse", "--vars", "{warn_hours: 10}"])
+        .arg("--project-dir")
+        .arg(&project)
+        .arg("--profiles-dir")
+        .arg(&project)
+        .current_dir(&project)
+        .env("HOME", scratch.path("home"))
+        .env("DO_NOT_TRACK", "1")
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env_remove("DBT_PROFILES_DIR")
+        .env_remove("DBT_TARGET")
+        .envs(SHOP_ENV.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dbt parse failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    project
+}
+
+/// A BigQuery stand-in that answers every query with no rows and every table lookup with
+/// 404, so each check is a `runtime error` naming its relation, and the requests show what
+/// vitals would measure.
+async fn recording_bigquery() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex("/queries$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "bigquery#queryResponse", "jobComplete": true,
+            "jobReference": {"projectId": "p", "jobId": "j"},
+            "schema": {"fields": [{"name": "check_index", "type": "INTEGER"}]},
+            "rows": []})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "error": {"code": 404, "message": "Not found: Table", "errors": [{"reason": "notFound"}]}})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Each request as `METHOD path query-part`, one line per `UNION ALL` part without its batch
+/// index, sorted: what was measured, whatever the order of the checks.
+fn measured(requests: &[wiremock::Request]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in requests {
+        let query = serde_json::from_slice::<Value>(&r.body)
+            .ok()
+            .and_then(|b| b["query"].as_str().map(str::to_string));
+        match query {
+            Some(q) => {
+                for part in q.split("\nUNION ALL\n") {
+                    let part = match part.split_once(" AS check_index, ") {
+                        Some((_, rest)) => rest,
+                        None => part,
+                    };
+                    lines.push(format!("{} {} {part}", r.method, r.url.path()));
+                }
+            }
+            None => lines.push(format!("{} {}", r.method, r.url.path())),
+        }
+    }
+    lines.sort();
+    lines
+}
+
+async fn freshness_json(
+    server: &MockServer,
+    scratch: &Scratch,
+    args: &[&std::ffi::OsStr],
+) -> Value {
+    let mut cmd = vitals();
+    cmd.args([
+        "freshness",
+        "--format",
+        "json",
+        "--now",
+        "2026-11-22T00:00:00Z",
+    ])
+    .args(args)
+    .env("HOME", scratch.path("home"))
+    .env_remove("DBT_PROFILES_DIR")
+    .env_remove("DBT_TARGET")
+    .env_remove("GOOGLE_CLOUD_PROJECT")
+    .envs(SHOP_ENV.iter().copied());
+    with_bigquery(&mut cmd, &server.uri());
+    let (code, stdout, stderr) = run_async(cmd).await;
+    assert_eq!(
+        code, 1,
+        "every check is a runtime error against the stand-in\n{stderr}"
+    );
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_yml_reads_as_dbt_parse_compiles_it() {
+    let Some(dbt) = dbt() else { return };
+    let scratch = Scratch::new();
+    let project = parsed_shop(&dbt, &scratch);
+    let manifest = project.join("target/manifest.json");
+    let server = recording_bigquery().await;
+
+    let from_manifest = freshness_json(
+        &server,
+        &scratch,
+        &["--dbt-manifest".as_ref(), manifest.as_os_str()],
+    )
+    .await;
+    let manifest_requests = server.received_requests().await.unwrap();
+    let from_yaml = freshness_json(
+        &server,
+        &scratch,
+        &[
+            "--dbt-project".as_ref(),
+            project.as_os_str(),
+            "--dbt-var".as_ref(),
+            "warn_hours=10".as_ref(),
+        ],
+    )
+    .await;
+    let all = server.received_requests().await.unwrap();
+    let yaml_requests = &all[manifest_requests.len()..];
+
+    // dbt's own reading and vitals' reading of the YAML: same tables, criteria, relations.
+    assert_eq!(from_yaml["results"], from_manifest["results"]);
+    assert_eq!(measured(yaml_requests), measured(&manifest_requests));
+
+    // And what that is, checked by hand against dbt 1.11's manifest of the fixture.
+    let mut ids: Vec<String> = statuses(&from_yaml).into_iter().map(|(id, _)| id).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "source.shop.crm.accounts",
+            "source.shop.crm.contacts",
+            "source.shop.crm.leads",
+            "source.shop.erp.customers",
+            "source.shop.erp.items",
+            "source.shop.erp.notes",
+            "source.shop.erp.orders",
+            "source.shop.erp.payments",
+            "source.shop.erp.refunds",
+            "source.shop.erp.returns",
+            "source.shop.erp.shipments",
+            "source.shop.erp.yearly",
+            "source.shop.events.clicks",
+            "source.shop.events.sessions",
+            "source.shop.events.views",
+        ],
+        "not invoices/deals (freshness: null), archive (Jinja enabled: false), legacy \
+         (dbt_project.yml +enabled: false) or ads (a disabled source)"
+    );
+    let criteria = |id: &str| {
+        from_yaml["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["unique_id"] == id)
+            .unwrap()["criteria"]
+            .clone()
+    };
+    let hour = |n: u64| json!({"count": n, "period": "hour"});
+    let day = |n: u64| json!({"count": n, "period": "day"});
+    let filter = "_loaded_at > current_date - 2";
+    assert_eq!(
+        criteria("source.shop.erp.orders"),
+        json!({"warn_after": hour(10), "error_after": day(1), "filter": filter}),
+        "--dbt-var beats the project's var"
+    );
+    assert_eq!(
+        criteria("source.shop.erp.payments"),
+        json!({"warn_after": hour(10), "filter": filter}),
+        "error_after: null unsets"
+    );
+    assert_eq!(
+        criteria("source.shop.erp.refunds")["warn_after"],
+        hour(10),
+        "{{count: 36}} alone is ignored"
+    );
+    assert_eq!(
+        criteria("source.shop.erp.shipments")["filter"],
+        filter,
+        "filter: null keeps it"
+    );
+    assert_eq!(
+        criteria("source.shop.erp.items")["warn_after"],
+        hour(2),
+        "the table's config block"
+    );
+    assert_eq!(
+        criteria("source.shop.crm.accounts"),
+        json!({"warn_after": day(3)}),
+        "dbt_project.yml's +freshness"
+    );
+    assert_eq!(
+        criteria("source.shop.crm.contacts"),
+        json!({"error_after": day(2)}),
+        "a YAML block replaces it whole"
+    );
+    assert_eq!(
+        criteria("source.shop.crm.leads"),
+        json!({"warn_after": day(3)})
+    );
+    assert_eq!(
+        criteria("source.shop.events.clicks"),
+        json!({"warn_after": hour(6), "error_after": hour(48)}),
+        "after a source-level null, its config restarts"
+    );
+    let lines = measured(yaml_requests).join("\n");
+    for expected in [
+        "POST /bigquery/v2/projects/raw/queries TIMESTAMP(MAX(`_loaded_at`)) AS max_loaded_at FROM `raw.erp_v2.orders` WHERE (_loaded_at > current_date - 2)",
+        "FROM `raw.erp_v2.notes_dev`",
+        "FROM `raw.erp_v2.2024`",
+        "GET /bigquery/v2/projects/raw/datasets/erp_v2/tables/returns",
+        "POST /bigquery/v2/projects/analytics/queries TIMESTAMP(MAX(`updated_at`)) AS max_loaded_at FROM `analytics.crm.accounts`",
+        "TIMESTAMP(MAX(`seen_at`)) AS max_loaded_at FROM `analytics.events_dev.views`",
+        "TIMESTAMP((select max(started_at) from `analytics`.`events_dev`.`sessions`)) AS max_loaded_at",
+        "GET /bigquery/v2/projects/analytics/datasets/events_dev/tables/clicks",
+    ] {
+        assert!(lines.contains(expected), "{expected}\nnot in:\n{lines}");
+    }
+    assert!(
+        !lines.contains("ignored_column"),
+        "dbt ignores +loaded_at_field for sources"
+    );
+}
+
+#[test]
+fn dbt_inputs_that_cannot_be_read_exit_2_naming_file_line_and_field() {
+    let scratch = Scratch::new();
+    let sources = scratch.write(
+        "sources.yml",
+        "version: 2\nsources:\n  - name: s\n    database: p\n    tables:\n      - name: t\n        identifier: \"{{ my_macro('x') }}\"\n",
+    );
+    let not_json = scratch.write("manifest.json", "{\"metadata\": ");
+    let old = scratch.write(
+        "old-manifest.json",
+        "{\"metadata\": {\"dbt_schema_version\": \"https://schemas.getdbt.com/dbt/manifest/v4.json\"}, \"sources\": {}}",
+    );
+    let cases: [(&str, &std::path::Path, String); 3] = [
+        ("--dbt-sources", &sources, format!("{}:7: sources[0].tables[0].identifier: cannot render `my_macro('x')`: unknown function", sources.display())),
+        ("--dbt-manifest", &not_json, format!("{}: not JSON", not_json.display())),
+        ("--dbt-manifest", &old, format!("{}: metadata.dbt_schema_version: \"https://schemas.getdbt.com/dbt/manifest/v4.json\" is not a manifest schema vitals reads", old.display())),
+    ];
+    for (flag, file, expected) in cases {
+        let out = vitals()
+            .args(["freshness", flag])
+            .arg(file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&expected), "{expected}\nnot in: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_source_with_no_database_anywhere_is_one_runtime_error_per_table() {
+    let scratch = Scratch::new();
+    let sources = scratch.write(
+        "sources.yml",
+        "sources:\n  - name: s\n    freshness: {warn_after: {count: 1, period: day}}\n    tables: [{name: a}, {name: b}]\n",
+    );
+    let (code, doc, stderr) = run_json(
+        vitals()
+            .args(["freshness", "--format", "json", "--dbt-sources"])
+            .arg(&sources)
+            .env("HOME", scratch.path("home"))
+            .env_remove("GOOGLE_CLOUD_PROJECT")
+            .env_remove("GCLOUD_PROJECT"),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        statuses(&doc),
+        [
+            ("source.s.a".into(), "runtime error".into()),
+            ("source.s.b".into(), "runtime error".into())
+        ]
+    );
+    assert!(doc["results"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("source.s.a: no database (BigQuery project)"));
+}

@@ -2,6 +2,7 @@
 //! and SLA (`error_after`), with dbt's `sources.json` semantics; and when to alert about it.
 
 mod alerts;
+pub mod dbt;
 mod evaluate;
 mod threshold;
 

@@ -20,6 +20,8 @@ pub struct TableRef {
     pub dataset: String,
     pub table: String,
     pub loaded_at_field: Option<String>,
+    /// dbt's `loaded_at_query`: a query returning the newest load time (beats the field).
+    pub loaded_at_query: Option<String>,
     pub filter: Option<String>,
 }
 
@@ -137,6 +139,9 @@ pub async fn last_modified_batch(bq: &BigQuery, tables: &[TableRef]) -> Vec<Meas
 }
 
 fn max_sql(i: usize, t: &TableRef) -> String {
+    if let Some(query) = &t.loaded_at_query {
+        return format!("SELECT {i} AS check_index, TIMESTAMP(({query})) AS max_loaded_at");
+    }
     let loaded_at = t.loaded_at_sql().unwrap_or_else(|| "NULL".into());
     let filter = t
         .filter
@@ -221,6 +226,7 @@ mod tests {
             dataset: "d".into(),
             table: table.into(),
             loaded_at_field: field.map(Into::into),
+            loaded_at_query: None,
             filter: filter.map(Into::into),
         }
     }
@@ -231,6 +237,16 @@ mod tests {
         assert_eq!(
             max_sql(3, &t("e", Some("TIMESTAMP_MILLIS(ts)"), Some("_PARTITIONDATE >= CURRENT_DATE() - 2"))),
             "SELECT 3 AS check_index, TIMESTAMP(MAX((TIMESTAMP_MILLIS(ts)))) AS max_loaded_at FROM `p.d.e` WHERE (_PARTITIONDATE >= CURRENT_DATE() - 2)"
+        );
+    }
+
+    #[test]
+    fn a_loaded_at_query_is_the_measurement() {
+        let mut q = t("e", Some("ignored"), None);
+        q.loaded_at_query = Some("select max(ts) from `p`.`d`.`e`".into());
+        assert_eq!(
+            max_sql(1, &q),
+            "SELECT 1 AS check_index, TIMESTAMP((select max(ts) from `p`.`d`.`e`)) AS max_loaded_at"
         );
     }
 

@@ -491,6 +491,30 @@ fn rows_by_name(
         .collect()
 }
 
+/// The project the credentials belong to, read offline: `GOOGLE_CLOUD_PROJECT` (or
+/// `GCLOUD_PROJECT`), else the key file's `project_id` / `quota_project_id`
+/// (`GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's application default credentials file).
+pub fn credentials_project() -> Option<String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(project) = env("GOOGLE_CLOUD_PROJECT").or_else(|| env("GCLOUD_PROJECT")) {
+        return Some(project);
+    }
+    let file = env("GOOGLE_APPLICATION_CREDENTIALS")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            env("HOME").map(|h| {
+                std::path::Path::new(&h).join(".config/gcloud/application_default_credentials.json")
+            })
+        })?;
+    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    ["project_id", "quota_project_id"].iter().find_map(|k| {
+        key[*k]
+            .as_str()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
