@@ -32,6 +32,8 @@ pub enum RowError {
     BadEventDate(String),
     MissingPlatform,
     UnknownPlatform(String),
+    /// Users are numbered with 32 bits: a run sees at most `u32::MAX` distinct ids.
+    TooManyUsers,
 }
 
 impl fmt::Display for RowError {
@@ -51,6 +53,11 @@ impl fmt::Display for RowError {
                     "field `platform`: unknown value {v:?} (expected ANDROID, IOS or WEB)"
                 )
             }
+            RowError::TooManyUsers => write!(
+                f,
+                "field `user_pseudo_id`: more than {} distinct users, the most one run can count",
+                u32::MAX
+            ),
         }
     }
 }
@@ -101,33 +108,38 @@ struct Interner {
 }
 
 impl Interner {
-    fn intern(&mut self, id: &[u8]) -> u32 {
-        let next = self.keys.len() as u32;
-        if let Some(hex) = UserKey::hex(id) {
-            let id = *self.hex.entry(hex).or_insert(next);
-            if id == next {
-                self.keys.push(UserKey::Hex(hex));
-            }
-            return id;
-        }
-        if let Some(&id) = self.other.get(id) {
-            return id;
-        }
-        self.other.insert(id.into(), next);
-        self.keys.push(UserKey::Other(id.into()));
-        next
+    /// The id the next new user gets; ids are `u32` so bitsets stay small.
+    fn next_id(&self) -> Result<u32, RowError> {
+        u32::try_from(self.keys.len()).map_err(|_| RowError::TooManyUsers)
     }
 
-    fn intern_key(&mut self, key: &UserKey) -> u32 {
+    fn intern(&mut self, id: &[u8]) -> Result<u32, RowError> {
+        if let Some(hex) = UserKey::hex(id) {
+            return self.intern_hex(hex);
+        }
+        if let Some(&id) = self.other.get(id) {
+            return Ok(id);
+        }
+        let next = self.next_id()?;
+        self.other.insert(id.into(), next);
+        self.keys.push(UserKey::Other(id.into()));
+        Ok(next)
+    }
+
+    #[inline]
+    fn intern_hex(&mut self, hex: u128) -> Result<u32, RowError> {
+        if let Some(&id) = self.hex.get(&hex) {
+            return Ok(id);
+        }
+        let next = self.next_id()?;
+        self.hex.insert(hex, next);
+        self.keys.push(UserKey::Hex(hex));
+        Ok(next)
+    }
+
+    fn intern_key(&mut self, key: &UserKey) -> Result<u32, RowError> {
         match key {
-            UserKey::Hex(hex) => {
-                let next = self.keys.len() as u32;
-                let id = *self.hex.entry(*hex).or_insert(next);
-                if id == next {
-                    self.keys.push(key.clone());
-                }
-                id
-            }
+            UserKey::Hex(hex) => self.intern_hex(*hex),
             UserKey::Other(bytes) => self.intern(bytes),
         }
     }
@@ -272,7 +284,7 @@ impl Aggregator {
             return Ok(RowOutcome::Skipped);
         };
         let crashed = self.is_crash(row);
-        let user = self.users.intern(user_id);
+        let user = self.users.intern(user_id)?;
         self.days[platform.index() * self.range.len() + day].add(user, crashed);
         let version = self.version_entry(
             platform,
@@ -326,14 +338,14 @@ impl Aggregator {
     }
 
     /// Adds another aggregator's rows (same range and crash kind) into this one.
-    pub fn merge(&mut self, other: Aggregator) {
+    pub fn merge(&mut self, other: Aggregator) -> Result<(), RowError> {
         debug_assert_eq!(self.range, other.range);
         let map: Vec<u32> = other
             .users
             .keys
             .iter()
             .map(|k| self.users.intern_key(k))
-            .collect();
+            .collect::<Result<_, _>>()?;
         for (mine, theirs) in self.days.iter_mut().zip(&other.days) {
             mine.merge_mapped(theirs, &map);
         }
@@ -344,6 +356,7 @@ impl Aggregator {
             }
         }
         self.rows_counted += other.rows_counted;
+        Ok(())
     }
 
     /// The counts both engines agree on.
@@ -611,7 +624,7 @@ mod tests {
                 right.add(r).unwrap();
             }
         }
-        left.merge(right);
+        left.merge(right).unwrap();
         assert_eq!(left.finish(), whole.finish());
         assert_eq!(left.rows_counted(), 5);
     }

@@ -64,6 +64,61 @@ fn projection(schema: &SchemaDescriptor, with_params: bool) -> ProjectionMask {
     ProjectionMask::leaves(schema, indices.collect::<Vec<_>>())
 }
 
+/// `--crash fatal` reads each crash's `fatal` param: without `event_params.key` and
+/// `event_params.value.int_value` of the export's types, every crash would silently count as
+/// non-fatal, so their absence is bad input naming the column.
+fn check_params(schema: &arrow_schema::Schema) -> Result<(), String> {
+    let needed = "(--crash fatal reads it)";
+    let field = schema
+        .field_with_name("event_params")
+        .map_err(|_| format!("Parquet column `event_params` is missing {needed}"))?;
+    let entries = match field.data_type() {
+        DataType::List(item) => match item.data_type() {
+            DataType::Struct(entries) => Some(entries),
+            _ => None,
+        },
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "Parquet column `event_params` has type {}, expected a repeated record of key and value {needed}",
+            field.data_type()
+        )
+    })?;
+    let member = |fields: &arrow_schema::Fields, name: &str, path: &str| {
+        fields
+            .iter()
+            .find(|f| f.name() == name)
+            .cloned()
+            .ok_or_else(|| format!("Parquet column `{path}` is missing {needed}"))
+    };
+    let key = member(entries, "key", "event_params.key")?;
+    if !matches!(
+        key.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
+        return Err(format!(
+            "Parquet column `event_params.key` has type {}, expected a string {needed}",
+            key.data_type()
+        ));
+    }
+    let value = member(entries, "value", "event_params.value")?;
+    let DataType::Struct(value_fields) = value.data_type() else {
+        return Err(format!(
+            "Parquet column `event_params.value` has type {}, expected a record {needed}",
+            value.data_type()
+        ));
+    };
+    let int_value = member(value_fields, "int_value", "event_params.value.int_value")?;
+    if int_value.data_type() != &DataType::Int64 {
+        return Err(format!(
+            "Parquet column `event_params.value.int_value` has type {}, expected INT64 {needed}",
+            int_value.data_type()
+        ));
+    }
+    Ok(())
+}
+
 fn open(path: &PathBuf, with_params: bool) -> Result<ParquetFile, SourceError> {
     let bad = |e: &dyn std::fmt::Display| {
         SourceError::Input(format!(
@@ -83,6 +138,9 @@ fn open(path: &PathBuf, with_params: bool) -> Result<ParquetFile, SourceError> {
                 path.display()
             )));
         }
+    }
+    if with_params {
+        check_params(schema).map_err(|e| SourceError::Input(format!("{}: {e}", path.display())))?;
     }
     let mask = projection(metadata.parquet_schema(), with_params);
     Ok(ParquetFile {
@@ -133,15 +191,8 @@ pub fn read(
             })
             .collect()
     });
-    let mut merged: Option<Aggregator> = None;
-    for result in results {
-        let aggregator = result?;
-        match &mut merged {
-            None => merged = Some(aggregator),
-            Some(m) => m.merge(aggregator),
-        }
-    }
-    merged.ok_or_else(|| SourceError::Input("no reader ran".into()))
+    let aggregators = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    super::merge_all(aggregators)?.ok_or_else(|| SourceError::Input("no reader ran".into()))
 }
 
 fn read_row_group(

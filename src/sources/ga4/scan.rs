@@ -61,7 +61,10 @@ impl<'a> Cursor<'a> {
         Ok(&rest[..end])
     }
 
-    /// Any string, after its opening quote.
+    /// Any string, after its opening quote. Escapes are checked as strictly as the full
+    /// parser checks them; anything rarer than a plain escape or a `\uXXXX` outside the
+    /// surrogate range (a surrogate pair, say) is declined. Raw control characters are the
+    /// caller's to catch (see `ndjson::scan_chunk`).
     #[inline]
     fn skip_string(&mut self) -> Scan<()> {
         loop {
@@ -71,47 +74,55 @@ impl<'a> Cursor<'a> {
             if rest[at] == b'"' {
                 return Ok(());
             }
-            // An escape: skip the escaped byte (a `\uXXXX` tail is plain hex).
-            self.i += 1;
-            if self.i >= self.b.len() {
-                return Err(Declined); // a line cut off inside an escape
+            match self.b.get(self.i) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                Some(b'u') => {
+                    let hex = self.b.get(self.i + 1..self.i + 5).ok_or(Declined)?;
+                    let mut code = 0u32;
+                    for &c in hex {
+                        code = code << 4 | char::from(c).to_digit(16).ok_or(Declined)?;
+                    }
+                    if (0xD800..=0xDFFF).contains(&code) {
+                        return Err(Declined);
+                    }
+                    self.i += 5;
+                }
+                _ => return Err(Declined), // `\q`, or a line cut off inside an escape
             }
         }
     }
 
+    /// A number in JSON's grammar (no leading zeros, digits after `.`). Exponents and very long
+    /// integers are declined: whether they fit an f64 is the full parser's call.
     fn skip_number(&mut self) -> Scan<()> {
-        let start = self.i;
         let b = self.b;
         let digits = |i: &mut usize| {
             let s = *i;
             while b.get(*i).is_some_and(u8::is_ascii_digit) {
                 *i += 1;
             }
-            *i > s
+            *i - s
         };
         let mut i = self.i;
         if b.get(i) == Some(&b'-') {
             i += 1;
         }
-        if !digits(&mut i) {
-            return Err(Declined);
+        let first = i;
+        match digits(&mut i) {
+            0 => return Err(Declined),
+            1 => {}
+            n if b[first] == b'0' || n > 18 => return Err(Declined),
+            _ => {}
         }
         if b.get(i) == Some(&b'.') {
             i += 1;
-            if !digits(&mut i) {
+            if digits(&mut i) == 0 {
                 return Err(Declined);
             }
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            if !digits(&mut i) {
-                return Err(Declined);
-            }
+            return Err(Declined);
         }
-        debug_assert!(i > start);
         self.i = i;
         Ok(())
     }
@@ -235,6 +246,17 @@ impl<'a> Cursor<'a> {
             _ => Err(Declined),
         }
     }
+}
+
+/// The fast path as the reader runs it: `None` means ask [`slow::parse_row`]. With
+/// `may_have_controls` (the chunk holds a control byte somewhere), a row with a raw control
+/// byte goes to the full parser, since the scanner does not look for them inside strings.
+#[inline]
+pub fn fast_row(line: &[u8], may_have_controls: bool) -> Option<RawRow<'_>> {
+    if may_have_controls && line.iter().any(|&b| b < 0x20) {
+        return None;
+    }
+    scan_row(line).ok()
 }
 
 /// Scans one row. `Err(Declined)` means: ask [`slow::parse_row`].
@@ -470,7 +492,7 @@ mod tests {
             r#"{"event_date":"20261121","user_pseudo_id":null,"app_info":null,"event_params":null,"platform":"IOS"}"#,
         );
         same(
-            r#"{ "event_date" : "20261121" , "platform" : "IOS" , "x" : [1, -2.5e3, true, false, null, {"a": [{}]}] }"#,
+            r#"{ "event_date" : "20261121" , "platform" : "IOS" , "x" : [1, -2.5, true, false, null, {"a": [{}]}] }"#,
         );
         same("{}");
     }
@@ -511,6 +533,175 @@ mod tests {
         for cut in [r#"{"geo":{"city":"To\"#, r#"{"a":"\"#, r#"{"a":"x\u00"#] {
             assert!(scan_row(cut.as_bytes()).is_err(), "{cut}");
             assert!(parse_row(cut.as_bytes()).is_err(), "{cut}");
+        }
+    }
+
+    /// One verdict per row: whatever the fast path accepts, the full parser accepts with the
+    /// same fields (issue #13).
+    fn one_verdict(line: &[u8]) {
+        // The reader rejects invalid UTF-8 before either parser sees the line.
+        if std::str::from_utf8(line).is_err() {
+            return;
+        }
+        let Some(fast) = fast_row(line, true) else {
+            return;
+        };
+        let slow = parse_row(line).unwrap_or_else(|e| {
+            panic!(
+                "the scanner accepted what the parser rejects ({e:?}): {}",
+                String::from_utf8_lossy(line)
+            )
+        });
+        let slow = slow.as_raw();
+        assert_eq!(
+            (
+                fast.event_date,
+                fast.event_name,
+                fast.user_pseudo_id,
+                fast.platform,
+                fast.app_version,
+                fast.fatal
+            ),
+            (
+                slow.event_date,
+                slow.event_name,
+                slow.user_pseudo_id,
+                slow.platform,
+                slow.app_version,
+                slow.fatal
+            ),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+    }
+
+    #[test]
+    fn invalid_json_inside_skipped_fields_is_never_accepted() {
+        for (from, to) in [
+            ("Tokyo", "To\u{1}kyo"),
+            ("Tokyo", "To\tkyo"),
+            ("Tokyo", r"To\qkyo"),
+            ("Tokyo", r"To\ud800kyo"),
+            ("Tokyo", r"To\udc00kyo"),
+            ("Tokyo", r"To\u12kyo"),
+            (r#""items":[]"#, r#""items":[007]"#),
+            (r#""items":[]"#, r#""items":[-01]"#),
+            (r#""items":[]"#, r#""items":[1e400]"#),
+            (r#""items":[]"#, r#""items":[1.]"#),
+            (r#""items":[]"#, r#""items":[.5]"#),
+            (r#""items":[]"#, r#""items":[+1]"#),
+            (r#""items":[]"#, r#""items":[1,]"#),
+            (r#""items":[]"#, r#""items":[tru]"#),
+            (r#""items":[]"#, r#""items":{"a"}"#),
+        ] {
+            let line = ROW.replace(from, to);
+            assert!(parse_row(line.as_bytes()).is_err(), "{line}");
+            assert!(fast_row(line.as_bytes(), true).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn valid_escapes_and_numbers_in_skipped_fields_stay_on_the_fast_path() {
+        for (from, to) in [
+            ("Tokyo", r#"To\"k\\y\/o\b\f\n\r\t\u00e9\u20AC"#),
+            (
+                r#""items":[]"#,
+                r#""items":[0,-0,0.5,-12.25,123456789012345678,true,false,null]"#,
+            ),
+        ] {
+            let line = ROW.replace(from, to);
+            assert!(fast_row(line.as_bytes(), true).is_some(), "{line}");
+            one_verdict(line.as_bytes());
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Bytes that make or break JSON, and escapes and numbers the scanner must judge.
+        const PIECES: &[&str] = &[
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\t",
+            "\r",
+            "\u{1}",
+            "\u{1f}",
+            "0",
+            "7",
+            "-",
+            "+",
+            ".",
+            "e",
+            "E",
+            "t",
+            "n",
+            "f",
+            "null",
+            "true",
+            "007",
+            "1e400",
+            "-0",
+            "1.5",
+            "\\q",
+            "\\u",
+            "\\ud800",
+            "\\udc00",
+            "\\ud83d\\ude00",
+            "\\u00e9",
+            "\\n",
+            "\\\"",
+            "é",
+            "\u{feff}",
+            "fatal",
+            "\"int_value\":",
+            "\"fatal\"",
+        ];
+
+        fn mutation() -> impl Strategy<Value = (usize, usize, usize)> {
+            (0..ROW.len(), 0..4usize, 0..PIECES.len())
+        }
+
+        /// The export row with a few pieces inserted, replacing or deleting what was there.
+        fn mutated_row() -> impl Strategy<Value = Vec<u8>> {
+            prop::collection::vec(mutation(), 1..4).prop_map(|edits| {
+                let mut row = ROW.as_bytes().to_vec();
+                for (at, removed, piece) in edits {
+                    let at = at.min(row.len());
+                    let end = (at + removed).min(row.len());
+                    row.splice(at..end, PIECES[piece].bytes());
+                }
+                row
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn mutated_rows_get_one_verdict(row in mutated_row()) {
+                one_verdict(&row);
+            }
+
+            #[test]
+            fn arbitrary_bytes_get_one_verdict(row in prop::collection::vec(any::<u8>(), 0..64)) {
+                one_verdict(&row);
+            }
+
+            #[test]
+            fn rows_of_pieces_get_one_verdict(pieces in prop::collection::vec(0..PIECES.len(), 0..24)) {
+                let row: String = std::iter::once("{\"event_date\":\"20261121\",\"x\":")
+                    .chain(pieces.iter().map(|&p| PIECES[p]))
+                    .collect();
+                one_verdict(row.as_bytes());
+            }
         }
     }
 
