@@ -3,6 +3,7 @@
 
 mod ndjson;
 mod parquet;
+mod quotes;
 mod scan;
 
 use std::io::Read;

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 
 use flate2::bufread::MultiGzDecoder;
 
+use super::quotes::QuoteIndex;
 use super::scan::{fast_row, slow};
 use crate::domain::crash_free::Aggregator;
 use crate::progress::Progress;
@@ -325,6 +326,7 @@ fn parse(chunks: &Mutex<Receiver<Chunk>>, shared: &Shared<'_>, aggregator: Aggre
         lines: Vec::new(),
         failure: None,
     };
+    let mut index = QuoteIndex::default();
     loop {
         let next = match chunks.lock() {
             Ok(rx) => rx.recv(),
@@ -333,7 +335,7 @@ fn parse(chunks: &Mutex<Receiver<Chunk>>, shared: &Shared<'_>, aggregator: Aggre
         let Ok(chunk) = next else { break };
         let data = &chunk.data[chunk.start..chunk.end];
         let lines = if out.failure.is_none() && !shared.stop.load(Ordering::Relaxed) {
-            match scan_chunk(data, &mut out.aggregator) {
+            match scan_chunk(data, &mut index, &mut out.aggregator) {
                 Ok(lines) => lines,
                 Err((line_in_chunk, column, message)) => {
                     out.failure = Some(Failure {
@@ -363,36 +365,26 @@ fn count_lines(data: &[u8]) -> usize {
         + usize::from(!data.is_empty() && !data.ends_with(b"\n"))
 }
 
-/// Whether `data` holds a control character other than the newlines between rows (JSON allows
-/// tab and CR only as whitespace between tokens, never inside a string). Branch-free over
-/// 64-byte blocks so it vectorises: the common answer, "no", costs a fraction of the scan.
-fn has_control_bytes(data: &[u8]) -> bool {
-    let control = |b: u8| u8::from(b < 0x20) & u8::from(b != b'\n');
-    let mut blocks = data.chunks_exact(64);
-    let found = blocks
-        .by_ref()
-        .any(|block| block.iter().fold(0u8, |acc, &b| acc | control(b)) != 0);
-    found || blocks.remainder().iter().any(|&b| control(b) != 0)
-}
-
 /// Counts every row of a chunk and returns its line count; on a bad row, its 0-based line
 /// within the chunk and why.
 fn scan_chunk(
     data: &[u8],
+    index: &mut QuoteIndex,
     aggregator: &mut Aggregator,
 ) -> Result<usize, (usize, Option<usize>, String)> {
     let valid_utf8 = simdutf8::basic::from_utf8(data).is_ok();
-    // Rows with a control character go straight to the full parser, which has the final word;
-    // the scanner then never needs to look for them.
-    let controls = has_control_bytes(data);
+    // Rows with a control byte go straight to the full parser, which has the final word; rows
+    // with a backslash are scanned without the quote index (a quote may be escaped).
+    let flags = index.index(data);
     let mut start = 0;
     let mut lines = 0;
     for end in memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len())) {
         if start >= data.len() {
             break;
         }
-        let index = lines;
+        let index_line = lines;
         lines += 1;
+        let line_start = start;
         let line = &data[start..end];
         start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -400,17 +392,19 @@ fn scan_chunk(
             continue;
         }
         if !valid_utf8 && std::str::from_utf8(line).is_err() {
-            return Err((index, None, "invalid UTF-8".into()));
+            return Err((index_line, None, "invalid UTF-8".into()));
         }
-        let result = match fast_row(line, controls) {
+        let quotes = (!flags.backslash || memchr::memchr(b'\\', line).is_none())
+            .then(|| index.line(line_start));
+        let result = match fast_row(line, flags.control, quotes) {
             Some(row) => aggregator.add(&row),
             None => match slow::parse_row(line) {
                 Ok(owned) => aggregator.add(&owned.as_raw()),
-                Err(e) => return Err((index, e.column, e.message)),
+                Err(e) => return Err((index_line, e.column, e.message)),
             },
         };
         if let Err(e) = result {
-            return Err((index, None, e.to_string()));
+            return Err((index_line, None, e.to_string()));
         }
     }
     Ok(lines)

@@ -17,7 +17,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::arrow::ProjectionMask;
 use parquet::schema::types::SchemaDescriptor;
 
-use crate::domain::crash_free::{Aggregator, RawRow};
+use crate::domain::crash_free::{parse_event_date, Aggregator, DayRange, RawRow};
 use crate::progress::Progress;
 use crate::sources::SourceError;
 
@@ -28,6 +28,29 @@ struct ParquetFile {
     path: PathBuf,
     metadata: ArrowReaderMetadata,
     mask: ProjectionMask,
+    /// The leaf column index of `event_date`, for row-group statistics.
+    date_column: Option<usize>,
+}
+
+/// Whether a row group's `event_date` statistics put every one of its rows outside `range`, so
+/// it need not be read. Only exact, complete statistics count: no nulls (a missing date is bad
+/// input the reader must see), and a minimum and maximum that are both dates.
+fn dated_outside(
+    row_group: &parquet::file::metadata::RowGroupMetaData,
+    date_column: Option<usize>,
+    range: DayRange,
+) -> bool {
+    let Some(stats) = date_column.and_then(|c| row_group.column(c).statistics()) else {
+        return false;
+    };
+    if stats.null_count_opt() != Some(0) || !stats.min_is_exact() || !stats.max_is_exact() {
+        return false;
+    }
+    let date = |bytes: Option<&[u8]>| bytes.and_then(parse_event_date);
+    match (date(stats.min_bytes_opt()), date(stats.max_bytes_opt())) {
+        (Some(min), Some(max)) => max < range.first() || min > range.last(),
+        _ => false,
+    }
 }
 
 /// Leaf paths wanted, as (first part, last parts): list wrappers in between vary by writer
@@ -143,10 +166,16 @@ fn open(path: &PathBuf, with_params: bool) -> Result<ParquetFile, SourceError> {
         check_params(schema).map_err(|e| SourceError::Input(format!("{}: {e}", path.display())))?;
     }
     let mask = projection(metadata.parquet_schema(), with_params);
+    let date_column = metadata
+        .parquet_schema()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == ["event_date"]);
     Ok(ParquetFile {
         path: path.clone(),
         metadata,
         mask,
+        date_column,
     })
 }
 
@@ -160,11 +189,18 @@ pub fn read(
         .iter()
         .map(|f| open(f, with_params))
         .collect::<Result<Vec<_>, _>>()?;
-    let tasks: Vec<(usize, usize)> = opened
-        .iter()
-        .enumerate()
-        .flat_map(|(f, file)| (0..file.metadata.metadata().num_row_groups()).map(move |rg| (f, rg)))
-        .collect();
+    let range = new_aggregator().range();
+    let mut tasks: Vec<(usize, usize)> = Vec::new();
+    for (f, file) in opened.iter().enumerate() {
+        let meta = file.metadata.metadata();
+        for rg in 0..meta.num_row_groups() {
+            if dated_outside(meta.row_group(rg), file.date_column, range) {
+                progress.advance(meta.row_group(rg).compressed_size().unsigned_abs());
+            } else {
+                tasks.push((f, rg));
+            }
+        }
+    }
     let next = AtomicUsize::new(0);
     let results: Vec<Result<Aggregator, SourceError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)

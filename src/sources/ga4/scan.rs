@@ -6,6 +6,7 @@
 //! string among the wanted fields, a syntax error, a wrong type — goes to the full parser in
 //! [`slow`], which has the final word and the precise error message.
 
+use super::quotes::Quotes;
 use crate::domain::crash_free::RawRow;
 
 /// The scanner declined the row; the full parser decides.
@@ -17,6 +18,9 @@ type Scan<T> = Result<T, Declined>;
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
+    /// Where the line's quotes are, when it has no backslash: a string then ends at the next
+    /// quote. Without it, strings are searched for their end.
+    quotes: Option<Quotes<'a>>,
 }
 
 /// Containers nested deeper than this are handed to the full parser.
@@ -52,6 +56,15 @@ impl<'a> Cursor<'a> {
     /// A string without escapes, after its opening quote.
     #[inline]
     fn plain_string(&mut self) -> Scan<&'a [u8]> {
+        if let Some(quotes) = self.quotes {
+            let end = quotes
+                .next(self.i)
+                .filter(|&e| e < self.b.len())
+                .ok_or(Declined)?;
+            let text = &self.b[self.i..end];
+            self.i = end + 1;
+            return Ok(text);
+        }
         let rest = &self.b[self.i..];
         let end = memchr::memchr2(b'"', b'\\', rest).ok_or(Declined)?;
         if rest[end] == b'\\' {
@@ -67,6 +80,14 @@ impl<'a> Cursor<'a> {
     /// caller's to catch (see `ndjson::scan_chunk`).
     #[inline]
     fn skip_string(&mut self) -> Scan<()> {
+        if let Some(quotes) = self.quotes {
+            let end = quotes
+                .next(self.i)
+                .filter(|&e| e < self.b.len())
+                .ok_or(Declined)?;
+            self.i = end + 1;
+            return Ok(());
+        }
         loop {
             let rest = &self.b[self.i..];
             let at = memchr::memchr2(b'"', b'\\', rest).ok_or(Declined)?;
@@ -136,28 +157,72 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Skips one value of any shape, checking its JSON as it goes. Iterative, with the open
+    /// containers as a bit stack (1: object, 0: array): most of a row is skipped here, so this
+    /// is the scanner's inner loop. `depth` is the nesting the value starts at.
     fn skip_value(&mut self, depth: u32) -> Scan<()> {
-        if depth > MAX_DEPTH {
-            return Err(Declined);
+        let mut open: u64 = 0;
+        let mut levels = 0u32;
+        loop {
+            // A value.
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    self.skip_string()?;
+                }
+                c @ (b'{' | b'[') => {
+                    self.i += 1;
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.i += 1;
+                    } else {
+                        levels += 1;
+                        if depth + levels > MAX_DEPTH {
+                            return Err(Declined);
+                        }
+                        open = open << 1 | u64::from(c == b'{');
+                        if c == b'{' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => self.skip_number()?,
+            }
+            // After a value: close containers until one continues with a comma.
+            loop {
+                if levels == 0 {
+                    return Ok(());
+                }
+                let in_object = open & 1 == 1;
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        if in_object {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    b'}' if in_object => {}
+                    b']' if !in_object => {}
+                    _ => return Err(Declined),
+                }
+                self.i += 1;
+                open >>= 1;
+                levels -= 1;
+            }
         }
-        match self.peek()? {
-            b'"' => {
-                self.i += 1;
-                self.skip_string()
-            }
-            b'{' => {
-                self.i += 1;
-                self.object(|cur, _| cur.skip_value(depth + 1))
-            }
-            b'[' => {
-                self.i += 1;
-                self.array(|cur| cur.skip_value(depth + 1))
-            }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => self.skip_number(),
-        }
+    }
+
+    /// An object member's key and colon, when only its value matters.
+    #[inline]
+    fn key(&mut self) -> Scan<()> {
+        self.eat(b'"')?;
+        self.skip_string()?;
+        self.eat(b':')
     }
 
     /// The members of an object, after its `{`; `member` consumes each value.
@@ -251,18 +316,32 @@ impl<'a> Cursor<'a> {
 /// The fast path as the reader runs it: `None` means ask [`slow::parse_row`]. With
 /// `may_have_controls` (the chunk holds a control byte somewhere), a row with a raw control
 /// byte goes to the full parser, since the scanner does not look for them inside strings.
+/// `quotes`, when given, indexes the line's quotes and promises it has no backslash.
 #[inline]
-pub fn fast_row(line: &[u8], may_have_controls: bool) -> Option<RawRow<'_>> {
+pub fn fast_row<'a>(
+    line: &'a [u8],
+    may_have_controls: bool,
+    quotes: Option<Quotes<'a>>,
+) -> Option<RawRow<'a>> {
     if may_have_controls && line.iter().any(|&b| b < 0x20) {
         return None;
     }
-    scan_row(line).ok()
+    scan(line, quotes).ok()
 }
 
 /// Scans one row. `Err(Declined)` means: ask [`slow::parse_row`].
+#[cfg(test)]
 pub fn scan_row(line: &[u8]) -> Scan<RawRow<'_>> {
+    scan(line, None)
+}
+
+fn scan<'a>(line: &'a [u8], quotes: Option<Quotes<'a>>) -> Scan<RawRow<'a>> {
     let mut row = RawRow::default();
-    let mut cur = Cursor { b: line, i: 0 };
+    let mut cur = Cursor {
+        b: line,
+        i: 0,
+        quotes,
+    };
     cur.eat(b'{')?;
     cur.object(|cur, key| match key {
         b"event_date" => cur.opt_str().map(|v| row.event_date = v),
@@ -543,9 +622,33 @@ mod tests {
         if std::str::from_utf8(line).is_err() {
             return;
         }
-        let Some(fast) = fast_row(line, true) else {
+        // The indexed path (for a line without backslashes) must agree with the plain one.
+        let mut index = super::super::quotes::QuoteIndex::default();
+        let indexed = (!line.contains(&b'\\')).then(|| {
+            index.index(line);
+            fast_row(line, true, Some(index.line(0)))
+        });
+        let Some(fast) = fast_row(line, true, None) else {
+            assert!(indexed.flatten().is_none(), "only the indexed path accepts");
             return;
         };
+        if let Some(indexed) = indexed {
+            let indexed = indexed.expect("the indexed path accepts too");
+            assert_eq!(
+                (
+                    indexed.event_date,
+                    indexed.user_pseudo_id,
+                    indexed.app_version,
+                    indexed.fatal
+                ),
+                (
+                    fast.event_date,
+                    fast.user_pseudo_id,
+                    fast.app_version,
+                    fast.fatal
+                )
+            );
+        }
         let slow = parse_row(line).unwrap_or_else(|e| {
             panic!(
                 "the scanner accepted what the parser rejects ({e:?}): {}",
@@ -596,7 +699,7 @@ mod tests {
         ] {
             let line = ROW.replace(from, to);
             assert!(parse_row(line.as_bytes()).is_err(), "{line}");
-            assert!(fast_row(line.as_bytes(), true).is_none(), "{line}");
+            assert!(fast_row(line.as_bytes(), true, None).is_none(), "{line}");
         }
     }
 
@@ -610,7 +713,7 @@ mod tests {
             ),
         ] {
             let line = ROW.replace(from, to);
-            assert!(fast_row(line.as_bytes(), true).is_some(), "{line}");
+            assert!(fast_row(line.as_bytes(), true, None).is_some(), "{line}");
             one_verdict(line.as_bytes());
         }
     }
