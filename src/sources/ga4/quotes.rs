@@ -109,7 +109,7 @@ pub struct Quotes<'a> {
 impl Quotes<'_> {
     /// The first quote at or after line position `i`, as a line position (possibly beyond the
     /// line's end: the caller checks).
-    #[inline]
+    #[inline(always)]
     pub fn next(&self, i: usize) -> Option<usize> {
         let at = self.base + i;
         let mut word = at / 64;

@@ -37,10 +37,16 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Scan<u8> {
-        self.ws();
-        self.b.get(self.i).copied().ok_or(Declined)
+        // Export rows are compact JSON: the next byte is rarely whitespace.
+        match self.b.get(self.i) {
+            Some(&c) if c > b' ' => Ok(c),
+            _ => {
+                self.ws();
+                self.b.get(self.i).copied().ok_or(Declined)
+            }
+        }
     }
 
     #[inline]
@@ -54,7 +60,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes, after its opening quote.
-    #[inline]
+    #[inline(always)]
     fn plain_string(&mut self) -> Scan<&'a [u8]> {
         if let Some(quotes) = self.quotes {
             let end = quotes
@@ -78,7 +84,7 @@ impl<'a> Cursor<'a> {
     /// parser checks them; anything rarer than a plain escape or a `\uXXXX` outside the
     /// surrogate range (a surrogate pair, say) is declined. Raw control characters are the
     /// caller's to catch (see `ndjson::scan_chunk`).
-    #[inline]
+    #[inline(always)]
     fn skip_string(&mut self) -> Scan<()> {
         if let Some(quotes) = self.quotes {
             let end = quotes
