@@ -242,9 +242,11 @@ fn read_row_group(
         SourceError::Input(format!("{path}: not a readable Parquet file: {e}"))
     };
     let meta = file.metadata.metadata();
-    let first_row: i64 = meta.row_groups()[..row_group]
+    // Row numbers for messages: the rows of the row groups before this one (u64: a file may
+    // hold more than 4 G rows).
+    let first_row: u64 = meta.row_groups()[..row_group]
         .iter()
-        .map(|rg| rg.num_rows())
+        .map(|rg| rg.num_rows().unsigned_abs())
         .sum();
     let handle = File::open(&file.path)
         .map_err(|e| SourceError::Input(format!("{path}: cannot open: {e}")))?;
@@ -254,20 +256,20 @@ fn read_row_group(
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| bad(&e))?;
-    let mut offset = first_row as usize;
+    let mut offset = first_row;
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
         let columns =
             Columns::of(&batch).map_err(|e| SourceError::Input(format!("{path}: {e}")))?;
         for i in 0..batch.num_rows() {
             let row = columns.row(i);
-            aggregator
-                .add(&row)
-                .map_err(|e| SourceError::Input(format!("{path}: row {}: {e}", offset + i + 1)))?;
+            aggregator.add(&row).map_err(|e| {
+                SourceError::Input(format!("{path}: row {}: {e}", offset + i as u64 + 1))
+            })?;
         }
-        offset += batch.num_rows();
+        offset += batch.num_rows() as u64;
     }
-    progress.advance(meta.row_group(row_group).compressed_size() as u64);
+    progress.advance(meta.row_group(row_group).compressed_size().unsigned_abs());
     Ok(())
 }
 
