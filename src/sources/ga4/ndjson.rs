@@ -319,8 +319,29 @@ fn inflate_file(
     Ok(())
 }
 
+/// Should a parsing thread panic (a bug), the inflaters must not block forever on a full
+/// channel: this stops them and drains what is left, so the run ends with an error.
+struct DrainOnPanic<'a> {
+    chunks: &'a Mutex<Receiver<Chunk>>,
+    stop: &'a AtomicBool,
+}
+
+impl Drop for DrainOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.stop.store(true, Ordering::Relaxed);
+            let rx = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
+            while rx.recv().is_ok() {}
+        }
+    }
+}
+
 /// A parsing thread: scans chunks until the inflaters are done.
 fn parse(chunks: &Mutex<Receiver<Chunk>>, shared: &Shared<'_>, aggregator: Aggregator) -> Parsed {
+    let _drain = DrainOnPanic {
+        chunks,
+        stop: &shared.stop,
+    };
     let mut out = Parsed {
         aggregator,
         lines: Vec::new(),
@@ -328,10 +349,7 @@ fn parse(chunks: &Mutex<Receiver<Chunk>>, shared: &Shared<'_>, aggregator: Aggre
     };
     let mut index = QuoteIndex::default();
     loop {
-        let next = match chunks.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => break,
-        };
+        let next = chunks.lock().unwrap_or_else(|e| e.into_inner()).recv();
         let Ok(chunk) = next else { break };
         let data = &chunk.data[chunk.start..chunk.end];
         let lines = if out.failure.is_none() && !shared.stop.load(Ordering::Relaxed) {
