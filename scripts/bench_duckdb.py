@@ -12,8 +12,9 @@ Subcommands (scripts/bench calls them with the test venv's python, which has duc
   measure --out FILE -- CMD...
           Runs CMD, writes "wall_seconds peak_rss_kib" to FILE (the fallback when
           /usr/bin/time is missing). Exits with CMD's status.
-  report  --timings FILE --rows N [--query-times FILE...]
-          Prints the medians table, the vitals/DuckDB ratios against the targets, rows/s.
+  report  --timings FILE --rows N
+          Prints one table: per case, the medians of vitals, DuckDB and the inflate floor, the
+          ratios against the targets, and peak RSS.
 
 Only the standard library is needed except for `query`, so duckdb is imported there.
 """
@@ -230,44 +231,60 @@ def cmd_measure(args):
     return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
 
 
+# Targets per case (issue #17): vitals' median over DuckDB's, and over the inflate floor's.
+TARGETS = {
+    "gz-1-member": (None, 1.25),
+    "gz-62-shards": (0.6, 1.3),
+    "parquet-1-file": (0.9, None),
+    "parquet-62-files": (0.9, None),
+}
+
+
 def cmd_report(args):
-    # timings: engine input round seconds rss_kib, tab-separated, one line per run.
+    # timings: case engine round seconds rss_kib, tab-separated, one line per run.
     runs = {}
+    cases = []
     with open(args.timings) as f:
         for line in f:
-            engine, inp, _round, seconds, rss = line.split("\t")
-            runs.setdefault((engine, inp), []).append((float(seconds), int(rss)))
-    query_times = {}
-    for path in args.query_times or []:
-        # Names look like duckdb-<input>-<round>.json (see scripts/bench).
-        inp = os.path.basename(path).split("-")[1]
-        with open(path) as f:
-            query_times.setdefault(inp, []).append(json.load(f)["query_seconds"])
-
+            case, engine, _round, seconds, rss = line.rstrip("\n").split("\t")
+            if case not in cases:
+                cases.append(case)
+            runs.setdefault((case, engine), []).append((float(seconds), int(rss)))
     med = {k: statistics.median(s for s, _ in v) for k, v in runs.items()}
-    header = f"{'engine':<8} {'input':<11} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MiB':>12} {'M rows/s':>9}"
+    rss = {k: max(r for _, r in v) / 1024 for k, v in runs.items()}
+
+    def ratio(case, other, target):
+        if (case, "vitals") not in med or (case, other) not in med:
+            return "-"
+        r = med[(case, "vitals")] / med[(case, other)]
+        if target is None:
+            return f"{r:.2f}x"
+        return f"{r:.2f}x {'ok' if r <= target else 'MISS'} (<={target}x)"
+
+    def seconds(case, engine):
+        return f"{med[(case, engine)]:.3f}" if (case, engine) in med else "-"
+
+    def mib(case, engine):
+        return f"{rss[(case, engine)]:.0f}" if (case, engine) in rss else "-"
+
+    header = (
+        f"{'case':<17} {'vitals s':>8} {'DuckDB s':>8} {'floor s':>8}  {'vitals/DuckDB':<21} "
+        f"{'vitals/floor':<21} {'RSS MiB vitals':>14} {'DuckDB':>7}"
+    )
     print(header)
     print("-" * len(header))
-    for (engine, inp), v in runs.items():
-        secs = [s for s, _ in v]
-        rss = max(r for _, r in v) / 1024
+    for case in cases:
+        to_duckdb, to_floor = TARGETS.get(case, (None, None))
         print(
-            f"{engine:<8} {inp:<11} {med[(engine, inp)]:>9.3f} {min(secs):>7.3f} {max(secs):>7.3f}"
-            f" {rss:>12.0f} {args.rows / med[(engine, inp)] / 1e6:>9.2f}"
+            f"{case:<17} {seconds(case, 'vitals'):>8} {seconds(case, 'duckdb'):>8} {seconds(case, 'floor'):>8}  "
+            f"{ratio(case, 'duckdb', to_duckdb):<21} {ratio(case, 'floor', to_floor):<21} "
+            f"{mib(case, 'vitals'):>14} {mib(case, 'duckdb'):>7}"
         )
-    print()
-    targets = {"ndjson.gz": 1.0, "parquet": 1.5}  # the project aims at ~0.4x on both
-    for inp, target in targets.items():
-        if ("vitals", inp) in med and ("duckdb", inp) in med:
-            ratio = med[("vitals", inp)] / med[("duckdb", inp)]
-            verdict = "meets" if ratio <= target else "MISSES"
-            print(f"vitals/DuckDB on {inp:<10} {ratio:5.2f}x   target <= {target:.1f}x ({verdict}; aim ~0.4x)")
-    for inp, times in query_times.items():
-        print(
-            f"  (DuckDB {inp}: median {statistics.median(times):.3f} s inside the query itself; the table's"
-            " figure adds python start-up and `import duckdb`)"
-        )
-    print(f"{args.rows} rows per input, {len(next(iter(runs.values())))} rounds, medians")
+    rounds = len(next(iter(runs.values())))
+    print(
+        f"{args.rows} rows in every case, {rounds} rounds, medians. floor: inflate alone (flate2 + zlib-rs"
+        " into a sink); for the shards, the sum of per-shard inflate times / cores."
+    )
     return 0
 
 
@@ -288,7 +305,6 @@ def main():
     r = sub.add_parser("report")
     r.add_argument("--timings", required=True)
     r.add_argument("--rows", type=int, required=True)
-    r.add_argument("--query-times", nargs="*")
     args = parser.parse_args()
     handler = {"query": cmd_query, "compare": cmd_compare, "measure": cmd_measure, "report": cmd_report}
     sys.exit(handler[args.command](args) or 0)

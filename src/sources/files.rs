@@ -6,7 +6,24 @@ use super::SourceError;
 
 /// Expands each pattern (a path or a glob) relative to `base`, sorted, without duplicates. A
 /// pattern that matches nothing is bad input: a typo should not look like an empty export.
+/// Every match must be a regular file: a directory, FIFO or device is bad input.
 pub fn expand(patterns: &[PathBuf], base: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    expand_matching(patterns, base, Matches::RegularFilesOnly)
+}
+
+/// What a glob may match besides regular files.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Matches {
+    RegularFilesOnly,
+    /// Directories and other non-files are left out (freshness: the newest file of a glob).
+    SkipOthers,
+}
+
+fn expand_matching(
+    patterns: &[PathBuf],
+    base: &Path,
+    matching: Matches,
+) -> Result<Vec<PathBuf>, SourceError> {
     let mut files = Vec::new();
     for pattern in patterns {
         let full = if pattern.is_absolute() {
@@ -16,12 +33,7 @@ pub fn expand(patterns: &[PathBuf], base: &Path) -> Result<Vec<PathBuf>, SourceE
         };
         let text = full.to_string_lossy();
         if !text.contains(['*', '?', '[']) {
-            if !full.is_file() {
-                return Err(SourceError::Input(format!(
-                    "{}: no such file",
-                    full.display()
-                )));
-            }
+            regular_file(&full)?;
             files.push(full);
             continue;
         }
@@ -37,9 +49,12 @@ pub fn expand(patterns: &[PathBuf], base: &Path) -> Result<Vec<PathBuf>, SourceE
             let path = entry.map_err(|e| {
                 SourceError::Input(format!("{}: {}", e.path().display(), e.error()))
             })?;
-            if path.is_file() {
-                files.push(path);
+            if matching == Matches::RegularFilesOnly {
+                regular_file(&path)?;
+            } else if !path.is_file() {
+                continue;
             }
+            files.push(path);
         }
         if files.len() == before {
             return Err(SourceError::Input(format!(
@@ -51,6 +66,18 @@ pub fn expand(patterns: &[PathBuf], base: &Path) -> Result<Vec<PathBuf>, SourceE
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+/// Inputs are regular files: a directory, FIFO or device is bad input saying so (a FIFO would
+/// block forever, a device never end).
+fn regular_file(path: &Path) -> Result<(), SourceError> {
+    let what = match std::fs::metadata(path) {
+        Err(_) => "no such file",
+        Ok(m) if m.is_file() => return Ok(()),
+        Ok(m) if m.is_dir() => "is a directory, not a file",
+        Ok(_) => "not a regular file (a FIFO, socket or device)",
+    };
+    Err(SourceError::Input(format!("{}: {what}", path.display())))
 }
 
 /// Opens a CSV file with a header and finds the named columns (in that order); a missing one
@@ -108,6 +135,21 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn a_directory_among_the_inputs_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.ndjson"), "").unwrap();
+        std::fs::create_dir(dir.path().join("b.ndjson")).unwrap();
+        for pattern in ["*.ndjson", "b.ndjson"] {
+            let err = expand(&[pattern.into()], dir.path()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .ends_with("b.ndjson: is a directory, not a file"),
+                "{err}"
+            );
+        }
+    }
 }
 
 /// Freshness of local files: the newest modification time among a glob's matches, or with
@@ -121,7 +163,12 @@ pub mod freshness {
     use crate::sources::time::parse_timestamp;
 
     fn matches(pattern: &Path) -> Result<Vec<PathBuf>, String> {
-        super::expand(&[pattern.to_path_buf()], Path::new(".")).map_err(|e| e.to_string())
+        super::expand_matching(
+            &[pattern.to_path_buf()],
+            Path::new("."),
+            super::Matches::SkipOthers,
+        )
+        .map_err(|e| e.to_string())
     }
 
     pub fn newest_mtime(pattern: &Path) -> Measurement {

@@ -293,3 +293,159 @@ fn slack_dry_run_prints_block_kit_messages_instead_of_the_report() {
     assert!(first["blocks"].as_array().unwrap().len() <= 50);
     assert!(first["text"].as_str().unwrap().contains("Crash-free users"));
 }
+
+/// Runs crash-free over `events` (a path or glob) with the hand-checked calendar; returns
+/// (exit code, stdout, stderr).
+fn crash_free_on(events: &std::path::Path, extra: &[&str]) -> (i32, String, String) {
+    let out = vitals()
+        .args(["crash-free", "--events"])
+        .arg(events)
+        .args(HAND_CHECKED_ARGS)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_events_glob_matching_a_directory_is_bad_input() {
+    let scratch = Scratch::new();
+    scratch.write("a.ndjson", ndjson(&hand_checked_rows()));
+    std::fs::create_dir(scratch.path("b.ndjson")).unwrap();
+    let (code, stdout, stderr) = crash_free_on(&scratch.path("*.ndjson"), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("b.ndjson: is a directory, not a file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_before_the_first_row_is_accepted() {
+    let scratch = Scratch::new();
+    let rows = ndjson(&hand_checked_rows());
+    let plain = scratch.write("plain.ndjson", &rows);
+    let bom = scratch.write("bom.ndjson", format!("\u{feff}{rows}"));
+    let gz = scratch.write_gz("bom.ndjson.gz", &format!("\u{feff}{rows}"));
+    let (_, expected, _) = crash_free_on(&plain, &[]);
+    for file in [bom, gz] {
+        let (code, doc, stderr) = crash_free_on(&file, &[]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(doc, expected);
+    }
+}
+
+#[test]
+fn a_line_longer_than_the_limit_fails_naming_file_and_line() {
+    // 33 MiB of one line, gzip-compressed to a few dozen KB: the reader must stop at its
+    // 32 MiB limit instead of buffering the whole line.
+    let scratch = Scratch::new();
+    let mut content = ndjson(&hand_checked_rows()[..2]);
+    content.push_str("{\"event_date\":\"");
+    content.push_str(&"9".repeat(33 << 20));
+    content.push_str("\"}\n");
+    let file = scratch.write_gz("long.ndjson.gz", &content);
+    let (code, stdout, stderr) = crash_free_on(&file, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains(&format!("{}:3: line longer than 32 MiB", file.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_json_in_a_field_the_report_skips_is_still_bad_input() {
+    let good = ndjson(&hand_checked_rows());
+    let bad_row = row("20261121", "IOS", Some("u9"), "1.0", "screen_view", None)
+        .to_string()
+        .replace("com.example.app", r"com.example\qapp");
+    let scratch = Scratch::new();
+    let file = scratch.write("events.ndjson", format!("{good}{bad_row}\n"));
+    let (code, stdout, stderr) = crash_free_on(&file, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    let line = hand_checked_rows().len() + 1;
+    assert!(
+        stderr.contains(&format!("{}:{line}:", file.display()))
+            && stderr.contains("invalid JSON: invalid escape"),
+        "{stderr}"
+    );
+}
+
+/// A minimal GA4-shaped Parquet file; `params` is the `event_params` column's item type, if any.
+fn write_parquet(path: &std::path::Path, params: Option<arrow_schema::Fields>) {
+    use std::sync::Arc;
+
+    use arrow_schema::{DataType, Field, Schema};
+
+    let mut fields = vec![
+        Field::new("event_date", DataType::Utf8, true),
+        Field::new("event_name", DataType::Utf8, true),
+        Field::new("user_pseudo_id", DataType::Utf8, true),
+        Field::new("platform", DataType::Utf8, true),
+    ];
+    if let Some(item_fields) = params {
+        let item = Arc::new(Field::new("item", DataType::Struct(item_fields), true));
+        fields.push(Field::new("event_params", DataType::List(item), true));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let rows = r#"{"event_date":"20261121","event_name":"app_exception","user_pseudo_id":"u1","platform":"IOS","event_params":[{"key":"fatal","value":{}}]}
+{"event_date":"20261121","event_name":"screen_view","user_pseudo_id":"u2","platform":"IOS","event_params":[]}
+"#;
+    let mut decoder = arrow_json::ReaderBuilder::new(schema.clone())
+        .build_decoder()
+        .unwrap();
+    decoder.decode(rows.as_bytes()).unwrap();
+    let batch = decoder.flush().unwrap().unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn fatal_crashes_from_parquet_without_the_fatal_param_columns_are_bad_input() {
+    use arrow_schema::{DataType, Field, Fields};
+
+    let scratch = Scratch::new();
+    let no_params = scratch.path("no-params.parquet");
+    write_parquet(&no_params, None);
+    let no_int_value = scratch.path("no-int-value.parquet");
+    write_parquet(
+        &no_int_value,
+        Some(Fields::from(vec![
+            Field::new("key", DataType::Utf8, true),
+            Field::new(
+                "value",
+                DataType::Struct(Fields::from(vec![Field::new(
+                    "string_value",
+                    DataType::Utf8,
+                    true,
+                )])),
+                true,
+            ),
+        ])),
+    );
+    for (file, column) in [
+        (&no_params, "event_params"),
+        (&no_int_value, "event_params.value.int_value"),
+    ] {
+        let (code, stdout, stderr) = crash_free_on(file, &["--crash", "fatal"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains(&format!("Parquet column `{column}` is missing")),
+            "{stderr}"
+        );
+        // Any crash needs no params: the same file is fine.
+        let (code, _, stderr) = crash_free_on(file, &["--crash", "any"]);
+        assert_eq!(code, 1, "{stderr}");
+    }
+}

@@ -32,6 +32,8 @@ pub enum RowError {
     BadEventDate(String),
     MissingPlatform,
     UnknownPlatform(String),
+    /// Users are numbered with 32 bits: a run sees at most `u32::MAX` distinct ids.
+    TooManyUsers,
 }
 
 impl fmt::Display for RowError {
@@ -51,6 +53,11 @@ impl fmt::Display for RowError {
                     "field `platform`: unknown value {v:?} (expected ANDROID, IOS or WEB)"
                 )
             }
+            RowError::TooManyUsers => write!(
+                f,
+                "field `user_pseudo_id`: more than {} distinct users, the most one run can count",
+                u32::MAX
+            ),
         }
     }
 }
@@ -76,20 +83,33 @@ pub enum UserKey {
 }
 
 impl UserKey {
+    /// Lowercase hex digits' values; 0xff marks every other byte.
+    const HEX_DIGITS: [u8; 256] = {
+        let mut table = [0xff; 256];
+        let mut c = 0;
+        while c < 10 {
+            table[b'0' as usize + c] = c as u8;
+            c += 1;
+        }
+        let mut c = 0;
+        while c < 6 {
+            table[b'a' as usize + c] = 10 + c as u8;
+            c += 1;
+        }
+        table
+    };
+
+    /// Branch-free over the 32 digits: this runs once per row.
+    #[inline]
     fn hex(id: &[u8]) -> Option<u128> {
-        if id.len() != 32 {
-            return None;
-        }
-        let mut value = 0u128;
+        let id: &[u8; 32] = id.try_into().ok()?;
+        let (mut value, mut invalid) = (0u128, 0u8);
         for &c in id {
-            let digit = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                _ => return None,
-            };
-            value = (value << 4) | u128::from(digit);
+            let digit = Self::HEX_DIGITS[usize::from(c)];
+            invalid |= digit;
+            value = (value << 4) | u128::from(digit & 0x0f);
         }
-        Some(value)
+        (invalid & 0xf0 == 0).then_some(value)
     }
 }
 
@@ -101,33 +121,38 @@ struct Interner {
 }
 
 impl Interner {
-    fn intern(&mut self, id: &[u8]) -> u32 {
-        let next = self.keys.len() as u32;
-        if let Some(hex) = UserKey::hex(id) {
-            let id = *self.hex.entry(hex).or_insert(next);
-            if id == next {
-                self.keys.push(UserKey::Hex(hex));
-            }
-            return id;
-        }
-        if let Some(&id) = self.other.get(id) {
-            return id;
-        }
-        self.other.insert(id.into(), next);
-        self.keys.push(UserKey::Other(id.into()));
-        next
+    /// The id the next new user gets; ids are `u32` so bitsets stay small.
+    fn next_id(&self) -> Result<u32, RowError> {
+        u32::try_from(self.keys.len()).map_err(|_| RowError::TooManyUsers)
     }
 
-    fn intern_key(&mut self, key: &UserKey) -> u32 {
+    fn intern(&mut self, id: &[u8]) -> Result<u32, RowError> {
+        if let Some(hex) = UserKey::hex(id) {
+            return self.intern_hex(hex);
+        }
+        if let Some(&id) = self.other.get(id) {
+            return Ok(id);
+        }
+        let next = self.next_id()?;
+        self.other.insert(id.into(), next);
+        self.keys.push(UserKey::Other(id.into()));
+        Ok(next)
+    }
+
+    #[inline]
+    fn intern_hex(&mut self, hex: u128) -> Result<u32, RowError> {
+        if let Some(&id) = self.hex.get(&hex) {
+            return Ok(id);
+        }
+        let next = self.next_id()?;
+        self.hex.insert(hex, next);
+        self.keys.push(UserKey::Hex(hex));
+        Ok(next)
+    }
+
+    fn intern_key(&mut self, key: &UserKey) -> Result<u32, RowError> {
         match key {
-            UserKey::Hex(hex) => {
-                let next = self.keys.len() as u32;
-                let id = *self.hex.entry(*hex).or_insert(next);
-                if id == next {
-                    self.keys.push(key.clone());
-                }
-                id
-            }
+            UserKey::Hex(hex) => self.intern_hex(*hex),
             UserKey::Other(bytes) => self.intern(bytes),
         }
     }
@@ -228,6 +253,10 @@ pub struct Aggregator {
     version_index: [FxHashMap<Box<[u8]>, usize>; 2],
     versions: Vec<VersionEntry>,
     last_date: ([u8; 8], Option<usize>),
+    /// The last user and version seen, to skip a lookup when the next row repeats them.
+    last_user: Vec<u8>,
+    last_user_id: Option<u32>,
+    last_version: Option<(Platform, usize)>,
     rows_counted: u64,
 }
 
@@ -242,8 +271,16 @@ impl Aggregator {
             version_index: Default::default(),
             versions: Vec::new(),
             last_date: ([0; 8], None),
+            last_user: Vec::new(),
+            last_user_id: None,
+            last_version: None,
             rows_counted: 0,
         }
+    }
+
+    /// The report's days: rows dated outside them are ignored.
+    pub fn range(&self) -> DayRange {
+        self.range
     }
 
     /// Rows that fell in the range and were counted.
@@ -260,19 +297,30 @@ impl Aggregator {
         };
         let platform = match row.platform {
             None => return Err(RowError::MissingPlatform),
-            Some(p) => match Platform::from_export(&String::from_utf8_lossy(p)) {
-                Some(Ok(p)) => p,
-                Some(Err(())) => {
-                    return Err(RowError::UnknownPlatform(String::from_utf8_lossy(p).into()))
-                }
-                None => return Ok(RowOutcome::Skipped),
-            },
+            Some(b"ANDROID") => Platform::Android,
+            Some(b"IOS") => Platform::Ios,
+            Some(b"WEB") => return Ok(RowOutcome::Skipped),
+            Some(other) => {
+                return Err(RowError::UnknownPlatform(
+                    String::from_utf8_lossy(other).into(),
+                ))
+            }
         };
         let Some(user_id) = row.user_pseudo_id else {
             return Ok(RowOutcome::Skipped);
         };
         let crashed = self.is_crash(row);
-        let user = self.users.intern(user_id);
+        // Export rows come grouped by user more often than not.
+        let user = match self.last_user_id {
+            Some(id) if self.last_user == user_id => id,
+            _ => {
+                let id = self.users.intern(user_id)?;
+                self.last_user.clear();
+                self.last_user.extend_from_slice(user_id);
+                self.last_user_id = Some(id);
+                id
+            }
+        };
         self.days[platform.index() * self.range.len() + day].add(user, crashed);
         let version = self.version_entry(
             platform,
@@ -308,10 +356,18 @@ impl Aggregator {
     }
 
     fn version_entry(&mut self, platform: Platform, name: &[u8]) -> usize {
-        if let Some(&i) = self.version_index[platform.index()].get(name) {
-            return i;
+        if let Some((p, i)) = self.last_version {
+            let entry = &self.versions[i];
+            if p == platform && entry.name.as_bytes() == name {
+                return i;
+            }
         }
-        self.add_version(platform, &String::from_utf8_lossy(name), name)
+        let i = match self.version_index[platform.index()].get(name) {
+            Some(&i) => i,
+            None => self.add_version(platform, &String::from_utf8_lossy(name), name),
+        };
+        self.last_version = Some((platform, i));
+        i
     }
 
     fn add_version(&mut self, platform: Platform, name: &str, key: &[u8]) -> usize {
@@ -326,14 +382,14 @@ impl Aggregator {
     }
 
     /// Adds another aggregator's rows (same range and crash kind) into this one.
-    pub fn merge(&mut self, other: Aggregator) {
+    pub fn merge(&mut self, other: Aggregator) -> Result<(), RowError> {
         debug_assert_eq!(self.range, other.range);
         let map: Vec<u32> = other
             .users
             .keys
             .iter()
             .map(|k| self.users.intern_key(k))
-            .collect();
+            .collect::<Result<_, _>>()?;
         for (mine, theirs) in self.days.iter_mut().zip(&other.days) {
             mine.merge_mapped(theirs, &map);
         }
@@ -344,6 +400,7 @@ impl Aggregator {
             }
         }
         self.rows_counted += other.rows_counted;
+        Ok(())
     }
 
     /// The counts both engines agree on.
@@ -611,7 +668,7 @@ mod tests {
                 right.add(r).unwrap();
             }
         }
-        left.merge(right);
+        left.merge(right).unwrap();
         assert_eq!(left.finish(), whole.finish());
         assert_eq!(left.rows_counted(), 5);
     }

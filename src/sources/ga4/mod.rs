@@ -3,6 +3,7 @@
 
 mod ndjson;
 mod parquet;
+mod quotes;
 mod scan;
 
 use std::io::Read;
@@ -36,14 +37,28 @@ pub fn aggregate(
     }
     let mut total = ndjson::read(&json, new_aggregator, progress)?;
     if !parquet.is_empty() {
-        total.merge(parquet::read(
-            &parquet,
-            with_params,
-            new_aggregator,
-            progress,
-        )?);
+        let rows = parquet::read(&parquet, with_params, new_aggregator, progress)?;
+        total.merge(rows).map_err(merge_error)?;
     }
     Ok(total)
+}
+
+/// Folds the aggregators of several threads into one.
+fn merge_all(
+    aggregators: impl IntoIterator<Item = Aggregator>,
+) -> Result<Option<Aggregator>, SourceError> {
+    let mut merged: Option<Aggregator> = None;
+    for aggregator in aggregators {
+        match &mut merged {
+            None => merged = Some(aggregator),
+            Some(m) => m.merge(aggregator).map_err(merge_error)?,
+        }
+    }
+    Ok(merged)
+}
+
+fn merge_error(e: crate::domain::crash_free::RowError) -> SourceError {
+    SourceError::Input(format!("the input: {e}"))
 }
 
 /// Total size of the files, for a progress bar.

@@ -17,7 +17,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::arrow::ProjectionMask;
 use parquet::schema::types::SchemaDescriptor;
 
-use crate::domain::crash_free::{Aggregator, RawRow};
+use crate::domain::crash_free::{parse_event_date, Aggregator, DayRange, RawRow};
 use crate::progress::Progress;
 use crate::sources::SourceError;
 
@@ -28,6 +28,29 @@ struct ParquetFile {
     path: PathBuf,
     metadata: ArrowReaderMetadata,
     mask: ProjectionMask,
+    /// The leaf column index of `event_date`, for row-group statistics.
+    date_column: Option<usize>,
+}
+
+/// Whether a row group's `event_date` statistics put every one of its rows outside `range`, so
+/// it need not be read. Only exact, complete statistics count: no nulls (a missing date is bad
+/// input the reader must see), and a minimum and maximum that are both dates.
+fn dated_outside(
+    row_group: &parquet::file::metadata::RowGroupMetaData,
+    date_column: Option<usize>,
+    range: DayRange,
+) -> bool {
+    let Some(stats) = date_column.and_then(|c| row_group.column(c).statistics()) else {
+        return false;
+    };
+    if stats.null_count_opt() != Some(0) || !stats.min_is_exact() || !stats.max_is_exact() {
+        return false;
+    }
+    let date = |bytes: Option<&[u8]>| bytes.and_then(parse_event_date);
+    match (date(stats.min_bytes_opt()), date(stats.max_bytes_opt())) {
+        (Some(min), Some(max)) => max < range.first() || min > range.last(),
+        _ => false,
+    }
 }
 
 /// Leaf paths wanted, as (first part, last parts): list wrappers in between vary by writer
@@ -64,6 +87,61 @@ fn projection(schema: &SchemaDescriptor, with_params: bool) -> ProjectionMask {
     ProjectionMask::leaves(schema, indices.collect::<Vec<_>>())
 }
 
+/// `--crash fatal` reads each crash's `fatal` param: without `event_params.key` and
+/// `event_params.value.int_value` of the export's types, every crash would silently count as
+/// non-fatal, so their absence is bad input naming the column.
+fn check_params(schema: &arrow_schema::Schema) -> Result<(), String> {
+    let needed = "(--crash fatal reads it)";
+    let field = schema
+        .field_with_name("event_params")
+        .map_err(|_| format!("Parquet column `event_params` is missing {needed}"))?;
+    let entries = match field.data_type() {
+        DataType::List(item) => match item.data_type() {
+            DataType::Struct(entries) => Some(entries),
+            _ => None,
+        },
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "Parquet column `event_params` has type {}, expected a repeated record of key and value {needed}",
+            field.data_type()
+        )
+    })?;
+    let member = |fields: &arrow_schema::Fields, name: &str, path: &str| {
+        fields
+            .iter()
+            .find(|f| f.name() == name)
+            .cloned()
+            .ok_or_else(|| format!("Parquet column `{path}` is missing {needed}"))
+    };
+    let key = member(entries, "key", "event_params.key")?;
+    if !matches!(
+        key.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
+        return Err(format!(
+            "Parquet column `event_params.key` has type {}, expected a string {needed}",
+            key.data_type()
+        ));
+    }
+    let value = member(entries, "value", "event_params.value")?;
+    let DataType::Struct(value_fields) = value.data_type() else {
+        return Err(format!(
+            "Parquet column `event_params.value` has type {}, expected a record {needed}",
+            value.data_type()
+        ));
+    };
+    let int_value = member(value_fields, "int_value", "event_params.value.int_value")?;
+    if int_value.data_type() != &DataType::Int64 {
+        return Err(format!(
+            "Parquet column `event_params.value.int_value` has type {}, expected INT64 {needed}",
+            int_value.data_type()
+        ));
+    }
+    Ok(())
+}
+
 fn open(path: &PathBuf, with_params: bool) -> Result<ParquetFile, SourceError> {
     let bad = |e: &dyn std::fmt::Display| {
         SourceError::Input(format!(
@@ -84,11 +162,20 @@ fn open(path: &PathBuf, with_params: bool) -> Result<ParquetFile, SourceError> {
             )));
         }
     }
+    if with_params {
+        check_params(schema).map_err(|e| SourceError::Input(format!("{}: {e}", path.display())))?;
+    }
     let mask = projection(metadata.parquet_schema(), with_params);
+    let date_column = metadata
+        .parquet_schema()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == ["event_date"]);
     Ok(ParquetFile {
         path: path.clone(),
         metadata,
         mask,
+        date_column,
     })
 }
 
@@ -102,11 +189,18 @@ pub fn read(
         .iter()
         .map(|f| open(f, with_params))
         .collect::<Result<Vec<_>, _>>()?;
-    let tasks: Vec<(usize, usize)> = opened
-        .iter()
-        .enumerate()
-        .flat_map(|(f, file)| (0..file.metadata.metadata().num_row_groups()).map(move |rg| (f, rg)))
-        .collect();
+    let range = new_aggregator().range();
+    let mut tasks: Vec<(usize, usize)> = Vec::new();
+    for (f, file) in opened.iter().enumerate() {
+        let meta = file.metadata.metadata();
+        for rg in 0..meta.num_row_groups() {
+            if dated_outside(meta.row_group(rg), file.date_column, range) {
+                progress.advance(meta.row_group(rg).compressed_size().unsigned_abs());
+            } else {
+                tasks.push((f, rg));
+            }
+        }
+    }
     let next = AtomicUsize::new(0);
     let results: Vec<Result<Aggregator, SourceError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)
@@ -133,15 +227,8 @@ pub fn read(
             })
             .collect()
     });
-    let mut merged: Option<Aggregator> = None;
-    for result in results {
-        let aggregator = result?;
-        match &mut merged {
-            None => merged = Some(aggregator),
-            Some(m) => m.merge(aggregator),
-        }
-    }
-    merged.ok_or_else(|| SourceError::Input("no reader ran".into()))
+    let aggregators = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    super::merge_all(aggregators)?.ok_or_else(|| SourceError::Input("no reader ran".into()))
 }
 
 fn read_row_group(
@@ -155,9 +242,11 @@ fn read_row_group(
         SourceError::Input(format!("{path}: not a readable Parquet file: {e}"))
     };
     let meta = file.metadata.metadata();
-    let first_row: i64 = meta.row_groups()[..row_group]
+    // Row numbers for messages: the rows of the row groups before this one (u64: a file may
+    // hold more than 4 G rows).
+    let first_row: u64 = meta.row_groups()[..row_group]
         .iter()
-        .map(|rg| rg.num_rows())
+        .map(|rg| rg.num_rows().unsigned_abs())
         .sum();
     let handle = File::open(&file.path)
         .map_err(|e| SourceError::Input(format!("{path}: cannot open: {e}")))?;
@@ -167,20 +256,20 @@ fn read_row_group(
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| bad(&e))?;
-    let mut offset = first_row as usize;
+    let mut offset = first_row;
     for batch in reader {
         let batch = batch.map_err(|e| bad(&e))?;
         let columns =
             Columns::of(&batch).map_err(|e| SourceError::Input(format!("{path}: {e}")))?;
         for i in 0..batch.num_rows() {
             let row = columns.row(i);
-            aggregator
-                .add(&row)
-                .map_err(|e| SourceError::Input(format!("{path}: row {}: {e}", offset + i + 1)))?;
+            aggregator.add(&row).map_err(|e| {
+                SourceError::Input(format!("{path}: row {}: {e}", offset + i as u64 + 1))
+            })?;
         }
-        offset += batch.num_rows();
+        offset += batch.num_rows() as u64;
     }
-    progress.advance(meta.row_group(row_group).compressed_size() as u64);
+    progress.advance(meta.row_group(row_group).compressed_size().unsigned_abs());
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! string among the wanted fields, a syntax error, a wrong type — goes to the full parser in
 //! [`slow`], which has the final word and the precise error message.
 
+use super::quotes::Quotes;
 use crate::domain::crash_free::RawRow;
 
 /// The scanner declined the row; the full parser decides.
@@ -17,6 +18,9 @@ type Scan<T> = Result<T, Declined>;
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
+    /// Where the line's quotes are, when it has no backslash: a string then ends at the next
+    /// quote. Without it, strings are searched for their end.
+    quotes: Option<Quotes<'a>>,
 }
 
 /// Containers nested deeper than this are handed to the full parser.
@@ -33,10 +37,16 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Scan<u8> {
-        self.ws();
-        self.b.get(self.i).copied().ok_or(Declined)
+        // Export rows are compact JSON: the next byte is rarely whitespace.
+        match self.b.get(self.i) {
+            Some(&c) if c > b' ' => Ok(c),
+            _ => {
+                self.ws();
+                self.b.get(self.i).copied().ok_or(Declined)
+            }
+        }
     }
 
     #[inline]
@@ -50,8 +60,17 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes, after its opening quote.
-    #[inline]
+    #[inline(always)]
     fn plain_string(&mut self) -> Scan<&'a [u8]> {
+        if let Some(quotes) = self.quotes {
+            let end = quotes
+                .next(self.i)
+                .filter(|&e| e < self.b.len())
+                .ok_or(Declined)?;
+            let text = &self.b[self.i..end];
+            self.i = end + 1;
+            return Ok(text);
+        }
         let rest = &self.b[self.i..];
         let end = memchr::memchr2(b'"', b'\\', rest).ok_or(Declined)?;
         if rest[end] == b'\\' {
@@ -61,9 +80,20 @@ impl<'a> Cursor<'a> {
         Ok(&rest[..end])
     }
 
-    /// Any string, after its opening quote.
-    #[inline]
+    /// Any string, after its opening quote. Escapes are checked as strictly as the full
+    /// parser checks them; anything rarer than a plain escape or a `\uXXXX` outside the
+    /// surrogate range (a surrogate pair, say) is declined. Raw control characters are the
+    /// caller's to catch (see `ndjson::scan_chunk`).
+    #[inline(always)]
     fn skip_string(&mut self) -> Scan<()> {
+        if let Some(quotes) = self.quotes {
+            let end = quotes
+                .next(self.i)
+                .filter(|&e| e < self.b.len())
+                .ok_or(Declined)?;
+            self.i = end + 1;
+            return Ok(());
+        }
         loop {
             let rest = &self.b[self.i..];
             let at = memchr::memchr2(b'"', b'\\', rest).ok_or(Declined)?;
@@ -71,47 +101,55 @@ impl<'a> Cursor<'a> {
             if rest[at] == b'"' {
                 return Ok(());
             }
-            // An escape: skip the escaped byte (a `\uXXXX` tail is plain hex).
-            self.i += 1;
-            if self.i >= self.b.len() {
-                return Err(Declined); // a line cut off inside an escape
+            match self.b.get(self.i) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                Some(b'u') => {
+                    let hex = self.b.get(self.i + 1..self.i + 5).ok_or(Declined)?;
+                    let mut code = 0u32;
+                    for &c in hex {
+                        code = code << 4 | char::from(c).to_digit(16).ok_or(Declined)?;
+                    }
+                    if (0xD800..=0xDFFF).contains(&code) {
+                        return Err(Declined);
+                    }
+                    self.i += 5;
+                }
+                _ => return Err(Declined), // `\q`, or a line cut off inside an escape
             }
         }
     }
 
+    /// A number in JSON's grammar (no leading zeros, digits after `.`). Exponents and very long
+    /// integers are declined: whether they fit an f64 is the full parser's call.
     fn skip_number(&mut self) -> Scan<()> {
-        let start = self.i;
         let b = self.b;
         let digits = |i: &mut usize| {
             let s = *i;
             while b.get(*i).is_some_and(u8::is_ascii_digit) {
                 *i += 1;
             }
-            *i > s
+            *i - s
         };
         let mut i = self.i;
         if b.get(i) == Some(&b'-') {
             i += 1;
         }
-        if !digits(&mut i) {
-            return Err(Declined);
+        let first = i;
+        match digits(&mut i) {
+            0 => return Err(Declined),
+            1 => {}
+            n if b[first] == b'0' || n > 18 => return Err(Declined),
+            _ => {}
         }
         if b.get(i) == Some(&b'.') {
             i += 1;
-            if !digits(&mut i) {
+            if digits(&mut i) == 0 {
                 return Err(Declined);
             }
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            if !digits(&mut i) {
-                return Err(Declined);
-            }
+            return Err(Declined);
         }
-        debug_assert!(i > start);
         self.i = i;
         Ok(())
     }
@@ -125,28 +163,72 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Skips one value of any shape, checking its JSON as it goes. Iterative, with the open
+    /// containers as a bit stack (1: object, 0: array): most of a row is skipped here, so this
+    /// is the scanner's inner loop. `depth` is the nesting the value starts at.
     fn skip_value(&mut self, depth: u32) -> Scan<()> {
-        if depth > MAX_DEPTH {
-            return Err(Declined);
+        let mut open: u64 = 0;
+        let mut levels = 0u32;
+        loop {
+            // A value.
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    self.skip_string()?;
+                }
+                c @ (b'{' | b'[') => {
+                    self.i += 1;
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.i += 1;
+                    } else {
+                        levels += 1;
+                        if depth + levels > MAX_DEPTH {
+                            return Err(Declined);
+                        }
+                        open = open << 1 | u64::from(c == b'{');
+                        if c == b'{' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => self.skip_number()?,
+            }
+            // After a value: close containers until one continues with a comma.
+            loop {
+                if levels == 0 {
+                    return Ok(());
+                }
+                let in_object = open & 1 == 1;
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        if in_object {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    b'}' if in_object => {}
+                    b']' if !in_object => {}
+                    _ => return Err(Declined),
+                }
+                self.i += 1;
+                open >>= 1;
+                levels -= 1;
+            }
         }
-        match self.peek()? {
-            b'"' => {
-                self.i += 1;
-                self.skip_string()
-            }
-            b'{' => {
-                self.i += 1;
-                self.object(|cur, _| cur.skip_value(depth + 1))
-            }
-            b'[' => {
-                self.i += 1;
-                self.array(|cur| cur.skip_value(depth + 1))
-            }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => self.skip_number(),
-        }
+    }
+
+    /// An object member's key and colon, when only its value matters.
+    #[inline]
+    fn key(&mut self) -> Scan<()> {
+        self.eat(b'"')?;
+        self.skip_string()?;
+        self.eat(b':')
     }
 
     /// The members of an object, after its `{`; `member` consumes each value.
@@ -237,10 +319,35 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The fast path as the reader runs it: `None` means ask [`slow::parse_row`]. With
+/// `may_have_controls` (the chunk holds a control byte somewhere), a row with a raw control
+/// byte goes to the full parser, since the scanner does not look for them inside strings.
+/// `quotes`, when given, indexes the line's quotes and promises it has no backslash.
+#[inline]
+pub fn fast_row<'a>(
+    line: &'a [u8],
+    may_have_controls: bool,
+    quotes: Option<Quotes<'a>>,
+) -> Option<RawRow<'a>> {
+    if may_have_controls && line.iter().any(|&b| b < 0x20) {
+        return None;
+    }
+    scan(line, quotes).ok()
+}
+
 /// Scans one row. `Err(Declined)` means: ask [`slow::parse_row`].
+#[cfg(test)]
 pub fn scan_row(line: &[u8]) -> Scan<RawRow<'_>> {
+    scan(line, None)
+}
+
+fn scan<'a>(line: &'a [u8], quotes: Option<Quotes<'a>>) -> Scan<RawRow<'a>> {
     let mut row = RawRow::default();
-    let mut cur = Cursor { b: line, i: 0 };
+    let mut cur = Cursor {
+        b: line,
+        i: 0,
+        quotes,
+    };
     cur.eat(b'{')?;
     cur.object(|cur, key| match key {
         b"event_date" => cur.opt_str().map(|v| row.event_date = v),
@@ -470,7 +577,7 @@ mod tests {
             r#"{"event_date":"20261121","user_pseudo_id":null,"app_info":null,"event_params":null,"platform":"IOS"}"#,
         );
         same(
-            r#"{ "event_date" : "20261121" , "platform" : "IOS" , "x" : [1, -2.5e3, true, false, null, {"a": [{}]}] }"#,
+            r#"{ "event_date" : "20261121" , "platform" : "IOS" , "x" : [1, -2.5, true, false, null, {"a": [{}]}] }"#,
         );
         same("{}");
     }
@@ -511,6 +618,199 @@ mod tests {
         for cut in [r#"{"geo":{"city":"To\"#, r#"{"a":"\"#, r#"{"a":"x\u00"#] {
             assert!(scan_row(cut.as_bytes()).is_err(), "{cut}");
             assert!(parse_row(cut.as_bytes()).is_err(), "{cut}");
+        }
+    }
+
+    /// One verdict per row: whatever the fast path accepts, the full parser accepts with the
+    /// same fields (issue #13).
+    fn one_verdict(line: &[u8]) {
+        // The reader rejects invalid UTF-8 before either parser sees the line.
+        if std::str::from_utf8(line).is_err() {
+            return;
+        }
+        // The indexed path (for a line without backslashes) must agree with the plain one.
+        let mut index = super::super::quotes::QuoteIndex::default();
+        let indexed = (!line.contains(&b'\\')).then(|| {
+            index.index(line);
+            fast_row(line, true, Some(index.line(0)))
+        });
+        let Some(fast) = fast_row(line, true, None) else {
+            assert!(indexed.flatten().is_none(), "only the indexed path accepts");
+            return;
+        };
+        if let Some(indexed) = indexed {
+            let indexed = indexed.expect("the indexed path accepts too");
+            assert_eq!(
+                (
+                    indexed.event_date,
+                    indexed.user_pseudo_id,
+                    indexed.app_version,
+                    indexed.fatal
+                ),
+                (
+                    fast.event_date,
+                    fast.user_pseudo_id,
+                    fast.app_version,
+                    fast.fatal
+                )
+            );
+        }
+        let slow = parse_row(line).unwrap_or_else(|e| {
+            panic!(
+                "the scanner accepted what the parser rejects ({e:?}): {}",
+                String::from_utf8_lossy(line)
+            )
+        });
+        let slow = slow.as_raw();
+        assert_eq!(
+            (
+                fast.event_date,
+                fast.event_name,
+                fast.user_pseudo_id,
+                fast.platform,
+                fast.app_version,
+                fast.fatal
+            ),
+            (
+                slow.event_date,
+                slow.event_name,
+                slow.user_pseudo_id,
+                slow.platform,
+                slow.app_version,
+                slow.fatal
+            ),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+    }
+
+    #[test]
+    fn invalid_json_inside_skipped_fields_is_never_accepted() {
+        for (from, to) in [
+            ("Tokyo", "To\u{1}kyo"),
+            ("Tokyo", "To\tkyo"),
+            ("Tokyo", r"To\qkyo"),
+            ("Tokyo", r"To\ud800kyo"),
+            ("Tokyo", r"To\udc00kyo"),
+            ("Tokyo", r"To\u12kyo"),
+            (r#""items":[]"#, r#""items":[007]"#),
+            (r#""items":[]"#, r#""items":[-01]"#),
+            (r#""items":[]"#, r#""items":[1e400]"#),
+            (r#""items":[]"#, r#""items":[1.]"#),
+            (r#""items":[]"#, r#""items":[.5]"#),
+            (r#""items":[]"#, r#""items":[+1]"#),
+            (r#""items":[]"#, r#""items":[1,]"#),
+            (r#""items":[]"#, r#""items":[tru]"#),
+            (r#""items":[]"#, r#""items":{"a"}"#),
+        ] {
+            let line = ROW.replace(from, to);
+            assert!(parse_row(line.as_bytes()).is_err(), "{line}");
+            assert!(fast_row(line.as_bytes(), true, None).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn valid_escapes_and_numbers_in_skipped_fields_stay_on_the_fast_path() {
+        for (from, to) in [
+            ("Tokyo", r#"To\"k\\y\/o\b\f\n\r\t\u00e9\u20AC"#),
+            (
+                r#""items":[]"#,
+                r#""items":[0,-0,0.5,-12.25,123456789012345678,true,false,null]"#,
+            ),
+        ] {
+            let line = ROW.replace(from, to);
+            assert!(fast_row(line.as_bytes(), true, None).is_some(), "{line}");
+            one_verdict(line.as_bytes());
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Bytes that make or break JSON, and escapes and numbers the scanner must judge.
+        const PIECES: &[&str] = &[
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\t",
+            "\r",
+            "\u{1}",
+            "\u{1f}",
+            "0",
+            "7",
+            "-",
+            "+",
+            ".",
+            "e",
+            "E",
+            "t",
+            "n",
+            "f",
+            "null",
+            "true",
+            "007",
+            "1e400",
+            "-0",
+            "1.5",
+            "\\q",
+            "\\u",
+            "\\ud800",
+            "\\udc00",
+            "\\ud83d\\ude00",
+            "\\u00e9",
+            "\\n",
+            "\\\"",
+            "é",
+            "\u{feff}",
+            "fatal",
+            "\"int_value\":",
+            "\"fatal\"",
+        ];
+
+        fn mutation() -> impl Strategy<Value = (usize, usize, usize)> {
+            (0..ROW.len(), 0..4usize, 0..PIECES.len())
+        }
+
+        /// The export row with a few pieces inserted, replacing or deleting what was there.
+        fn mutated_row() -> impl Strategy<Value = Vec<u8>> {
+            prop::collection::vec(mutation(), 1..4).prop_map(|edits| {
+                let mut row = ROW.as_bytes().to_vec();
+                for (at, removed, piece) in edits {
+                    let at = at.min(row.len());
+                    let end = (at + removed).min(row.len());
+                    row.splice(at..end, PIECES[piece].bytes());
+                }
+                row
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn mutated_rows_get_one_verdict(row in mutated_row()) {
+                one_verdict(&row);
+            }
+
+            #[test]
+            fn arbitrary_bytes_get_one_verdict(row in prop::collection::vec(any::<u8>(), 0..64)) {
+                one_verdict(&row);
+            }
+
+            #[test]
+            fn rows_of_pieces_get_one_verdict(pieces in prop::collection::vec(0..PIECES.len(), 0..24)) {
+                let row: String = std::iter::once("{\"event_date\":\"20261121\",\"x\":")
+                    .chain(pieces.iter().map(|&p| PIECES[p]))
+                    .collect();
+                one_verdict(row.as_bytes());
+            }
         }
     }
 
