@@ -34,7 +34,10 @@ fn packaged_commit(dir: &Path) -> Option<String> {
     // `"sha1": "<40 hex>"`: a tiny scan rather than a JSON parser in the build graph.
     let rest = &text[text.find("\"sha1\"")? + "\"sha1\"".len()..];
     let start = rest.find('"')? + 1;
-    let sha: String = rest[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+    let sha: String = rest[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
     (sha.len() >= 12).then(|| sha[..12].to_string())
 }
 
