@@ -135,7 +135,7 @@ fn tuned_tfvars_plan_cleanly_against_the_module_and_the_example() {
     let tfvars = emitted_tfvars(&scratch);
     let var_file = format!("-var-file={}", tfvars.display());
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&tfvars).unwrap()).unwrap();
-    assert!(written["step_scaling"]["steps"].as_array().unwrap().len() >= 1);
+    assert!(!written["step_scaling"]["steps"].as_array().unwrap().is_empty());
 
     // The module: every key declared, every value valid (cluster and service are the root
     // module's to set).
