@@ -135,7 +135,10 @@ fn tuned_tfvars_plan_cleanly_against_the_module_and_the_example() {
     let tfvars = emitted_tfvars(&scratch);
     let var_file = format!("-var-file={}", tfvars.display());
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&tfvars).unwrap()).unwrap();
-    assert!(!written["step_scaling"]["steps"].as_array().unwrap().is_empty());
+    assert!(!written["step_scaling"]["steps"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 
     // The module: every key declared, every value valid (cluster and service are the root
     // module's to set).
@@ -451,22 +454,28 @@ fn resolve_and_install(scratch: &Scratch, base: &str) -> (Vec<(String, String)>,
     (outputs, installed)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn action_installs_the_release_for_its_tag_after_checking_the_checksum() {
-    let scratch = Scratch::new();
-    let (archive, sums) = release_archive(&scratch);
+/// A stand-in for GitHub's release downloads: the archive and its checksum under the tag.
+async fn release_server(archive: Vec<u8>, sums: String) -> MockServer {
     let name = format!("vitals-{VERSION}-{TARGET}.tar.gz");
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("/{VERSION}/{name}")))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(archive.clone()))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(archive))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(format!("/{VERSION}/{name}.sha256")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(sums.clone()))
+        .respond_with(ResponseTemplate::new(200).set_body_string(sums))
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn action_installs_the_release_for_its_tag_after_checking_the_checksum() {
+    let scratch = Scratch::new();
+    let (archive, sums) = release_archive(&scratch);
+    let server = release_server(archive, sums.clone()).await;
 
     let (outputs, installed) = resolve_and_install(&scratch, &server.uri());
     assert_eq!(get(&outputs, "mode"), "release");
@@ -496,18 +505,7 @@ async fn action_refuses_an_archive_whose_checksum_does_not_match() {
     let (mut archive, sums) = release_archive(&scratch);
     let last = archive.len() - 1;
     archive[last] ^= 0xff;
-    let name = format!("vitals-{VERSION}-{TARGET}.tar.gz");
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/{VERSION}/{name}")))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(archive))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/{VERSION}/{name}.sha256")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(sums))
-        .mount(&server)
-        .await;
+    let server = release_server(archive, sums).await;
 
     let (outputs, installed) = resolve_and_install(&scratch, &server.uri());
     assert!(!installed.status.success());
