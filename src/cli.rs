@@ -18,8 +18,11 @@ Examples:
 Exit codes: 0 all objectives met, 1 an objective is violated, 2 bad usage, config or input
 (nothing was posted), 3 an upstream service failed.";
 
+/// `0.1.0 (1a2b3c4d5e6f 2026-12-03)`: the commit and build date, from build.rs.
+const VERSION: &str = env!("VITALS_LONG_VERSION");
+
 #[derive(Debug, Parser)]
-#[command(name = "vitals", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+#[command(name = "vitals", version = VERSION, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

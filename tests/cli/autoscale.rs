@@ -117,16 +117,26 @@ fn tune_finds_a_policy_no_worse_and_emits_terraform_variables() {
     let vars: Value = serde_json::from_str(&std::fs::read_to_string(&tfvars).unwrap()).unwrap();
     assert_eq!(vars["max_capacity"], 50);
     assert!(vars["target_tracking"]["target_value"].is_number());
-    // Every variable written is one the module declares, nested keys included (terraform
-    // itself cannot run here: `init` needs the provider from the registry).
-    let module = std::fs::read_to_string("terraform/modules/ecs-autoscaling/variables.tf").unwrap();
-    for (key, value) in vars.as_object().unwrap() {
-        assert!(module.contains(&format!("variable \"{key}\"")), "{key}");
-        for nested in value.as_object().into_iter().flat_map(|o| o.keys()) {
-            let declared = module
-                .lines()
-                .any(|l| l.trim_start().starts_with(&format!("{nested} ")));
-            assert!(declared, "{key}.{nested}");
+    // Every variable written is one the module declares, nested keys included, and one the
+    // example root module declares (Terraform only warns about an undeclared variable in a
+    // tfvars file, and then applies the defaults). tests/cli/shipping.rs also plans the file
+    // against both with a real terraform, validations included, when one is installed.
+    for variables in [
+        "terraform/modules/ecs-autoscaling/variables.tf",
+        "terraform/examples/api/variables.tf",
+    ] {
+        let declared = std::fs::read_to_string(variables).unwrap();
+        for (key, value) in vars.as_object().unwrap() {
+            assert!(
+                declared.contains(&format!("variable \"{key}\"")),
+                "{variables}: {key}"
+            );
+            for nested in value.as_object().into_iter().flat_map(|o| o.keys()) {
+                let found = declared
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{nested} ")));
+                assert!(found, "{variables}: {key}.{nested}");
+            }
         }
     }
 }
