@@ -263,6 +263,9 @@ pub struct FourKeysArgs {
     /// [config: four_keys.cache_dir]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Also draw the weekly deployments, lead time and change failure rate (.svg or .png)
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -315,8 +318,8 @@ pub struct SimulateArgs {
     /// Also write the per-minute timeline (demand, capacity, CPU, alarms, actions) as CSV
     #[arg(long, value_name = "FILE.csv")]
     pub timeline: Option<PathBuf>,
-    /// Also draw CPU and capacity over time with the policy's thresholds (.svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw CPU and capacity over time with the policy's thresholds (.svg or .png)
+    #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
 }
 
@@ -455,8 +458,8 @@ pub struct SloArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub spec: Vec<PathBuf>,
 
-    /// Also draw each SLO's error-budget burn-down over its window (.svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw each SLO's error-budget burn-down over its window (.svg or .png)
+    #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
 }
 
@@ -527,8 +530,8 @@ pub struct CrashFreeArgs {
     #[arg(long, value_enum)]
     pub crash: Option<CrashArg>,
 
-    /// Also draw daily rate, SMA-7 and SMA-30 per platform with the SLO line (.svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw daily rate, SMA-7 and SMA-30 per platform with the SLO line (.svg or .png)
+    #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
 
     /// With --bigquery: print the bytes the query would scan, and run nothing

@@ -361,14 +361,10 @@ impl Plan for SimulatePlan {
             chart,
         } = *self;
         let ((trace, policy, params), saved) = simulation.load(ctx).await?;
-        // The per-minute timeline only when a file or chart shows it.
-        let record = timeline.is_some() || chart.is_some();
+        // One simulation with its per-minute timeline is milliseconds: always recorded, so
+        // the chart is there for a file and for the digest's Slack upload alike.
         let (simulation, policy) = blocking(move || {
-            let simulation = if record {
-                simulate(&policy, &trace, &params)
-            } else {
-                simulate_figures(&policy, &trace, &params)
-            };
+            let simulation = simulate(&policy, &trace, &params);
             Ok((simulation, policy))
         })
         .await?;
@@ -379,13 +375,11 @@ impl Plan for SimulatePlan {
                 Content::Timeline(simulation.timeline.clone()),
             ));
         }
-        let chart = chart.map(|target| {
-            Chart::new(
-                "autoscale",
-                views::autoscale::chart(&simulation, &policy),
-                Some(target),
-            )
-        });
+        let chart = Chart::new(
+            "autoscale",
+            views::autoscale::chart(&simulation, &policy, ctx.tz),
+            chart,
+        );
         let report = SimulationReport::new(ctx.now, simulation);
         let mut out = Report::new(
             Report::document(&report)?,
@@ -393,7 +387,7 @@ impl Plan for SimulatePlan {
             Verdict::Met,
         );
         out.artifacts = artifacts;
-        out.charts.extend(chart);
+        out.charts.push(chart);
         Ok(out)
     }
 }

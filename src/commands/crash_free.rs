@@ -268,7 +268,7 @@ impl Plan for CrashFreePlan {
         );
         out.charts.push(Chart::new(
             "crash-free",
-            views::crash_free::chart(&report),
+            views::crash_free::chart(&report, ctx.tz.name()),
             plan.chart,
         ));
         Ok(out)

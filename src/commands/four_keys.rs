@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::cli::{CommitTimeArg, FourKeysArgs, LeadTimeStartArg};
-use crate::commands::{blocking, parse_duration, Context, Digestible, Plan, Section};
+use crate::commands::{blocking, flag_path, parse_duration, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, FourKeysSection};
 use crate::domain::four_keys::{evaluate, Deployment, Incident, Options};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::report::{views, Report, Verdict};
+use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::git::{self, CommitTime, DeployRecord, GitQuery};
 use crate::sources::github::{self, DeploySource, GitHubQuery, LeadTimeStart};
 
@@ -87,6 +87,7 @@ impl GitWalk {
 /// touched: `digest` and `config check` run it before anything else.
 pub struct FourKeysPlan {
     since: chrono::Duration,
+    chart: Option<FileTarget>,
     paths: Vec<String>,
     csv_incidents: Option<Vec<Incident>>,
     source: Source,
@@ -220,6 +221,7 @@ impl Section for FourKeys {
         };
         Ok(FourKeysPlan {
             since,
+            chart: FileTarget::optional_chart(flag_path("--chart", &args.chart))?,
             paths: args.paths.clone(),
             csv_incidents,
             source,
@@ -234,6 +236,7 @@ impl Plan for FourKeysPlan {
     async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
         let FourKeysPlan {
             since,
+            chart,
             paths,
             csv_incidents,
             source,
@@ -278,11 +281,17 @@ impl Plan for FourKeysPlan {
         for warning in &report.warnings {
             ctx.warn(warning);
         }
-        Ok(Report::new(
+        let mut out = Report::new(
             Report::document(&report)?,
             views::four_keys::view(&report),
             Verdict::Met,
-        ))
+        );
+        out.charts.push(Chart::new(
+            "four-keys",
+            views::four_keys::chart(&report, ctx.tz.name()),
+            chart,
+        ));
+        Ok(out)
     }
 }
 

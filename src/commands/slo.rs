@@ -179,7 +179,7 @@ impl Plan for SloPlan {
         );
         out.charts.push(Chart::new(
             "slo-burn-down",
-            views::slo::chart(&report),
+            views::slo::chart(&report, ctx.tz),
             chart,
         ));
         Ok(out)

@@ -5,7 +5,6 @@
 //! [`OutputError`] to an exit code, like every other error).
 
 pub mod chart;
-pub mod chart_png;
 pub mod export;
 pub mod format;
 pub mod output;
@@ -110,7 +109,7 @@ pub enum SlackView {
 pub struct Chart {
     /// File name (without extension) for an upload, e.g. `crash-free`.
     pub name: String,
-    /// Shown above an uploaded chart (the PNG has no text of its own).
+    /// The file's title where it is shared (a Slack upload).
     pub title: String,
     pub panels: Vec<chart::Panel>,
     pub file: Option<FileTarget>,

@@ -210,7 +210,7 @@ impl Outputs {
     }
 }
 
-/// Each chart with panels as a PNG file, titled (the image itself has no text).
+/// Each chart with panels as a PNG file, titled where Slack shares it.
 fn chart_uploads(report: &Report) -> Result<Vec<SlackFile>, OutputError> {
     report
         .charts
@@ -220,7 +220,7 @@ fn chart_uploads(report: &Report) -> Result<Vec<SlackFile>, OutputError> {
             Ok(SlackFile {
                 filename: format!("{}.png", c.name),
                 title: c.title.clone(),
-                bytes: super::chart_png::png(&c.panels)?,
+                bytes: super::chart::png(&c.panels)?,
             })
         })
         .collect()
@@ -268,7 +268,7 @@ mod tests {
         report.charts.push(Chart::new(
             "chart",
             Vec::new(),
-            Some(target(dir.path(), "chart.png")),
+            Some(target(dir.path(), "chart.jpg")),
         ));
         let outputs = Outputs::new(OutputSettings {
             quiet: true,

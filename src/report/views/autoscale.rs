@@ -4,7 +4,9 @@
 use crate::domain::autoscale::tuner::{worst_recovery, Scored, Tuning};
 use crate::domain::autoscale::{Policy, Simulation, SimulationReport};
 use crate::domain::rfc3339;
-use crate::report::chart::{Panel, Rule, Series};
+use chrono_tz::Tz;
+
+use crate::report::chart::{Panel, Rule, Series, TimeAxis, YAxis};
 use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
 
 /// A policy in one line: `TT 60% in 60s/out 30s · step ≥70% +3/+5/+10 cd 30s · 5–50`.
@@ -160,37 +162,34 @@ pub fn tuning_view(t: &Tuning) -> View {
     }
 }
 
-/// CPU and capacity over time, with the target and step threshold lines.
-pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
-    let labels: Vec<String> = s
-        .timeline
-        .iter()
-        .map(|r| r.minute.format("%m-%d %H:%M").to_string())
-        .collect();
+/// CPU and capacity over time (in `tz`), with the target and step threshold lines.
+pub fn chart(s: &Simulation, policy: &Policy, tz: Tz) -> Vec<Panel> {
+    let x = TimeAxis::instants(s.timeline.iter().map(|r| r.minute), tz);
     let mut rules = Vec::new();
     if let Some(tt) = &policy.target_tracking {
         rules.push(Rule {
-            label: format!("target {}%", tt.target_value),
+            label: format!("target {} %", tt.target_value),
             value: tt.target_value,
             color: "#2ca02c",
         });
     }
     if let Some(st) = &policy.step_scaling {
         rules.push(Rule {
-            label: format!("step ≥{}%", st.threshold),
+            label: format!("step alarm ≥ {} %", st.threshold),
             value: st.threshold,
             color: "#ff7f0e",
         });
     }
     rules.push(Rule {
-        label: format!("overload {}%", s.overload_threshold),
+        label: format!("overload ≥ {} %", s.overload_threshold),
         value: s.overload_threshold,
         color: "#d62728",
     });
     vec![
         Panel {
-            title: "Simulated CPU".into(),
-            x_labels: labels.clone(),
+            title: "Simulated CPU, per minute".into(),
+            x: x.clone(),
+            y: YAxis::non_negative(" %"),
             series: vec![Series {
                 name: "CPU".into(),
                 color: "#1f77b4",
@@ -198,14 +197,14 @@ pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
                 values: s.timeline.iter().map(|r| Some(r.cpu)).collect(),
             }],
             rules,
-            y_format: |v| format!("{v:.0} %"),
         },
         Panel {
-            title: "Tasks".into(),
-            x_labels: labels,
+            title: "Tasks, per minute".into(),
+            x,
+            y: YAxis::non_negative(""),
             series: vec![
                 Series {
-                    name: "serving".into(),
+                    name: "serving tasks".into(),
                     color: "#1f77b4",
                     width: 1.5,
                     values: s
@@ -215,14 +214,13 @@ pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
                         .collect(),
                 },
                 Series {
-                    name: "demand".into(),
+                    name: "demand (task-units)".into(),
                     color: "#999",
                     width: 1.0,
                     values: s.timeline.iter().map(|r| Some(r.demand)).collect(),
                 },
             ],
             rules: vec![],
-            y_format: |v| format!("{v:.0}"),
         },
     ]
 }

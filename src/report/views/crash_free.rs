@@ -3,6 +3,7 @@
 
 use crate::domain::crash_free::{CrashFreeReport, PlatformReport, Trend, Window, WindowStats};
 use crate::domain::rfc3339;
+use crate::report::chart::{Panel, Rule, Series, TimeAxis, YAxis};
 use crate::report::format::{count, percent};
 use crate::report::sparkline::sparkline;
 use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
@@ -176,19 +177,16 @@ pub fn view(report: &CrashFreeReport, tz: &str) -> View {
     }
 }
 
-/// Chart panels: per platform, the daily rate, SMA-7 and SMA-30 with the SLO line.
-pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
-    use crate::report::chart::{Panel, Rule, Series};
+/// Chart panels: per platform, the daily rate, SMA-7 and SMA-30 with the SLO line; `tz`
+/// names the calendar the days are in.
+pub fn chart(report: &CrashFreeReport, tz: &str) -> Vec<Panel> {
     report
         .platforms
         .iter()
         .map(|p| Panel {
-            title: format!("{} crash-free users", p.platform),
-            x_labels: p
-                .daily
-                .iter()
-                .map(|d| d.date.format("%m-%d").to_string())
-                .collect(),
+            title: format!("{} crash-free users, daily", p.platform),
+            x: TimeAxis::days(p.daily.iter().map(|d| d.date), tz),
+            y: YAxis::RATE,
             series: vec![
                 Series {
                     name: "daily".into(),
@@ -197,13 +195,13 @@ pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
                     values: p.daily.iter().map(|d| d.crash_free_rate).collect(),
                 },
                 Series {
-                    name: "SMA-7".into(),
+                    name: "7-day average".into(),
                     color: "#1f77b4",
                     width: 2.2,
                     values: p.daily.iter().map(|d| d.sma_7d).collect(),
                 },
                 Series {
-                    name: "SMA-30".into(),
+                    name: "30-day average".into(),
                     color: "#ff7f0e",
                     width: 2.2,
                     values: p.daily.iter().map(|d| d.sma_30d).collect(),
@@ -214,7 +212,6 @@ pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
                 value: p.slo,
                 color: "#d62728",
             }],
-            y_format: |v| format!("{:.2} %", v * 100.0),
         })
         .collect()
 }

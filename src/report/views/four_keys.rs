@@ -3,6 +3,7 @@
 
 use crate::domain::four_keys::{Direction, FourKeysReport, Level, MetricChange};
 use crate::domain::rfc3339;
+use crate::report::chart::{Panel, Series, TimeAxis, YAxis};
 use crate::report::sparkline::sparkline;
 use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
 
@@ -143,4 +144,74 @@ pub fn view(r: &FourKeysReport) -> View {
             rfc3339::format(&r.generated_at)
         ),
     }
+}
+
+/// The weekly trend (weeks start on Mondays in `tz`): deployments, the median lead time and
+/// the change failure rate.
+pub fn chart(r: &FourKeysReport, tz: &str) -> Vec<Panel> {
+    let x = TimeAxis {
+        note: " · weeks from Monday",
+        ..TimeAxis::days(r.weekly.iter().map(|w| w.start), tz)
+    };
+    let partial = r.weekly.iter().any(|w| w.partial);
+    let lead: Vec<Option<f64>> = r
+        .weekly
+        .iter()
+        .map(|w| w.lead_time_median_seconds)
+        .collect();
+    // Days once the medians run to days; hours below that.
+    let in_days = lead.iter().flatten().any(|s| *s >= 3.0 * 86_400.0);
+    let (unit, per) = if in_days {
+        (" d", 86_400.0)
+    } else {
+        (" h", 3600.0)
+    };
+    let series = |name: &str, color, values: Vec<Option<f64>>| Series {
+        name: name.to_string(),
+        color,
+        width: 2.0,
+        values,
+    };
+    vec![
+        Panel {
+            title: "Deployments per week".into(),
+            x: x.clone(),
+            y: YAxis::non_negative(""),
+            series: vec![series(
+                if partial {
+                    "deployments (weeks at the window's ends are partial)"
+                } else {
+                    "deployments"
+                },
+                "#1f77b4",
+                r.weekly
+                    .iter()
+                    .map(|w| Some(w.deployments as f64))
+                    .collect(),
+            )],
+            rules: vec![],
+        },
+        Panel {
+            title: "Lead time for changes, weekly median".into(),
+            x: x.clone(),
+            y: YAxis::non_negative(unit),
+            series: vec![series(
+                "median lead time",
+                "#9467bd",
+                lead.iter().map(|s| s.map(|s| s / per)).collect(),
+            )],
+            rules: vec![],
+        },
+        Panel {
+            title: "Change failure rate, weekly".into(),
+            x,
+            y: YAxis::RATE,
+            series: vec![series(
+                "change failure rate",
+                "#d62728",
+                r.weekly.iter().map(|w| w.change_failure_ratio).collect(),
+            )],
+            rules: vec![],
+        },
+    ]
 }

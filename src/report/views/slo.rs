@@ -3,7 +3,9 @@
 
 use crate::domain::rfc3339;
 use crate::domain::slo::{SloReport, SloResult, Status};
-use crate::report::chart::{Panel, Rule, Series};
+use chrono_tz::Tz;
+
+use crate::report::chart::{Domain, Panel, Rule, Series, TimeAxis, Unit, YAxis};
 use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
 
 fn tone(status: Status) -> Tone {
@@ -168,30 +170,36 @@ pub fn view(report: &SloReport) -> View {
     }
 }
 
-/// One panel per objective: the remaining budget over the window, with the zero line.
-pub fn chart(report: &SloReport) -> Vec<Panel> {
+/// One panel per objective: the budget left over its window (in `tz`), with the zero line.
+pub fn chart(report: &SloReport, tz: Tz) -> Vec<Panel> {
+    // An objective's display name says what it promises; a bare index only tells apart
+    // the objectives of one SLO.
+    let multi = |name: &str| report.slos.iter().filter(|r| r.name == name).count() > 1;
+    let named = |r: &SloResult| r.objective.parse::<usize>().is_err();
     report
         .slos
         .iter()
         .map(|r| Panel {
-            title: format!("{} · {} — error budget left", r.name, r.objective),
-            x_labels: r
-                .burn_down
-                .iter()
-                .map(|(t, _)| t.format("%m-%d %H:%M").to_string())
-                .collect(),
+            title: format!(
+                "{} — error budget left",
+                label(r, named(r) || multi(&r.name))
+            ),
+            x: TimeAxis::instants(r.burn_down.iter().map(|(t, _)| *t), tz),
+            y: YAxis {
+                unit: Unit::Ratio,
+                domain: Domain::AT_MOST_ONE,
+            },
             series: vec![Series {
-                name: "budget left".into(),
+                name: format!("budget left (target {})", pct(Some(r.target), true)),
                 color: "#1f77b4",
                 width: 2.0,
                 values: r.burn_down.iter().map(|(_, v)| Some(*v)).collect(),
             }],
             rules: vec![Rule {
-                label: "exhausted".into(),
+                label: "budget exhausted".into(),
                 value: 0.0,
                 color: "#d62728",
             }],
-            y_format: |v| format!("{:.0} %", v * 100.0),
         })
         .collect()
 }
