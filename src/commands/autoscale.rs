@@ -383,7 +383,7 @@ impl Plan for SimulatePlan {
         let report = SimulationReport::new(ctx.now, simulation);
         let mut out = Report::new(
             Report::document(&report)?,
-            views::autoscale::simulation_view(&report, &policy),
+            views::autoscale::simulation_view(&report, &policy, ctx.tz),
             Verdict::Met,
         );
         out.artifacts = artifacts;

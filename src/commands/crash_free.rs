@@ -263,7 +263,7 @@ impl Plan for CrashFreePlan {
         let verdict = Verdict::violated_if(report.misses_slo() || (ctx.strict && unknown));
         let mut out = Report::new(
             Report::document(&report)?,
-            views::crash_free::view(&report, ctx.tz.name()),
+            views::crash_free::view(&report, ctx.tz),
             verdict,
         );
         out.charts.push(Chart::new(

@@ -283,7 +283,7 @@ impl Plan for FourKeysPlan {
         }
         let mut out = Report::new(
             Report::document(&report)?,
-            views::four_keys::view(&report),
+            views::four_keys::view(&report, ctx.tz),
             Verdict::Met,
         );
         out.charts.push(Chart::new(

@@ -444,13 +444,13 @@ impl Plan for FreshnessPlan {
         };
         let mut out = Report::new(
             Report::document(&report)?,
-            views::freshness::view(&report, None),
+            views::freshness::view(&report, None, ctx.tz),
             Verdict::violated_if(report.violated(ctx.strict)),
         );
         out.slack = if alert_ids.is_empty() {
             SlackView::Nothing
         } else {
-            SlackView::Only(views::freshness::view(&report, Some(&alert_ids)))
+            SlackView::Only(views::freshness::view(&report, Some(&alert_ids), ctx.tz))
         };
         if let (Some(target), Some(alerts)) = (plan.state, alerts) {
             out.artifacts.push(Artifact {

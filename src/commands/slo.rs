@@ -174,7 +174,7 @@ impl Plan for SloPlan {
         let report = SloReport::new(ctx.now, results);
         let mut out = Report::new(
             Report::document(&report)?,
-            views::slo::view(&report),
+            views::slo::view(&report, ctx.tz),
             Verdict::violated_if(report.violated(ctx.strict)),
         );
         out.charts.push(Chart::new(

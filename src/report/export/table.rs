@@ -80,24 +80,18 @@ impl TableExporter {
         table.to_string()
     }
 
-    pub fn render_view(&self, view: &View) -> String {
-        let mut out = String::new();
-        if !view.title.is_empty() {
-            let mark = symbol(view.tone);
-            out.push_str(&self.paint(
-                format!("{mark} {}", view.title).trim_start(),
-                view.tone,
-                true,
-            ));
-            if !view.subtitle.is_empty() {
-                out.push_str("  ");
-                out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
+    /// A view's blocks and what surrounds them.
+    fn body(&self, out: &mut String, view: &View) {
+        if !view.highlights.is_empty() {
+            for h in &view.highlights {
+                let mark = symbol(h.tone);
+                out.push_str(&self.paint(
+                    &format!("{} {}", if mark.is_empty() { "•" } else { mark }, h.text),
+                    h.tone,
+                    false,
+                ));
+                out.push('\n');
             }
-            out.push('\n');
-        }
-        if !view.headline.is_empty() {
-            out.push_str(&view.headline);
-            out.push('\n');
         }
         for block in &view.blocks {
             match block {
@@ -111,10 +105,82 @@ impl TableExporter {
                     out.push_str(text);
                     out.push('\n');
                 }
+                Block::List(items) => {
+                    for item in items {
+                        out.push_str(&format!("  • {item}\n"));
+                    }
+                }
+                Block::Sparkline { label, line } => {
+                    // Sparklines of one view line up, label under label.
+                    let width = view
+                        .blocks
+                        .iter()
+                        .filter_map(|b| match b {
+                            Block::Sparkline { label, .. } => Some(label.chars().count()),
+                            _ => None,
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    let pad = " ".repeat(width - label.chars().count());
+                    out.push_str(&format!("{label}{pad}  {line}\n"));
+                }
                 Block::Table(grid) => {
                     out.push_str(&self.grid(grid));
                     out.push('\n');
                 }
+            }
+        }
+        for link in &view.links {
+            out.push_str(&format!("{}: {}\n", link.label, link.url));
+        }
+    }
+
+    fn title(&self, out: &mut String, view: &View) {
+        let mark = symbol(view.tone);
+        out.push_str(&self.paint(
+            format!("{mark} {}", view.title).trim_start(),
+            view.tone,
+            true,
+        ));
+        if !view.subtitle.is_empty() {
+            out.push_str("  ");
+            out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
+        }
+        out.push('\n');
+    }
+
+    pub fn render_view(&self, view: &View) -> String {
+        let mut out = String::new();
+        if !view.title.is_empty() {
+            self.title(&mut out, view);
+        }
+        if view.sections.is_empty() {
+            if !view.verdict().is_empty() {
+                out.push_str(&view.verdict());
+                out.push('\n');
+            }
+            self.body(&mut out, view);
+        } else {
+            for s in &view.sections {
+                // The headline on the verdict's line, the change below it: 80 columns hold
+                // one, rarely both.
+                let mark = symbol(s.tone);
+                let line = format!(
+                    "{} {}: {}",
+                    if mark.is_empty() { "·" } else { mark },
+                    s.title,
+                    s.headline
+                );
+                out.push_str(&self.paint(line.trim_end_matches(": "), s.tone, false));
+                out.push('\n');
+                if !s.change.is_empty() {
+                    out.push_str(&format!("  {}\n", s.change));
+                }
+            }
+            for s in &view.sections {
+                out.push('\n');
+                self.title(&mut out, s);
+                self.body(&mut out, s);
             }
         }
         if !view.footer.is_empty() {

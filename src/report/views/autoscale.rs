@@ -3,11 +3,11 @@
 
 use crate::domain::autoscale::tuner::{worst_recovery, Scored, Tuning};
 use crate::domain::autoscale::{Policy, Simulation, SimulationReport};
-use crate::domain::rfc3339;
 use chrono_tz::Tz;
 
 use crate::report::chart::{Panel, Rule, Series, TimeAxis, YAxis};
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use crate::report::format::{local_minute, local_time};
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 /// A policy in one line: `TT 60% in 60s/out 30s · step ≥70% +3/+5/+10 cd 30s · 5–50`.
 pub fn describe(p: &Policy) -> String {
@@ -55,7 +55,8 @@ fn figures_rows(columns: &[&Simulation]) -> Vec<Vec<Cell>> {
     ]
 }
 
-pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
+/// The view of a simulation; times read in `tz`.
+pub fn simulation_view(report: &SimulationReport, policy: &Policy, tz: Tz) -> View {
     let s = &report.simulation;
     let mut blocks = vec![Block::Table(Grid {
         header: vec!["Figure".into(), "Value".into()],
@@ -65,7 +66,7 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
     if !s.spikes.is_empty() {
         blocks.push(Block::Table(Grid::new(
             &[
-                ("Spike start", Align::Left),
+                (&format!("Spike start ({})", tz.name()), Align::Left),
                 ("Peak CPU", Align::Right),
                 ("Recovery", Align::Right),
             ],
@@ -74,7 +75,7 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
                 .take(10)
                 .map(|sp| {
                     vec![
-                        Cell::new(sp.start.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::new(local_minute(&sp.start, tz)),
                         Cell::new(format!("{:.0} %", sp.peak_cpu)),
                         Cell::toned(
                             format!("{} min", sp.recovery_minutes),
@@ -104,12 +105,42 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
             s.overload_minutes,
             worst_recovery(s)
         ),
+        highlights: spike_highlights(s, tz),
         blocks,
         footer: format!(
             "vitals autoscale simulate · generated {}",
-            rfc3339::format(&report.generated_at)
+            local_time(&report.generated_at, tz)
         ),
+        ..View::default()
     }
+}
+
+/// Overload in one line, then the slowest spike.
+fn spike_highlights(s: &Simulation, tz: Tz) -> Vec<Highlight> {
+    if s.overload_minutes == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![Highlight::new(
+        Tone::Warn,
+        format!(
+            "{} overload minutes (CPU ≥ {} %) in {} spikes",
+            s.overload_minutes,
+            s.overload_threshold,
+            s.spikes.len()
+        ),
+    )];
+    if let Some(worst) = s.spikes.iter().max_by_key(|sp| sp.recovery_minutes) {
+        out.push(Highlight::new(
+            Tone::Warn,
+            format!(
+                "slowest recovery {} min from {} (peak {:.0} %)",
+                worst.recovery_minutes,
+                local_minute(&worst.start, tz),
+                worst.peak_cpu
+            ),
+        ));
+    }
+    out
 }
 
 pub fn tuning_view(t: &Tuning) -> View {
@@ -159,6 +190,7 @@ pub fn tuning_view(t: &Tuning) -> View {
         ),
         blocks,
         footer: "vitals autoscale tune".into(),
+        ..View::default()
     }
 }
 

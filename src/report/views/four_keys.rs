@@ -1,11 +1,13 @@
 //! How the four keys read: one row per metric with its DORA level and the change against the
 //! previous window, and a weekly sparkline per metric.
 
-use crate::domain::four_keys::{Direction, FourKeysReport, Level, MetricChange};
-use crate::domain::rfc3339;
+use chrono_tz::Tz;
+
+use crate::domain::four_keys::{Comparison, Direction, FourKeysReport, Level, MetricChange};
 use crate::report::chart::{Panel, Series, TimeAxis, YAxis};
+use crate::report::format::{local_date, local_time};
 use crate::report::sparkline::sparkline;
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 fn tone(level: Option<Level>) -> Tone {
     match level {
@@ -35,10 +37,51 @@ fn trend(change: &MetricChange) -> String {
     }
 }
 
-pub fn view(r: &FourKeysReport) -> View {
+/// Which metrics got better and which worse than in the previous window.
+fn change_line(c: &Comparison, days: i64) -> String {
+    let metrics = [
+        ("deploys", &c.deployment_frequency),
+        ("lead time", &c.lead_time_for_changes),
+        ("failures", &c.change_failure_rate),
+        ("restore", &c.time_to_restore),
+    ];
+    let named = |d: Direction| {
+        metrics
+            .iter()
+            .filter(|(_, m)| m.direction == Some(d))
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let parts: Vec<String> = [("better", Direction::Better), ("worse", Direction::Worse)]
+        .into_iter()
+        .filter_map(|(word, d)| {
+            let names = named(d);
+            (!names.is_empty()).then(|| format!("{word}: {names}"))
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("vs the previous {days} days: {}", parts.join("; "))
+}
+
+/// A DORA level is a grade, not a pass or fail: it reads as performance.
+fn level_highlight(metric: &str, value: String, level: Option<Level>) -> Option<Highlight> {
+    match level {
+        Some(l @ (Level::Low | Level::Medium)) => Some(Highlight::new(
+            Tone::Plain,
+            format!("{metric} {value}: performance {}", l.as_str()),
+        )),
+        _ => None,
+    }
+}
+
+/// The view of the four keys; the window's dates read in `tz`.
+pub fn view(r: &FourKeysReport, tz: Tz) -> View {
     let m = &r.current;
     let c = &r.change_vs_previous;
-    let level = |l: Option<Level>| Cell::toned(l.map_or("—", |l| l.as_str()), tone(l));
+    let level = |l: Option<Level>| Cell::coloured(l.map_or("—", |l| l.as_str()), tone(l));
     let rows = vec![
         vec![
             Cell::new("Deployment frequency"),
@@ -95,40 +138,61 @@ pub fn view(r: &FourKeysReport) -> View {
     };
     let blocks = vec![
         Block::Table(Grid {
-            header: ["Metric", "Value", "Level", "vs previous"]
+            header: ["Metric", "Value", "Performance", "vs previous"]
                 .map(String::from)
                 .to_vec(),
             align: vec![Align::Left, Align::Right, Align::Left, Align::Left],
             rows,
         }),
-        Block::Text(format!(
-            "Weekly deployments  {}",
-            weekly(&|w| Some(w.deployments as f64))
-        )),
-        Block::Text(format!(
-            "Weekly lead time    {}",
-            weekly(&|w| w.lead_time_median_seconds)
-        )),
+        Block::Sparkline {
+            label: "Weekly deployments".into(),
+            line: weekly(&|w| Some(w.deployments as f64)),
+        },
+        Block::Sparkline {
+            label: "Weekly lead time".into(),
+            line: weekly(&|w| w.lead_time_median_seconds),
+        },
     ];
-    let levels = [
-        m.deployment_frequency.level,
-        m.lead_time_for_changes.level,
-        m.change_failure_rate.level,
-        m.time_to_restore.level,
-    ];
-    let worst = levels
-        .iter()
-        .map(|l| tone(*l))
-        .filter(|t| *t != Tone::Muted)
-        .max_by_key(|t| t.severity());
+    let percent_of =
+        |ratio: Option<f64>| ratio.map_or("—".into(), |r| format!("{:.1} %", r * 100.0));
+    let highlights: Vec<Highlight> = [
+        level_highlight(
+            "deployment frequency",
+            format!("{:.1}/week", m.deployment_frequency.per_week),
+            m.deployment_frequency.level,
+        ),
+        level_highlight(
+            "lead time",
+            duration(m.lead_time_for_changes.median_seconds),
+            m.lead_time_for_changes.level,
+        ),
+        level_highlight(
+            "change failure rate",
+            percent_of(m.change_failure_rate.ratio),
+            m.change_failure_rate.level,
+        ),
+        level_highlight(
+            "time to restore",
+            duration(m.time_to_restore.median_seconds),
+            m.time_to_restore.level,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let days = (m.window.end - m.window.start).num_days();
     View {
         title: "Four keys".into(),
         subtitle: format!(
-            "{} → {}",
-            m.window.start.format("%Y-%m-%d"),
-            m.window.end.format("%Y-%m-%d")
+            "{} → {} ({})",
+            local_date(&m.window.start, tz),
+            local_date(&m.window.end, tz),
+            tz.name()
         ),
-        tone: worst.unwrap_or(Tone::Muted),
+        // Levels grade performance; nothing here passes or fails.
+        tone: Tone::Plain,
+        change: change_line(c, days),
+        highlights,
         headline: format!(
             "{} deployments · lead time {} · failure {} · restore {}",
             m.deployment_frequency.deployments,
@@ -141,8 +205,9 @@ pub fn view(r: &FourKeysReport) -> View {
         blocks,
         footer: format!(
             "vitals four-keys · generated {}",
-            rfc3339::format(&r.generated_at)
+            local_time(&r.generated_at, tz)
         ),
+        ..View::default()
     }
 }
 
