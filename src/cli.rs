@@ -8,21 +8,41 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const ABOUT: &str = "Reliability numbers from where the data already is: crash-free users, SLOs, \
 freshness, autoscaling and DORA metrics, reported to a terminal, JSON, Markdown or Slack.";
 
+/// The top-level examples: the path from nothing to a scheduled digest. Every example block
+/// is printed as written (each line fits 80 columns; `\` continues a command), so it can be
+/// copied into a shell.
 const EXAMPLES: &str = "\
-Examples:
-  vitals crash-free --config examples/vitals.toml
-  vitals crash-free --events 'exports/events_*.ndjson.gz' --days 30 --format json
-  vitals crash-free --bigquery my-project.analytics_123456 --tz Asia/Tokyo --slack
-  vitals crash-free --bigquery my-project.analytics_123456 --dry-run
+Getting started:
+  vitals init            # write a commented vitals.toml
+  vitals config check    # what each section would read, with which credentials
+  vitals digest          # every configured check in one report
 
-Exit codes: 0 all objectives met, 1 an objective is violated, 2 bad usage, config or input
-(nothing was posted), 3 an upstream service failed.";
+Examples:
+  # The bundled example data, offline
+  vitals digest --config examples/vitals.toml
+
+  # One check, as JSON
+  vitals crash-free --events 'exports/*.ndjson.gz' --days 30 --format json
+
+  # Post the digest: verdicts in the channel, details and charts in the thread
+  vitals digest --slack --slack-thread --slack-charts
+
+Exit codes: 0 all objectives met, 1 an objective is violated, 2 bad usage,
+config or input (nothing was posted), 3 an upstream service failed.";
 
 /// `0.1.0 (1a2b3c4d5e6f 2026-12-03)`: the commit and build date, from build.rs.
 const VERSION: &str = env!("VITALS_LONG_VERSION");
 
 #[derive(Debug, Parser)]
-#[command(name = "vitals", version = VERSION, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+#[command(
+    name = "vitals",
+    version = VERSION,
+    about = ABOUT,
+    after_long_help = EXAMPLES,
+    after_help = "Start with `vitals init`, then `vitals config check` and `vitals digest`; \
+                  `vitals --help` has examples.",
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -30,8 +50,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every subcommand accepts.
+/// Options every subcommand accepts, listed under their own heading in every `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file [default: ./vitals.toml when it exists]
     #[arg(long, global = true, value_name = "PATH")]
@@ -61,8 +82,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub slack_channel: Option<String>,
 
-    /// A report too long for one message: post the first to the channel and the rest as
-    /// replies in its thread (needs SLACK_BOT_TOKEN)
+    /// Post the verdicts to the channel and the details (and charts) as replies in their
+    /// thread (needs SLACK_BOT_TOKEN)
     #[arg(long, global = true)]
     pub slack_thread: bool,
 
@@ -94,11 +115,21 @@ pub enum Command {
 7- and 30-day windows against each platform's SLO (defaults IOS 0.9995, ANDROID 0.996), and the \
 daily rate with its 7- and 30-day simple moving averages. The report ends on the last complete \
 day before --now in --tz. Exits 1 when a platform's window misses its SLO.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example data
   vitals crash-free --config examples/vitals.toml
+
+  # Local exports, iOS only, fatal crashes only
   vitals crash-free --events 'export/*.ndjson.gz' --platform ios --crash fatal
-  vitals crash-free --events export.parquet --chart crash-free.svg --format markdown
+
+  # The chart as PNG (or .svg) and the report as Markdown
+  vitals crash-free --events export.parquet --chart crash-free.png \\
+      --format markdown
+
+  # What the BigQuery query would scan, without running it
   vitals crash-free --bigquery my-project.analytics_123456 --dry-run
+
+  # The Slack message it would post
   vitals crash-free --config vitals.toml --slack-dry-run"
     )]
     CrashFree(CrashFreeArgs),
@@ -112,13 +143,24 @@ local files by newest modification time (or newest loaded_at_field value). Check
 (--dbt-manifest: exactly the sources `dbt source freshness` checks), or its sources.yml files \
 (--dbt-sources, --dbt-project), rendered and merged as dbt does. Exits 1 on an error or runtime \
 error (on a warn too with --strict).",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example checks
   vitals freshness --config examples/vitals.toml
-  vitals freshness --dbt-manifest target/manifest.json --write-dbt-artifact target/sources.json
+
+  # Exactly the sources dbt checks, and dbt's sources.json for dbt docs
+  vitals freshness --dbt-manifest target/manifest.json \\
+      --write-dbt-artifact target/sources.json
+
+  # A dbt project's sources.yml files, rendered with a var
   vitals freshness --dbt-project . --dbt-var env=prod
-  vitals freshness --dbt-sources models/sources.yml
-  vitals freshness --config vitals.toml --slack --state .vitals/freshness-state.json --remind-every 6h
-  vitals freshness --dbt-sources models/staging/*.yml --concurrency 16 --timeout 30s --format json"
+
+  # Alert in Slack only when a check changes, reminding every 6 hours
+  vitals freshness --config vitals.toml --slack \\
+      --state .vitals/freshness-state.json --remind-every 6h
+
+  # Many sources at once, as JSON
+  vitals freshness --dbt-sources 'models/staging/*.yml' --concurrency 16 \\
+      --timeout 30s --format json"
     )]
     Freshness(FreshnessArgs),
 
@@ -129,10 +171,15 @@ the SLI over the window (rolling, or the current calendar period in the spec's t
 error budget left, burn rates over 1h/6h/1d/3d, the SRE-workbook multiwindow alerts and a linear \
 exhaustion forecast. Budgeting methods Occurrences, Timeslices and RatioTimeslices. Exits 1 when \
 an SLO is violated (at_risk and no_data too with --strict).",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example SLOs
   vitals slo --config examples/vitals.toml
+
+  # Every spec of a folder, as JSON
   vitals slo --spec 'slo/*.yaml' --format json
-  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack"
+
+  # The budget burn-down as PNG, and the verdict in Slack
+  vitals slo --spec slo/api.yaml --chart burn-down.png --slack"
     )]
     Slo(SloArgs),
 
@@ -143,10 +190,17 @@ report: a verdict line per section, then its details. A section that fails to ru
 failed with its error; the others still run. Exit code: the worst of the sections'. Under GitHub \
 Actions (GITHUB_ACTIONS=true) the Markdown report is appended to $GITHUB_STEP_SUMMARY and \
 violated / at-risk sections become ::error / ::warning annotations.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example data
   vitals digest --config examples/vitals.toml
-  vitals digest --config vitals.toml --slack
+
+  # Verdicts in the channel; details and PNG charts in their thread
+  vitals digest --config vitals.toml --slack --slack-thread --slack-charts
+
+  # Two sections, as JSON
   vitals digest --only crash-free,slo --format json
+
+  # Outside GitHub Actions, still write a step summary and annotations
   vitals digest --skip freshness --github-summary --annotations"
     )]
     Digest(DigestArgs),
@@ -160,13 +214,19 @@ CPU, plus optional step scaling for spikes), following AWS's documented alarm, c
 rules; `tune` searches ~15,000 policies around the current one for the cheapest that is no worse \
 on overload and spike recovery; `show` reads what is live and `apply` makes it match a policy \
 file (plan first, changes only with --yes).",
-        after_help = "Examples:
-  vitals autoscale simulate --trace examples/autoscale/api-cpu.csv --policy examples/autoscale/with-step.toml
-  vitals autoscale simulate --config examples/vitals.toml --timeline timeline.csv --chart autoscale.svg
-  vitals autoscale tune --trace api-cpu.csv --policy api.toml --emit-terraform terraform.tfvars.json
+        after_long_help = "Examples:
+  # Replay the bundled trace under a policy, with a chart
+  vitals autoscale simulate --config examples/vitals.toml --chart autoscale.png
+
+  # Find a cheaper policy and write it for the Terraform module
+  vitals autoscale tune --trace api-cpu.csv --policy api.toml \\
+      --emit-terraform terraform.tfvars.json
+
+  # What is live, saved as a policy file
   vitals autoscale show --cluster prod --service api --as-policy api.toml
-  vitals autoscale simulate --cluster prod --service api --since 14d --save-trace api-cpu.csv --policy api.toml
-  vitals autoscale apply --cluster prod --service api --policy tuned.toml        # plan only
+
+  # Plan, then apply
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml
   vitals autoscale apply --cluster prod --service api --policy tuned.toml --yes"
     )]
     Autoscale(AutoscaleArgs),
@@ -178,13 +238,27 @@ file (plan first, changes only with --yes).",
 equal length. Deployments are tags matching --deploy-tag; a deployment's changes are the commits \
 reachable from its tag and from no earlier deployment's tag, so a commit counts once, at the first \
 deployment that shipped it, whatever --since is. --git may name any directory of a clone.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # Deploy tags of this repository over 90 days
   vitals four-keys --git . --deploy-tag 'deploy/*' --since 90d
-  vitals four-keys --git ../monorepo --path services/api --incidents incidents.csv --format json"
+
+  # One service of a monorepo, with incidents, as JSON
+  vitals four-keys --git ../monorepo --path services/api \\
+      --incidents incidents.csv --format json
+
+  # From GitHub's Deployments API, with the weekly trend as a chart
+  vitals four-keys --github my-org/api --since 90d --chart four-keys.png"
     )]
     FourKeys(FourKeysArgs),
 
     /// Write a commented vitals.toml to start from (asks nothing)
+    #[command(after_long_help = "Examples:
+  # ./vitals.toml, then check what it would read
+  vitals init
+  vitals config check
+
+  # Somewhere else, replacing what is there
+  vitals init --path ops/vitals.toml --force")]
     Init {
         /// Where to write it
         #[arg(long, value_name = "PATH", default_value = "vitals.toml")]
@@ -195,12 +269,24 @@ deployment that shipped it, whatever --since is. --git may name any directory of
     },
 
     /// Inspect the configuration
+    #[command(after_long_help = "Examples:
+  vitals config check
+  vitals config check --config ops/vitals.toml")]
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
 
-    /// Print a shell completion script: vitals completions bash > /etc/bash_completion.d/vitals
+    /// Print a shell completion script
+    #[command(after_long_help = "Examples:
+  # bash, for every user
+  vitals completions bash > /etc/bash_completion.d/vitals
+
+  # zsh, into a folder on $fpath
+  vitals completions zsh > ~/.zfunc/_vitals
+
+  # fish
+  vitals completions fish > ~/.config/fish/completions/vitals.fish")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -287,6 +373,9 @@ pub enum CommitTimeArg {
 pub enum ConfigCommand {
     /// Validate the config and show which inputs and credentials each section would use,
     /// without calling anything
+    #[command(after_long_help = "Examples:
+  vitals config check
+  vitals config check --config examples/vitals.toml")]
     Check,
 }
 
@@ -300,13 +389,42 @@ pub struct AutoscaleArgs {
 pub enum AutoscaleCommand {
     /// Print an ECS service's live scalable target, scaling policies, their alarms and task
     /// counts; --as-policy writes them as a policy file for simulate
+    #[command(after_long_help = "Examples:
+  vitals autoscale show --cluster prod --service api
+
+  # Save what is live as a policy file, to simulate and tune it
+  vitals autoscale show --cluster prod --service api --as-policy api.toml")]
     Show(ShowArgs),
     /// Replay the trace under the policy
+    #[command(after_long_help = "Examples:
+  # A trace file and a policy file
+  vitals autoscale simulate --trace examples/autoscale/api-cpu.csv \\
+      --policy examples/autoscale/with-step.toml
+
+  # The per-minute timeline and the chart, from the config's trace and policy
+  vitals autoscale simulate --config examples/vitals.toml \\
+      --timeline timeline.csv --chart autoscale.svg
+
+  # Two weeks of a live service from CloudWatch, saved for later replays
+  vitals autoscale simulate --cluster prod --service api --since 14d \\
+      --save-trace api-cpu.csv --policy api.toml")]
     Simulate(SimulateArgs),
     /// Search policies: fewest task-hours, no worse on overload and spike recovery
+    #[command(after_long_help = "Examples:
+  vitals autoscale tune --config examples/vitals.toml
+
+  # Allow a little overload, and write the best policy for Terraform
+  vitals autoscale tune --trace api-cpu.csv --policy api.toml \\
+      --max-overload-minutes 30 --emit-terraform terraform.tfvars.json")]
     Tune(TuneArgs),
     /// Make an ECS service's scaling match a policy file: prints the plan, changes nothing
     /// without --yes; a second apply finds nothing to do
+    #[command(after_long_help = "Examples:
+  # The plan only: nothing changes
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml
+
+  # Make the changes
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml --yes")]
     Apply(ApplyArgs),
 }
 

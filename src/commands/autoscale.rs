@@ -447,18 +447,22 @@ impl Plan for TunePlan {
         let plan = *self;
         let ((trace, policy, params), saved) = plan.simulation.load(ctx).await?;
         let candidates = autoscale::tuner::candidates(&policy);
-        let progress = crate::progress::Progress::spinner(
-            &format!("simulating {} policies", candidates.len()),
+        let progress = std::sync::Arc::new(crate::progress::Progress::items(
+            "simulating",
+            candidates.len() as u64,
+            "policies",
             ctx.quiet,
-        );
+        ));
         let started = std::time::Instant::now();
         let minutes = trace.len();
         // Thousands of simulations: rayon's pool, from a blocking thread.
+        let counter = progress.clone();
         let evaluated: Vec<(Policy, autoscale::Simulation)> = blocking(move || {
             Ok(candidates
                 .into_par_iter()
                 .map(|p| {
                     let figures = simulate_figures(&p, &trace, &params);
+                    counter.advance(1);
                     (p, figures)
                 })
                 .collect())

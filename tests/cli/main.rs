@@ -18,3 +18,4 @@ mod shipping;
 mod slack;
 mod slo;
 mod support;
+mod visual;

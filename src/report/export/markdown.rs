@@ -129,10 +129,10 @@ pub fn render_view(view: &View) -> String {
         return out;
     }
     if view.sections.is_empty() {
-        out.push_str(&heading(2, view.tone.emoji(), &view.title));
+        out.push_str(&heading(2, view.tone.status_emoji(), &view.title));
         body(&mut out, view, 2);
     } else {
-        out.push_str(&heading(1, view.tone.emoji(), &view.title));
+        out.push_str(&heading(1, view.tone.status_emoji(), &view.title));
         if !view.subtitle.is_empty() {
             out.push_str(&format!("_{}_\n\n", view.subtitle));
         }

@@ -111,7 +111,10 @@ fn grid_lines(grid: &Grid) -> Vec<String> {
     let rows: Vec<Vec<String>> = std::iter::once(grid.header.clone())
         .chain(grid.rows.iter().map(|r| {
             r.iter()
-                .map(|c| format!("{}{}", c.text, table_mark(c.tone)))
+                .map(|c| {
+                    let mark = if c.marked { table_mark(c.tone) } else { "" };
+                    format!("{}{mark}", c.text)
+                })
                 .collect()
         }))
         .collect();
@@ -165,6 +168,7 @@ fn grid_sections(grid: &Grid) -> Vec<Value> {
 /// A view's own blocks (headings, tables, notes) as Block Kit.
 fn body_blocks(view: &View) -> Vec<Value> {
     let mut blocks = Vec::new();
+    let mut view_last: Option<&Block> = None;
     for block in &view.blocks {
         match block {
             Block::Heading { text, tone } => {
@@ -176,18 +180,27 @@ fn body_blocks(view: &View) -> Vec<Value> {
                 ));
             }
             Block::Text(text) => blocks.push(section(escape(text))),
-            Block::List(items) => blocks.push(section(
-                items
+            Block::List(items) => {
+                let list = items
                     .iter()
                     .map(|i| format!("• {}", escape(i)))
                     .collect::<Vec<_>>()
-                    .join("\n"),
-            )),
+                    .join("\n");
+                // A list right under its line of text is one block with it.
+                match blocks.last_mut() {
+                    Some(last) if matches!(view_last, Some(Block::Text(_))) => {
+                        let text = last["text"]["text"].as_str().unwrap_or_default();
+                        *last = section(format!("{text}\n{list}"));
+                    }
+                    _ => blocks.push(section(list)),
+                }
+            }
             Block::Sparkline { label, line } => {
                 blocks.push(section(format!("{} `{}`", escape(label), line)))
             }
             Block::Table(grid) => blocks.extend(grid_sections(grid)),
         }
+        view_last = Some(block);
     }
     blocks
 }

@@ -57,7 +57,7 @@ fn change_line(c: &Comparison, days: i64) -> String {
         .into_iter()
         .filter_map(|(word, d)| {
             let names = named(d);
-            (!names.is_empty()).then(|| format!("{word}: {names}"))
+            (!names.is_empty()).then(|| format!("{names} {word}"))
         })
         .collect();
     if parts.is_empty() {
