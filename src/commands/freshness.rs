@@ -450,7 +450,11 @@ impl Plan for FreshnessPlan {
         out.slack = if alert_ids.is_empty() {
             SlackView::Nothing
         } else {
-            SlackView::Only(views::freshness::view(&report, Some(&alert_ids), ctx.tz))
+            SlackView::Only(Box::new(views::freshness::view(
+                &report,
+                Some(&alert_ids),
+                ctx.tz,
+            )))
         };
         if let (Some(target), Some(alerts)) = (plan.state, alerts) {
             out.artifacts.push(Artifact {

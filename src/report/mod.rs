@@ -73,7 +73,7 @@ impl Report {
     pub fn slack_view(&self) -> Option<&View> {
         match &self.slack {
             SlackView::Same => Some(&self.view),
-            SlackView::Only(view) => Some(view),
+            SlackView::Only(view) => Some(view.as_ref()),
             SlackView::Nothing => None,
         }
     }
@@ -101,7 +101,7 @@ impl Verdict {
 #[derive(Debug)]
 pub enum SlackView {
     Same,
-    Only(View),
+    Only(Box<View>),
     Nothing,
 }
 

@@ -256,7 +256,7 @@ impl TimeStep {
                         .checked_add_months(chrono::Months::new(1))
                         .unwrap_or(first);
                 }
-                while (first.month0() % months) != 0 {
+                while !first.month0().is_multiple_of(months) {
                     first = first
                         .checked_add_months(chrono::Months::new(1))
                         .unwrap_or(first);

@@ -6,7 +6,7 @@ use crate::domain::autoscale::{Policy, Simulation, SimulationReport};
 use chrono_tz::Tz;
 
 use crate::report::chart::{Panel, Rule, Series, TimeAxis, YAxis};
-use crate::report::format::{local_minute, local_time};
+use crate::report::format::{count, local_minute, local_time};
 use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 /// A policy in one line: `TT 60% in 60s/out 30s · step ≥70% +3/+5/+10 cd 30s · 5–50`.
@@ -98,12 +98,13 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy, tz: Tz) -> Vi
         } else {
             Tone::Warn
         },
+        // Overload first: it is what needs attention; the cost, then the span replayed.
         headline: format!(
-            "{} minutes · {:.1} task-hours · {} overload minutes · worst spike {} min",
-            s.minutes,
-            s.task_hours,
+            "{} overload min · worst spike {} min · {} task-hours in {}",
             s.overload_minutes,
-            worst_recovery(s)
+            worst_recovery(s),
+            count(s.task_hours.round() as u64),
+            span(s.minutes)
         ),
         highlights: spike_highlights(s, tz),
         blocks,
@@ -112,6 +113,15 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy, tz: Tz) -> Vi
             local_time(&report.generated_at, tz)
         ),
         ..View::default()
+    }
+}
+
+/// `14 days`, `36 hours`, `90 minutes`: the length of a replayed trace.
+fn span(minutes: usize) -> String {
+    match minutes {
+        m if m >= 2 * 1440 && m % 1440 == 0 => format!("{} days", m / 1440),
+        m if m >= 120 && m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
     }
 }
 
