@@ -41,8 +41,8 @@ impl Progress {
         Progress { bar }
     }
 
-    /// A bar over `total` items with the rate and the time left, for work whose size is
-    /// known (the policies `tune` simulates).
+    /// A bar over `total` items with the time left, for work whose size is known (the
+    /// policies `tune` simulates, the SLOs fetched, the sources checked). Within 80 columns.
     pub fn items(message: &str, total: u64, unit: &str, quiet: bool) -> Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress::hidden();
@@ -50,7 +50,7 @@ impl Progress {
         let bar = bars().add(ProgressBar::new(total));
         bar.set_style(
             ProgressStyle::with_template(&format!(
-                "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} · {{per_sec}} · ETA {{eta}}"
+                "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} · ETA {{eta}}"
             ))
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),

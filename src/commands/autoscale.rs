@@ -377,6 +377,7 @@ impl Plan for SimulatePlan {
         }
         let chart = Chart::new(
             "autoscale",
+            "Autoscaling simulation: CPU and tasks per minute",
             views::autoscale::chart(&simulation, &policy, ctx.tz),
             chart,
         );

@@ -268,6 +268,7 @@ impl Plan for CrashFreePlan {
         );
         out.charts.push(Chart::new(
             "crash-free",
+            "Crash-free users per platform, daily",
             views::crash_free::chart(&report, ctx.tz.name()),
             plan.chart,
         ));

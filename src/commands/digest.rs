@@ -154,12 +154,8 @@ fn digest_report(
         .collect();
     let mut report = Report::new(document, view, Verdict::violated_if(code > ExitCode::Ok));
     report.annotations = annotations;
-    for (section, outcome) in sections.iter().zip(outcomes) {
-        let Ok(part) = outcome else { continue };
-        for mut chart in part.charts {
-            chart.title = format!("{}: {}", section.title(), chart.title);
-            report.charts.push(chart);
-        }
+    for part in outcomes.into_iter().flatten() {
+        report.charts.extend(part.charts);
         // Files that record a section's own Slack post have no place beside the digest's.
         report
             .artifacts

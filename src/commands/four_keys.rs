@@ -288,6 +288,7 @@ impl Plan for FourKeysPlan {
         );
         out.charts.push(Chart::new(
             "four-keys",
+            "Four keys, weekly",
             views::four_keys::chart(&report, ctx.tz.name()),
             chart,
         ));

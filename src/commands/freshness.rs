@@ -302,21 +302,22 @@ async fn measure(
         None
     };
     let jobs = plan_jobs(checks);
-    let progress = crate::progress::Progress::spinner(
-        &format!("checking {} sources", checks.len()),
-        ctx.quiet,
-    );
+    let progress =
+        crate::progress::Progress::items("checking", checks.len() as u64, "sources", ctx.quiet);
     let outcomes: Vec<Vec<(usize, Measurement)>> = futures::stream::iter(jobs.iter())
         .map(|job| {
             let bq = bq.as_ref();
+            let progress = &progress;
             async move {
-                match tokio::time::timeout(timeout, run_job(job, checks, bq)).await {
+                let done = match tokio::time::timeout(timeout, run_job(job, checks, bq)).await {
                     Ok(done) => done,
                     Err(_) => job_ids(job)
                         .into_iter()
                         .map(|i| (i, Err(format!("timed out after {}s", timeout.as_secs()))))
                         .collect(),
-                }
+                };
+                progress.advance(done.len() as u64);
+                done
             }
         })
         .buffer_unordered(concurrency)

@@ -142,8 +142,13 @@ impl Plan for SloPlan {
         let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
         let mut results = Vec::with_capacity(objectives.len());
         // Remote metric sources can take a while per SLO: say which one is being fetched.
-        let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
         let total = objectives.len();
+        let progress = crate::progress::Progress::items(
+            "fetching SLO data",
+            total as u64,
+            "objectives",
+            ctx.quiet,
+        );
         for (n, (i, j)) in objectives.into_iter().enumerate() {
             let (slo, resolved) = (&slos[i], &slos[i].objectives[j]);
             progress.set_message(format!("SLO {}/{total}: {}", n + 1, slo.name));
@@ -169,6 +174,7 @@ impl Plan for SloPlan {
             })
             .await?;
             results.push(result);
+            progress.advance(1);
         }
         progress.finish();
         let report = SloReport::new(ctx.now, results);
@@ -179,6 +185,7 @@ impl Plan for SloPlan {
         );
         out.charts.push(Chart::new(
             "slo-burn-down",
+            "Error budget left per objective",
             views::slo::chart(&report, ctx.tz),
             chart,
         ));

@@ -116,16 +116,15 @@ pub struct Chart {
 }
 
 impl Chart {
-    /// A chart titled by its panels.
-    pub fn new(name: &str, panels: Vec<chart::Panel>, file: Option<FileTarget>) -> Chart {
-        let title = panels
-            .iter()
-            .map(|p| p.title.as_str())
-            .collect::<Vec<_>>()
-            .join(" · ");
+    pub fn new(
+        name: &str,
+        title: &str,
+        panels: Vec<chart::Panel>,
+        file: Option<FileTarget>,
+    ) -> Chart {
         Chart {
             name: name.to_string(),
-            title,
+            title: title.to_string(),
             panels,
             file,
         }

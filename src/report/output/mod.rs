@@ -278,6 +278,7 @@ mod tests {
         // A chart target that skipped FileTarget::chart's check: rendering it fails.
         report.charts.push(Chart::new(
             "chart",
+            "a chart",
             Vec::new(),
             Some(target(dir.path(), "chart.jpg")),
         ));
