@@ -222,7 +222,7 @@ fn table_and_markdown_render_the_same_figures() {
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.starts_with("✓ Crash-free users"), "{text}");
-    assert!(text.contains("ANDROID  SLO 99.600 %"));
+    assert!(text.contains("ANDROID · SLO 99.600 %"));
     assert!(
         !text.contains('\x1b'),
         "no colour when stdout is not a terminal"

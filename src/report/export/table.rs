@@ -8,6 +8,9 @@ use super::{Exporter, Style};
 use crate::report::view::{Align, Block, Grid, Tone, View};
 use crate::report::{OutputError, Report};
 
+/// The terminal width the text around tables is laid out for.
+const WIDTH: usize = 80;
+
 pub struct TableExporter {
     pub style: Style,
 }
@@ -80,19 +83,9 @@ impl TableExporter {
         table.to_string()
     }
 
-    /// A view's blocks and what surrounds them.
+    /// A view's blocks and its links. (Highlights are for compact posts: the terminal shows
+    /// the blocks they summarise.)
     fn body(&self, out: &mut String, view: &View) {
-        if !view.highlights.is_empty() {
-            for h in &view.highlights {
-                let mark = symbol(h.tone);
-                out.push_str(&self.paint(
-                    &format!("{} {}", if mark.is_empty() { "•" } else { mark }, h.text),
-                    h.tone,
-                    false,
-                ));
-                out.push('\n');
-            }
-        }
         for block in &view.blocks {
             match block {
                 Block::Heading { text, tone } => {
@@ -137,13 +130,12 @@ impl TableExporter {
 
     fn title(&self, out: &mut String, view: &View) {
         let mark = symbol(view.tone);
-        out.push_str(&self.paint(
-            format!("{mark} {}", view.title).trim_start(),
-            view.tone,
-            true,
-        ));
+        let title = format!("{mark} {}", view.title).trim_start().to_string();
+        out.push_str(&self.paint(&title, view.tone, true));
         if !view.subtitle.is_empty() {
-            out.push_str("  ");
+            // Beside the title when both fit 80 columns, else under it.
+            let beside = title.chars().count() + 2 + view.subtitle.chars().count() <= WIDTH;
+            out.push_str(if beside { "  " } else { "\n" });
             out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
         }
         out.push('\n');
@@ -155,9 +147,15 @@ impl TableExporter {
             self.title(&mut out, view);
         }
         if view.sections.is_empty() {
-            if !view.verdict().is_empty() {
-                out.push_str(&view.verdict());
-                out.push('\n');
+            // The verdict on one line when 80 columns hold it, else the change below.
+            let verdict = view.verdict();
+            if verdict.chars().count() <= WIDTH {
+                if !verdict.is_empty() {
+                    out.push_str(&verdict);
+                    out.push('\n');
+                }
+            } else {
+                out.push_str(&format!("{}\n{}\n", view.headline, view.change));
             }
             self.body(&mut out, view);
         } else {

@@ -193,8 +193,12 @@ pub fn tuning_view(t: &Tuning) -> View {
         subtitle: format!("{} policies simulated", t.evaluated),
         tone: if saved > 0.0 { Tone::Good } else { Tone::Plain },
         headline: format!(
-            "best saves {saved:.1} task-hours ({:.1} %) with ≤ {} overload minutes and ≤ {} min spike recovery",
-            if t.current.figures.task_hours > 0.0 { 100.0 * saved / t.current.figures.task_hours } else { 0.0 },
+            "best saves {saved:.1} task-hours ({:.1} %) · overload ≤ {} min · spikes ≤ {} min",
+            if t.current.figures.task_hours > 0.0 {
+                100.0 * saved / t.current.figures.task_hours
+            } else {
+                0.0
+            },
             t.limits.max_overload_minutes,
             t.limits.max_recovery_minutes
         ),
