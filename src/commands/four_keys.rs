@@ -269,6 +269,7 @@ impl Plan for FourKeysPlan {
             since,
             paths,
             tz: ctx.tz,
+            failures_from: Default::default(),
         };
         let now = ctx.now;
         let report = blocking(move || {
