@@ -38,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Digest(args) => commands::digest::run(&ctx, outputs, args).await,
         Command::Autoscale(args) => commands::autoscale::run(&ctx, outputs, args).await,
         Command::FourKeys(args) => commands::run::<FourKeys>(&ctx, outputs, args).await,
+        Command::Gate(args) => commands::gate::run(&ctx, outputs, args).await,
         Command::Init { path, force } => commands::onboarding::init(path, *force),
         Command::Config {
             command: cli::ConfigCommand::Check,

@@ -7,6 +7,7 @@ pub mod crash_free;
 pub mod digest;
 pub mod four_keys;
 pub mod freshness;
+pub mod gate;
 pub mod onboarding;
 mod section;
 pub mod slo;

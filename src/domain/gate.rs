@@ -141,7 +141,7 @@ pub fn slo_findings(r: &SloResult, rules: GateRules) -> (Vec<Finding>, Vec<Findi
             return (block, warn);
         }
         Status::Violated => block.push(finding(format!(
-            "violated: the error budget is spent ({} left)",
+            "violated: error budget {} left",
             remaining.map_or("—".into(), budget_left)
         ))),
         _ => {
@@ -162,8 +162,7 @@ pub fn slo_findings(r: &SloResult, rules: GateRules) -> (Vec<Finding>, Vec<Findi
                 .map_or("—".into(), |b: f64| format!("{b:.1}×"))
         };
         block.push(finding(format!(
-            "page alert {} fires: burn {} {}, {} {} (≥ {threshold})",
-            pair.as_str(),
+            "page alert: burn {} {}, {} {} ≥ {threshold}",
             window_label(long),
             rate(long),
             window_label(short),
@@ -322,15 +321,12 @@ mod tests {
         assert_eq!(r.status, Status::Violated);
         let d = one_slo(&r, rules());
         assert!(!d.allowed);
-        assert_eq!(
-            whys(&d.reasons),
-            ["violated: the error budget is spent (−100.0 % left)"]
-        );
+        assert_eq!(whys(&d.reasons), ["violated: error budget −100.0 % left"]);
         let json = serde_json::to_value(&d).unwrap();
         assert_eq!(
             json["reasons"][0],
             serde_json::json!({"check": "slo", "name": "api", "objective": "99 %",
-                               "why": "violated: the error budget is spent (−100.0 % left)"})
+                               "why": "violated: error budget −100.0 % left"})
         );
     }
 
@@ -362,7 +358,7 @@ mod tests {
         assert!(!d.allowed);
         assert_eq!(
             whys(&d.reasons),
-            ["page alert page_1h_5m fires: burn 1h 20.0×, 5m 20.0× (≥ 14.4)"]
+            ["page alert: burn 1h 20.0×, 5m 20.0× ≥ 14.4"]
         );
     }
 
