@@ -304,7 +304,10 @@ impl Aggregator {
             .map(|window| {
                 let first = window.first.max(range.first());
                 let last = window.last.min(range.last());
-                let days = range.index_of(first).zip(range.index_of(last));
+                let days = range
+                    .index_of(first)
+                    .zip(range.index_of(last))
+                    .filter(|(a, b)| a <= b);
                 ReleaseSlot {
                     window,
                     days,
