@@ -293,7 +293,7 @@ pub struct FourKeysArgs {
     pub impact_window: Option<String>,
     /// A deployment is suspect when an SLO burns at least this fast after it, and faster than
     /// the day before [config: four_keys.impact_threshold, else 6]
-    #[arg(long, value_name = "BURN_RATE")]
+    #[arg(long, value_name = "BURN_RATE", allow_negative_numbers = true)]
     pub impact_threshold: Option<f64>,
     /// What makes a deployment failed in the change failure rate: an incident, being suspect
     /// (slo), or either [config: four_keys.failures_from, else incidents]
@@ -320,7 +320,7 @@ pub struct GateArgs {
     pub spec: Vec<PathBuf>,
     /// Block when an SLO has less error budget left than this ratio, e.g. 0.1 for 10 %
     /// [config: gate.min_budget, else 0]
-    #[arg(long, value_name = "RATIO")]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
     pub min_budget: Option<f64>,
     /// Append the Markdown verdict to $GITHUB_STEP_SUMMARY [default: when GITHUB_ACTIONS=true]
     #[arg(long)]

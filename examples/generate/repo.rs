@@ -180,7 +180,13 @@ pub fn repo(dir: &Path, incidents: &Path) -> Result<(), String> {
     )?;
     let tag = "deploy/2026-11-21";
     r.git(
-        &["tag", "-a", tag, "-m", "release 2026-11-21: connection pooling"],
+        &[
+            "tag",
+            "-a",
+            tag,
+            "-m",
+            "release 2026-11-21: connection pooling",
+        ],
         saturday + Duration::hours(23) + Duration::minutes(10),
     )?;
     tags.push((tag.into(), r.head()?));

@@ -13,6 +13,8 @@ mod exit_codes;
 mod four_keys;
 mod four_keys_github;
 mod freshness;
+mod gate;
+mod impact;
 mod onboarding;
 mod shipping;
 mod slack;
