@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::support::*;
 
-fn git(dir: &Path, args: &[&str], date: &str) {
+pub(crate) fn git(dir: &Path, args: &[&str], date: &str) {
     let status = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -23,7 +23,7 @@ fn git(dir: &Path, args: &[&str], date: &str) {
     assert!(status.success(), "git {args:?}");
 }
 
-fn commit(dir: &Path, file: &str, message: &str, date: &str) {
+pub(crate) fn commit(dir: &Path, file: &str, message: &str, date: &str) {
     let path = dir.join(file);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, message).unwrap();

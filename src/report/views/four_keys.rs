@@ -140,7 +140,7 @@ pub fn view(r: &FourKeysReport) -> View {
                 .ratio
                 .map_or("—".into(), |r| format!("{:.0} %", r * 100.0)),
             duration(m.time_to_restore.median_seconds),
-            suspects(r).map_or(String::new(), |n| format!(" · {n} burned budget"))
+            suspects(r).map_or(String::new(), |n| format!(" · {n} suspect"))
         ),
         blocks,
         footer: format!(
