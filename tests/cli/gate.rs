@@ -10,24 +10,29 @@ use crate::support::*;
 
 const NOW: &str = "2026-11-22T00:00:00Z";
 
-/// Eight days of one row a minute before NOW, 1,000 requests each, `bad(minutes_ago)` of them
-/// failing.
-fn minutes_csv(bad: impl Fn(i64) -> u32) -> String {
-    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
+/// One row a minute from `from` for `minutes` (with `bad` and `total` columns), 1,000
+/// requests each, `bad(minute index, time)` of them failing.
+pub(crate) fn minutes_csv(from: &str, minutes: i64, bad: impl Fn(i64, &str) -> u32) -> String {
+    let start = chrono::DateTime::parse_from_rfc3339(from).unwrap();
     let mut text = String::from("timestamp,bad,total\n");
-    for ago in (1..=8 * 1_440).rev() {
-        let t = now - chrono::Duration::minutes(ago);
-        text.push_str(&format!(
-            "{},{},1000\n",
-            t.format("%Y-%m-%dT%H:%M:%SZ"),
-            bad(ago)
-        ));
+    for m in 0..minutes {
+        let t = (start + chrono::Duration::minutes(m))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        text.push_str(&format!("{t},{},1000\n", bad(m, &t)));
     }
     text
 }
 
-/// `api`: 99 % of requests succeed over a rolling 7 days (allowed: 1 % of 10,080,000 = 100,800).
-const SPEC: &str = "apiVersion: openslo/v1
+/// Eight days of minutes before NOW, `bad(minutes_ago)` of each 1,000 failing.
+fn week_csv(bad: impl Fn(i64) -> u32) -> String {
+    const MINUTES: i64 = 8 * 1_440;
+    minutes_csv("2026-11-14T00:00:00Z", MINUTES, |m, _| bad(MINUTES - m))
+}
+
+/// `api`: 99 % of requests succeed over a rolling 7 days, from `data.csv` beside the spec
+/// (over [`week_csv`]: 1 % of 10,080,000 = 100,800 bad allowed).
+pub(crate) const SPEC: &str = "apiVersion: openslo/v1
 kind: SLO
 metadata: {name: api}
 spec:
@@ -77,7 +82,7 @@ fn whys(doc: &Value, list: &str) -> Vec<String> {
 #[test]
 fn a_healthy_slo_allows_the_deploy() {
     let scratch = Scratch::new();
-    let file = config(&scratch, &minutes_csv(|_| 1), "");
+    let file = config(&scratch, &week_csv(|_| 1), "");
     let (code, doc, stderr) = gate(&file, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(doc["kind"], "gate");
@@ -92,7 +97,7 @@ fn a_healthy_slo_allows_the_deploy() {
 fn a_violated_slo_blocks() {
     // 2 % bad all week: 201,600 bad of 100,800 allowed, −100 % left.
     let scratch = Scratch::new();
-    let file = config(&scratch, &minutes_csv(|_| 20), "");
+    let file = config(&scratch, &week_csv(|_| 20), "");
     let (code, doc, _) = gate(&file, &[]);
     assert_eq!(code, 1);
     assert_eq!(doc["allowed"], false);
@@ -107,7 +112,7 @@ fn a_violated_slo_blocks() {
 fn a_budget_below_the_floor_blocks_from_the_flag_or_the_config() {
     // 0.9 % bad all week: 90,720 of 100,800 spent, 10 % left.
     let scratch = Scratch::new();
-    let csv = minutes_csv(|_| 9);
+    let csv = week_csv(|_| 9);
     let file = config(&scratch, &csv, "");
     let (code, doc, _) = gate(&file, &[]);
     assert_eq!(
@@ -138,7 +143,7 @@ fn a_firing_page_pair_blocks() {
     let scratch = Scratch::new();
     let file = config(
         &scratch,
-        &minutes_csv(|ago| if ago <= 60 { 200 } else { 0 }),
+        &week_csv(|ago| if ago <= 60 { 200 } else { 0 }),
         "",
     );
     let (code, doc, _) = gate(&file, &[]);
@@ -156,7 +161,7 @@ fn at_risk_alone_blocks_only_with_strict() {
     let scratch = Scratch::new();
     let file = config(
         &scratch,
-        &minutes_csv(|ago| if ago <= 1_440 { 40 } else { 0 }),
+        &week_csv(|ago| if ago <= 1_440 { 40 } else { 0 }),
         "",
     );
     let (code, doc, _) = gate(&file, &[]);
@@ -231,7 +236,7 @@ async fn a_check_that_cannot_run_blocks_and_exits_3() {
     let scratch = Scratch::new();
     let file = config(
         &scratch,
-        &minutes_csv(|_| 1),
+        &week_csv(|_| 1),
         "[crash_free]\nbigquery = \"test-project.analytics_1\"\n",
     );
     let summary = scratch.write("summary.md", "");
@@ -270,7 +275,7 @@ async fn a_check_that_cannot_run_blocks_and_exits_3() {
 #[test]
 fn bad_config_or_input_exits_2_with_nothing_on_stdout() {
     let scratch = Scratch::new();
-    let csv = minutes_csv(|_| 1);
+    let csv = week_csv(|_| 1);
     let cases: Vec<(String, Vec<&str>, &str)> = vec![
         (
             "[gate]\nmin_budget = 1.5\n".into(),

@@ -9,49 +9,17 @@ use wiremock::MockServer;
 
 use crate::four_keys::{commit, git};
 use crate::four_keys_github::{four_keys as github_four_keys, stand_in};
+use crate::gate::{minutes_csv, SPEC};
 use crate::support::*;
 
 const NOW: &str = "2026-11-22T00:00:00Z";
-
-/// `api`: 99 % of requests succeed over a rolling 7 days, from `data.csv` beside it.
-const SPEC: &str = "apiVersion: openslo/v1
-kind: SLO
-metadata: {name: api}
-spec:
-  indicator:
-    spec:
-      ratioMetric:
-        counter: false
-        bad: {metricSource: {type: CSV, spec: {path: data.csv, column: bad}}}
-        total: {metricSource: {type: CSV, spec: {path: data.csv, column: total}}}
-  timeWindow:
-    - duration: 7d
-      isRolling: true
-  budgetingMethod: Occurrences
-  objectives:
-    - displayName: 99 % succeed
-      target: 0.99
-";
-
-/// One row a minute from `from` for `minutes`, 1,000 requests each, `bad(time)` failing.
-fn minutes_csv(from: &str, minutes: i64, bad: impl Fn(&str) -> u32) -> String {
-    let start = chrono::DateTime::parse_from_rfc3339(from).unwrap();
-    let mut text = String::from("timestamp,bad,total\n");
-    for m in 0..minutes {
-        let t = (start + chrono::Duration::minutes(m))
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
-        text.push_str(&format!("{t},{},1000\n", bad(&t)));
-    }
-    text
-}
 
 /// Data from 11-19 00:00 to an hour past NOW (rows after NOW exist, as in a backfill with
 /// `--now`), clean except three bursts: 11-20 06:00-06:09 at 30 bad a minute, 11-21
 /// 10:00-10:19 at 200, and 11-21 23:40-23:59 at 80. The current window holds 4,320 minutes
 /// of 1,000 requests: 43,200 bad allowed.
 fn bursts_csv() -> String {
-    minutes_csv("2026-11-19T00:00:00Z", 3 * 1_440 + 60, |t| {
+    minutes_csv("2026-11-19T00:00:00Z", 3 * 1_440 + 60, |_, t| {
         if ("2026-11-20T06:00"..="2026-11-20T06:09:59").contains(&t) {
             30
         } else if ("2026-11-21T10:00"..="2026-11-21T10:19:59").contains(&t) {
@@ -275,7 +243,7 @@ async fn impact_from_github_deployments_and_versions_from_their_refs() {
     let scratch = Scratch::new();
     scratch.write(
         "data.csv",
-        minutes_csv("2026-11-02T00:00:00Z", 9 * 1_440, |t| {
+        minutes_csv("2026-11-02T00:00:00Z", 9 * 1_440, |_, t| {
             u32::from(("2026-11-10T00:00"..="2026-11-10T00:29:59").contains(&t)) * 400
         }),
     );
@@ -369,7 +337,7 @@ fn a_release_below_its_crash_free_slo_makes_its_deploy_suspect() {
     scratch.write("events.ndjson", ndjson(&rows));
     scratch.write(
         "data.csv",
-        minutes_csv("2026-11-13T00:00:00Z", 9 * 1_440, |_| 0),
+        minutes_csv("2026-11-13T00:00:00Z", 9 * 1_440, |_, _| 0),
     );
     scratch.write("api.yaml", SPEC);
     let config = scratch.write(
