@@ -219,11 +219,6 @@ impl CrashFreePlan {
         self
     }
 
-    /// Whether the events are read from local files (crash-free by release needs them).
-    pub fn reads_files(&self) -> bool {
-        matches!(self.input, Input::Files { .. })
-    }
-
     /// Reads the counts over the plan's range.
     async fn counts(&self, ctx: &Context) -> Result<CrashCounts> {
         let range = self.range;
@@ -275,30 +270,41 @@ impl CrashFreePlan {
     }
 
     /// Each release window's crash-free users, one entry per platform of the plan, in the
-    /// order of `windows`. Reads exactly the days the windows cover (files only: see
-    /// [`CrashFreePlan::reads_files`]).
+    /// order of `windows`. Files: one pass over exactly the days the windows cover; BigQuery:
+    /// one query per window, scanning its days only.
     pub async fn releases(
         &self,
         ctx: &Context,
         windows: Vec<ReleaseWindow>,
     ) -> Result<Vec<Vec<ReleaseHealth>>> {
-        let Input::Files { patterns, base } = &self.input else {
-            return Err(Error::Usage(
-                "crash-free by release reads GA4 export files ([crash_free] events); \
-                 BigQuery is not supported for it yet"
-                    .into(),
-            ));
-        };
         if windows.is_empty() {
             return Ok(Vec::new());
         }
-        let range = ReleaseWindow::covering(&windows, self.range.last());
-        let (quiet, crash) = (ctx.quiet, self.crash);
-        let (patterns, base) = (patterns.clone(), base.clone());
-        let asked = windows.clone();
-        let counts =
-            blocking(move || read_files(quiet, &patterns, &base, range, crash, Some(asked)))
-                .await?;
+        let counts = match &self.input {
+            Input::Files { patterns, base } => {
+                let range = ReleaseWindow::covering(&windows, self.range.last());
+                let (quiet, crash) = (ctx.quiet, self.crash);
+                let (patterns, base) = (patterns.clone(), base.clone());
+                let asked = windows.clone();
+                blocking(move || read_files(quiet, &patterns, &base, range, crash, Some(asked)))
+                    .await?
+            }
+            Input::BigQuery(dataset) => {
+                let bq = BigQuery::connect().await?;
+                let spinner = Progress::spinner("querying BigQuery for releases", ctx.quiet);
+                let mut counts = CrashCounts::default();
+                for (i, window) in windows.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
+                    for (platform, c) in
+                        bigquery::crash_free::fetch_release(&bq, dataset, window, self.crash)
+                            .await?
+                    {
+                        counts.releases.insert((i, platform), c);
+                    }
+                }
+                spinner.finish();
+                counts
+            }
+        };
         Ok(windows
             .iter()
             .enumerate()

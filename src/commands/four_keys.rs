@@ -344,12 +344,6 @@ fn impact_plan(
                 ));
             }
             let crash_free = CrashFree::plan(ctx, &CrashFreeArgs::default())?;
-            if !crash_free.reads_files() {
-                return Err(origin.error(
-                    "crash-free by release reads GA4 export files ([crash_free] events); \
-                     BigQuery is not supported for it yet",
-                ));
-            }
             Some(ReleasePlan {
                 version_from_tag: regex,
                 crash_free,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use wiremock::MockServer;
 
+use crate::bigquery_emulator::{self, seed, start, test_rows, DATASET, PROJECT};
 use crate::four_keys::{commit, git};
 use crate::four_keys_github::{four_keys as github_four_keys, stand_in};
 use crate::gate::{minutes_csv, SPEC};
@@ -563,4 +564,82 @@ fn the_example_names_the_saturday_night_deploy() {
     // Three incidents, plus the deploy no incident names yet: 4 of 14.
     assert_eq!(doc["change_failure_rate"]["failed_deployments"], 4);
     assert_eq!(doc["deployment_frequency"]["deployments"], 14);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crash_free_by_release_from_bigquery_matches_the_files() {
+    let Some(python) = bigquery_emulator::python() else {
+        assert!(
+            std::env::var("VITALS_REQUIRE_EMULATORS").is_err(),
+            "bqemulator is required but not installed: run scripts/install-test-deps"
+        );
+        eprintln!("skipped: bqemulator not installed (scripts/install-test-deps installs it)");
+        return;
+    };
+    let emulator = start(python).await;
+    let rows = test_rows();
+    seed(&emulator, &rows).await;
+    // The test rows move users from 3.0 to 3.1 from 11-11 on.
+    let scratch = Scratch::new();
+    let repo = repository(
+        &scratch,
+        &[
+            ("deploy/v3.0", "2026-11-01T00:00:00Z"),
+            ("deploy/v3.1", "2026-11-12T00:00:00Z"),
+        ],
+    );
+    scratch.write("events.ndjson", ndjson(&rows));
+    scratch.write(
+        "data.csv",
+        minutes_csv("2026-11-21T00:00:00Z", 60, |_, _| 0),
+    );
+    scratch.write("api.yaml", SPEC);
+    let common = "timezone = \"UTC\"\n[slo]\nspecs = [\"api.yaml\"]\n[four_keys]\nimpact = true\nversion_from_tag = \"^deploy/v(.+)$\"\n";
+    let files = scratch.write(
+        "files.toml",
+        format!("{common}[crash_free]\nevents = [\"events.ndjson\"]\n"),
+    );
+    let bigquery = scratch.write(
+        "bigquery.toml",
+        format!("{common}[crash_free]\nbigquery = \"{PROJECT}.{DATASET}\"\n"),
+    );
+    let base = emulator.base.clone();
+    let (local, remote) = tokio::task::spawn_blocking(move || {
+        let run = |config: &Path| {
+            let mut cmd = vitals();
+            with_bigquery(&mut cmd, &base);
+            let (code, doc, stderr) = run_json(
+                cmd.args([
+                    "four-keys",
+                    "--now",
+                    NOW,
+                    "--since",
+                    "28d",
+                    "--format",
+                    "json",
+                ])
+                .arg("--git")
+                .arg(&repo)
+                .arg("--config")
+                .arg(config),
+            );
+            assert_eq!(code, 0, "{stderr}");
+            doc
+        };
+        (run(&files), run(&bigquery))
+    })
+    .await
+    .unwrap();
+    let releases = |doc: &Value| {
+        doc["deployments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["crash_free"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(releases(&remote), releases(&local));
+    let v31 = &releases(&local)[1];
+    assert_eq!(v31[0]["version"], "3.1");
+    assert!(v31[0]["users_7d"].as_u64().unwrap() > 5, "{v31}");
 }
