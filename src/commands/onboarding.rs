@@ -50,6 +50,10 @@ timezone = "UTC"
 # deploy_tag = "deploy/*"
 # incidents = "data/incidents.csv"          # optional: for change failure and time to restore
 # since = "90d"
+# impact = true                             # what [slo] saw after each deployment
+
+# [gate]
+# min_budget = 0.1                          # `vitals gate` blocks below 10 % of budget left
 "##;
 
 pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
@@ -184,5 +188,6 @@ mod tests {
         assert!(file.crash_free.is_some() && file.slo.is_some());
         assert_eq!(file.freshness.as_ref().map(|f| f.checks.len()), Some(1));
         assert!(file.autoscale.is_some() && file.four_keys.is_some());
+        assert!(file.gate.is_some());
     }
 }
