@@ -1,5 +1,5 @@
-//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch) → SLO domain →
-//! reports.
+//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch, Prometheus) →
+//! SLO domain → reports.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,7 @@ use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::bigquery::BigQuery;
 use crate::sources::metrics::{self, source_kinds, Metrics};
 use crate::sources::openslo::{self, ResolvedSlo};
+use crate::sources::prometheus;
 use crate::sources::{files, SourceError};
 
 fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec<PathBuf>> {
@@ -45,6 +46,8 @@ pub struct SloPlan {
     /// (SLO, objective) indices, in report order.
     objectives: Vec<(usize, usize)>,
     chart: Option<FileTarget>,
+    /// `[slo] prometheus_url`, checked.
+    prometheus_url: Option<String>,
 }
 
 impl Section for Slo {
@@ -72,6 +75,11 @@ impl Section for Slo {
             }
         }
         unqueryable_alone(&slos)?;
+        let prometheus_url = ctx
+            .config
+            .key::<str, _>("slo.prometheus_url", section.prometheus_url.as_ref())
+            .parse(|url| prometheus::parse_url(url).map(|_| url.to_string()))?;
+        metrics::check_prometheus(&slos, prometheus_url.as_deref())?;
         let objectives: Vec<(usize, usize)> = slos
             .iter()
             .enumerate()
@@ -87,6 +95,7 @@ impl Section for Slo {
             slos,
             objectives,
             chart,
+            prometheus_url,
         })
     }
 }
@@ -121,6 +130,7 @@ impl Plan for SloPlan {
             slos,
             objectives,
             chart,
+            prometheus_url,
         } = *self;
         let needs_bigquery = slos.iter().any(|s| {
             source_kinds(s)
@@ -140,6 +150,7 @@ impl Plan for SloPlan {
             earliest = earliest.min(period.start);
         }
         let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
+        metrics.prometheus_url = prometheus_url;
         let mut results = Vec::with_capacity(objectives.len());
         // Remote metric sources can take a while per SLO: say which one is being fetched.
         let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
@@ -197,9 +208,11 @@ impl Digestible for Slo {
 
     fn describe(_ctx: &Context, _plan: &SloPlan) -> String {
         format!(
-            "CSV files; CloudWatch sources with {}; BigQuery sources with {}",
+            "CSV files; CloudWatch sources with {}; BigQuery sources with {}; Prometheus \
+             sources {}",
             onboarding::aws_credentials(),
-            onboarding::google_credentials()
+            onboarding::google_credentials(),
+            onboarding::prometheus_credentials()
         )
     }
 }
