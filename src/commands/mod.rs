@@ -10,6 +10,7 @@ pub mod freshness;
 pub mod onboarding;
 mod section;
 pub mod slo;
+pub mod slo_rules;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -17,9 +17,9 @@ use crate::sources::openslo::{self, ResolvedSlo};
 use crate::sources::prometheus;
 use crate::sources::{files, SourceError};
 
-fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec<PathBuf>> {
-    if !args.spec.is_empty() {
-        return Ok(files::expand(&args.spec, Path::new("."))?);
+fn spec_files(ctx: &Context, flag: &[PathBuf], section: &SloSection) -> Result<Vec<PathBuf>> {
+    if !flag.is_empty() {
+        return Ok(files::expand(flag, Path::new("."))?);
     }
     let specs = section
         .specs
@@ -35,6 +35,29 @@ fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec
         &specs.into_iter().map(PathBuf::from).collect::<Vec<_>>(),
         &ctx.config.dir,
     )?)
+}
+
+/// The SLOs of `--spec` (else `[slo] specs`), read and checked: at least one, names unique.
+pub fn load_specs(ctx: &Context, flag: &[PathBuf]) -> Result<Vec<ResolvedSlo>> {
+    let empty = SloSection::default();
+    let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
+    let slos = openslo::load(&spec_files(ctx, flag, section)?)?;
+    if slos.is_empty() {
+        return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
+    }
+    // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
+    // copy-paste mistake, not two objectives.
+    let mut seen = std::collections::HashMap::new();
+    for s in &slos {
+        if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
+            return Err(Error::Usage(format!(
+                "{}: duplicate SLO name (also in {})",
+                s.origin,
+                first.display()
+            )));
+        }
+    }
+    Ok(slos)
 }
 
 /// `vitals slo`.
@@ -58,22 +81,7 @@ impl Section for Slo {
     fn plan(ctx: &Context, args: &SloArgs) -> Result<SloPlan> {
         let empty = SloSection::default();
         let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
-        let slos = openslo::load(&spec_files(ctx, args, section)?)?;
-        if slos.is_empty() {
-            return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
-        }
-        // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
-        // copy-paste mistake, not two objectives.
-        let mut seen = std::collections::HashMap::new();
-        for s in &slos {
-            if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
-                return Err(Error::Usage(format!(
-                    "{}: duplicate SLO name (also in {})",
-                    s.origin,
-                    first.display()
-                )));
-            }
-        }
+        let slos = load_specs(ctx, &args.spec)?;
         unqueryable_alone(&slos)?;
         let prometheus_url = ctx
             .config

@@ -14,6 +14,7 @@ mod four_keys;
 mod four_keys_github;
 mod freshness;
 mod onboarding;
+mod prometheus;
 mod shipping;
 mod slack;
 mod slo;

@@ -10,6 +10,7 @@ mod burn;
 mod duration;
 mod evaluate;
 mod report;
+pub mod rules;
 mod series;
 mod spec;
 mod status;

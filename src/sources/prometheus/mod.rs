@@ -18,9 +18,9 @@ use futures::{StreamExt, TryStreamExt};
 use reqwest::Url;
 use serde_json::Value;
 
+pub use crate::domain::slo::rules::{has_window, promql_duration, with_window};
 pub use assemble::{ratio, raw, Points};
 pub use client::{CallError, Client, TOKEN_VARIABLE};
-pub use query::{format_duration, has_window, with_window};
 
 use super::openslo::{spec_text, ResolvedSource};
 use crate::redact;
@@ -105,7 +105,7 @@ impl Target {
         let base = parse_url(&url).map_err(|e| format!("{field}: {e}"))?;
         Ok(Target {
             base,
-            query: with_window(query, &format_duration(step)),
+            query: with_window(query, &promql_duration(step)),
             step,
         })
     }

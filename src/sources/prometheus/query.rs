@@ -1,5 +1,6 @@
-//! The pure part of a Prometheus range query: the step (`spec.step`), the `{{window}}`
-//! placeholder, and the calls' time ranges, aligned and chunked as the contract says.
+//! The pure part of a Prometheus range query: the step (`spec.step`) and the calls' time
+//! ranges, aligned and chunked as the contract says. The `{{window}}` placeholder is shared
+//! with the rules generator ([`crate::domain::slo::rules`]).
 
 use chrono::{DateTime, Utc};
 
@@ -49,54 +50,6 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     Ok(total)
 }
 
-/// Seconds as a PromQL duration in the largest unit that divides them: `5m`, `1d`, `90s`.
-pub fn format_duration(seconds: i64) -> String {
-    for (unit, suffix) in [(86_400, "d"), (3_600, "h"), (60, "m")] {
-        if seconds % unit == 0 {
-            return format!("{}{suffix}", seconds / unit);
-        }
-    }
-    format!("{seconds}s")
-}
-
-/// The spellings of the window placeholder: ours and Sloth's, with or without inner spaces.
-fn placeholder_at(text: &str) -> Option<usize> {
-    let rest = text.strip_prefix("{{")?;
-    let trimmed = rest.trim_start();
-    let name = trimmed.strip_prefix('.').unwrap_or(trimmed);
-    let after = name.strip_prefix("window")?.trim_start();
-    after.strip_prefix("}}")?;
-    Some(text.len() - after.len() + 2)
-}
-
-/// Whether `query` holds `{{window}}` (or `{{.window}}`).
-pub fn has_window(query: &str) -> bool {
-    query
-        .match_indices("{{")
-        .any(|(i, _)| placeholder_at(&query[i..]).is_some())
-}
-
-/// `query` with every window placeholder replaced by `window` (a PromQL duration).
-pub fn with_window(query: &str, window: &str) -> String {
-    let mut out = String::with_capacity(query.len());
-    let mut rest = query;
-    while let Some(i) = rest.find("{{") {
-        out.push_str(&rest[..i]);
-        match placeholder_at(&rest[i..]) {
-            Some(len) => {
-                out.push_str(window);
-                rest = &rest[i + len..];
-            }
-            None => {
-                out.push_str("{{");
-                rest = &rest[i + 2..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The evaluation times the contract asks for, as epoch seconds: from window start + step to
 /// now, both rounded down to a multiple of the step. `None` when no step fits.
 pub fn aligned_range(since: DateTime<Utc>, now: DateTime<Utc>, step: i64) -> Option<(i64, i64)> {
@@ -138,31 +91,6 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_written_in_the_largest_whole_unit() {
-        assert_eq!(format_duration(60), "1m");
-        assert_eq!(format_duration(300), "5m");
-        assert_eq!(format_duration(3_600), "1h");
-        assert_eq!(format_duration(259_200), "3d");
-        assert_eq!(format_duration(5_400), "90m");
-        assert_eq!(format_duration(90), "90s");
-    }
-
-    #[test]
-    fn the_window_placeholder_is_ours_or_slothes_with_any_inner_spacing() {
-        let query =
-            r#"sum(increase(x{code=~"5.."}[{{window}}])) / sum(increase(x[{{ .window }}]))"#;
-        assert!(has_window(query));
-        assert_eq!(
-            with_window(query, "5m"),
-            r#"sum(increase(x{code=~"5.."}[5m])) / sum(increase(x[5m]))"#
-        );
-        assert_eq!(with_window("rate(x[{{.window}}])", "1h"), "rate(x[1h])");
-        assert!(!has_window("sum(x)"));
-        assert!(!has_window("sum(x{a=\"{{other}}\"})"));
-        assert_eq!(with_window("{{other}} {{", "5m"), "{{other}} {{");
-    }
-
-    #[test]
     fn range_start_is_the_window_start_plus_a_step_and_both_ends_round_down() {
         let t = |h, m, s| {
             Utc.with_ymd_and_hms(2026, 3, 1, h, m, s)
@@ -188,11 +116,9 @@ mod tests {
         let (start, end) = (60, 43_200 * 60);
         let calls = chunks(start, end, 60);
         assert_eq!(calls.len(), 5);
-        let points: i64 = calls.iter().map(|(a, b)| (b - a) / 60 + 1).sum();
-        assert_eq!(points, 43_200);
-        assert!(calls
-            .iter()
-            .all(|(a, b)| (b - a) / 60 + 1 <= MAX_POINTS_PER_CALL));
+        let points = |(a, b): &(i64, i64)| (b - a) / 60 + 1;
+        assert_eq!(calls.iter().map(points).sum::<i64>(), 43_200);
+        assert!(calls.iter().map(points).all(|n| n <= MAX_POINTS_PER_CALL));
         assert!(calls.windows(2).all(|w| w[1].0 == w[0].1 + 60));
         assert_eq!(chunks(120, 120, 60), [(120, 120)]);
     }
