@@ -845,3 +845,33 @@ fn the_example_prometheus_slo_is_the_csv_one_read_from_prometheus() {
         "99.9 % of requests succeed"
     );
 }
+
+#[test]
+fn init_offers_prometheus_and_a_bad_prometheus_url_in_the_config_names_its_line() {
+    let scratch = Scratch::new();
+    let path = scratch.path("vitals.toml");
+    vitals()
+        .args(["init", "--path"])
+        .arg(&path)
+        .assert()
+        .success();
+    let template = std::fs::read_to_string(&path).unwrap();
+    assert!(template.contains("# prometheus_url = "), "{template}");
+    assert!(template.contains("vitals slo rules"), "{template}");
+
+    let example = repo().join("examples/slo/prometheus/api-availability.yaml");
+    let config = scratch.write(
+        "bad.toml",
+        format!(
+            "[slo]\nspecs = [\"{}\"]\nprometheus_url = \"prometheus:9090\"\n",
+            example.display()
+        ),
+    );
+    let (code, stdout, stderr) = run(vitals().args(["slo", "--config"]).arg(&config));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("bad.toml:3:") && stderr.contains("slo.prometheus_url"),
+        "{stderr}"
+    );
+}
