@@ -157,8 +157,8 @@ impl Plan for SloPlan {
             let period = o.window.period(ctx.now).map_err(Error::Usage)?;
             earliest = earliest.min(period.start);
         }
-        let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
-        metrics.prometheus_url = prometheus_url;
+        let mut metrics =
+            Metrics::new(bq.as_ref(), earliest, ctx.now).with_prometheus_url(prometheus_url);
         let mut results = Vec::with_capacity(objectives.len());
         // Remote metric sources can take a while per SLO: say which one is being fetched.
         let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);

@@ -12,9 +12,9 @@ use super::bigquery::{BigQuery, Param};
 use super::cloudwatch::CloudWatch;
 use super::csv_metrics::{self, MetricTable};
 use super::openslo::{spec_path, spec_text, ResolvedIndicator, ResolvedSlo, ResolvedSource};
-use super::prometheus::{self, CallError, Fetched, Target};
+use super::prometheus::{self, Target};
 use super::SourceError;
-use crate::domain::slo::{counter_increases, Series};
+use crate::domain::slo::{ratio_counter_increases, Series};
 
 /// Fetches metric tables, caching by file or query.
 pub struct Metrics<'a> {
@@ -22,11 +22,7 @@ pub struct Metrics<'a> {
     cloudwatch: CloudWatch,
     queries: HashMap<(String, String), Arc<MetricTable>>,
     bigquery: Option<&'a BigQuery>,
-    /// `[slo] prometheus_url`: the server of Prometheus sources whose DataSource names none.
-    pub prometheus_url: Option<String>,
-    /// Set up on the first Prometheus source.
-    prometheus: Option<prometheus::Client>,
-    fetched: HashMap<Target, Arc<Fetched>>,
+    prometheus: prometheus::Reader,
     /// Data older than this is not needed (window start, or the longest burn window).
     pub since: DateTime<Utc>,
     pub now: DateTime<Utc>,
@@ -100,12 +96,16 @@ impl<'a> Metrics<'a> {
             cloudwatch: CloudWatch::default(),
             queries: HashMap::new(),
             bigquery,
-            prometheus_url: None,
-            prometheus: None,
-            fetched: HashMap::new(),
+            prometheus: prometheus::Reader::default(),
             since,
             now,
         }
+    }
+
+    /// The server of Prometheus sources whose DataSource names none (`[slo] prometheus_url`).
+    pub fn with_prometheus_url(mut self, url: Option<String>) -> Self {
+        self.prometheus.default_url = url;
+        self
     }
 
     async fn table(
@@ -220,7 +220,10 @@ impl<'a> Metrics<'a> {
             .filter(|s| prometheus::is_prometheus(&s.kind))
             .count();
         if from_prometheus == sources.len() {
-            return self.prometheus_series(slo, indicator).await;
+            return self
+                .prometheus
+                .series(slo, indicator, self.since, self.now)
+                .await;
         }
         if from_prometheus > 0 {
             return Err(SourceError::Input(format!(
@@ -310,13 +313,7 @@ impl<'a> Metrics<'a> {
                     rows.push((*t, *n, *d));
                 }
                 if *counter {
-                    let n = counter_increases(&rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>());
-                    let d = counter_increases(&rows.iter().map(|r| (r.0, r.2)).collect::<Vec<_>>());
-                    rows = n
-                        .into_iter()
-                        .zip(d)
-                        .map(|((t, n), (_, d))| (t, n, d))
-                        .collect();
+                    rows = ratio_counter_increases(&rows);
                 }
                 Ok(if good.is_some() {
                     Series::good_total(rows)
@@ -325,120 +322,6 @@ impl<'a> Metrics<'a> {
                 })
             }
         }
-    }
-}
-
-impl Metrics<'_> {
-    /// A Prometheus indicator's series: its queries fetched (at once, each once per run), then
-    /// shaped by the contract's rules.
-    async fn prometheus_series(
-        &mut self,
-        slo: &ResolvedSlo,
-        indicator: &ResolvedIndicator,
-    ) -> Result<Series, SourceError> {
-        let roles: Vec<(&ResolvedSource, &str)> = match indicator {
-            ResolvedIndicator::Threshold(source) => vec![(source, "thresholdMetric")],
-            ResolvedIndicator::Raw { source, .. } => vec![(source, "ratioMetric.raw")],
-            ResolvedIndicator::Ratio {
-                good, bad, total, ..
-            } => {
-                let numerator = match (good, bad) {
-                    (Some(g), _) => (g, "ratioMetric.good"),
-                    (None, Some(b)) => (b, "ratioMetric.bad"),
-                    (None, None) => unreachable!("validated by the OpenSLO reader"),
-                };
-                vec![numerator, (total, "ratioMetric.total")]
-            }
-        };
-        let fetched = self.prometheus_fetch(slo, &roles).await?;
-        let bad_data = |e: String| SourceError::Input(format!("{}: {e}", slo.origin));
-        match indicator {
-            ResolvedIndicator::Threshold(_) | ResolvedIndicator::Raw { .. } => {
-                let (role, one) = (roles[0].1, &fetched[0]);
-                if one.series.len() > 1 {
-                    let shown: Vec<&str> = one.series.iter().take(3).map(String::as_str).collect();
-                    return Err(bad_data(format!(
-                        "{role}.metricSource.spec.query: the query returned {} series ({}{}); \
-                         a {} needs exactly one: aggregate it (e.g. max(…), or \
-                         histogram_quantile over sum by (le) (…))",
-                        one.series.len(),
-                        shown.join(", "),
-                        if one.series.len() > 3 { ", …" } else { "" },
-                        if role == "thresholdMetric" {
-                            "threshold metric"
-                        } else {
-                            "raw ratio"
-                        }
-                    )));
-                }
-                match indicator {
-                    ResolvedIndicator::Raw { failure, .. } => {
-                        prometheus::raw(&one.points, *failure)
-                            .map_err(|e| bad_data(format!("{role}: {e}")))
-                    }
-                    _ => Ok(Series::values(one.points.iter().copied())),
-                }
-            }
-            ResolvedIndicator::Ratio { counter, good, .. } => prometheus::ratio(
-                &fetched[0].points,
-                &fetched[1].points,
-                *counter,
-                good.is_some(),
-            )
-            .map_err(|e| bad_data(format!("ratioMetric.{e}"))),
-        }
-    }
-
-    /// Each source's samples, in order; the ones not fetched yet this run are fetched at once.
-    async fn prometheus_fetch(
-        &mut self,
-        slo: &ResolvedSlo,
-        roles: &[(&ResolvedSource, &str)],
-    ) -> Result<Vec<Arc<Fetched>>, SourceError> {
-        let mut targets = Vec::with_capacity(roles.len());
-        for (source, role) in roles {
-            let target = Target::resolve(source, self.prometheus_url.as_deref()).map_err(|e| {
-                SourceError::Input(format!("{}: {role}.metricSource.{e}", slo.origin))
-            })?;
-            targets.push((target, *role));
-        }
-        if self.prometheus.is_none() {
-            self.prometheus = Some(prometheus::Client::from_env().map_err(SourceError::Upstream)?);
-        }
-        let client = self.prometheus.as_ref().expect("set up above");
-        let mut missing: Vec<(&Target, &str)> = Vec::new();
-        for (target, role) in &targets {
-            if !self.fetched.contains_key(target) && !missing.iter().any(|(t, _)| *t == target) {
-                missing.push((target, role));
-            }
-        }
-        let (since, now) = (self.since, self.now);
-        let results = futures::future::try_join_all(missing.iter().map(|(target, role)| async move {
-            prometheus::fetch(client, target, since, now)
-                .await
-                .map_err(|e| match e {
-                    CallError::Rejected(message) => SourceError::Input(format!(
-                        "{}: {role}.metricSource.spec.query: Prometheus rejected the query: {message}",
-                        slo.origin
-                    )),
-                    CallError::Upstream(message) => SourceError::Upstream(format!(
-                        "{}: Prometheus at {}: {message}",
-                        slo.origin,
-                        target.server()
-                    )),
-                })
-        }))
-        .await?;
-        let fetched: Vec<(Target, Arc<Fetched>)> = missing
-            .iter()
-            .map(|(t, _)| (*t).clone())
-            .zip(results.into_iter().map(Arc::new))
-            .collect();
-        self.fetched.extend(fetched);
-        Ok(targets
-            .iter()
-            .map(|(t, _)| self.fetched[t].clone())
-            .collect())
     }
 }
 

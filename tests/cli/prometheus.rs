@@ -181,6 +181,15 @@ fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
     )
 }
 
+/// `vitals slo --format json` on `file` at `now` (the server named in the spec).
+fn slo_at(file: &Path, now: DateTime<Utc>) -> (i32, Value, String) {
+    run_json(
+        vitals()
+            .args(["slo", "--format", "json", "--now", &rfc3339(now), "--spec"])
+            .arg(file),
+    )
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
@@ -307,6 +316,41 @@ fn per_minute_gauges_summed_over_two_series_give_the_budget_the_same_data_gives_
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(from_prometheus["slos"], from_csv["slos"]);
 
+    // Every budgeting method and window kind gives what the CSV gives.
+    let variants = [
+        (
+            "timeWindow: [{duration: 1h, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{displayName: availability, target: 0.99}]",
+            "timeWindow: [{duration: 1d, isRolling: false, calendar: {startTime: '2026-01-01 00:00:00', timeZone: Asia/Tokyo}}]\n  budgetingMethod: Timeslices\n  objectives: [{displayName: availability, target: 0.9, timeSliceTarget: 0.99, timeSliceWindow: 5m}]",
+        ),
+        (
+            "timeWindow: [{duration: 1h, isRolling: true}]\n  budgetingMethod: Occurrences\n  objectives: [{displayName: availability, target: 0.99}]",
+            "timeWindow: [{duration: 1w, isRolling: false, calendar: {startTime: '2026-01-05 00:00:00', timeZone: UTC}}]\n  budgetingMethod: RatioTimeslices\n  objectives: [{displayName: availability, target: 0.995, timeSliceWindow: 10m}]",
+        ),
+    ];
+    for (from, to) in variants {
+        let read = |file: &Path| std::fs::read_to_string(file).unwrap();
+        let prom = scratch.write("prom-variant.yaml", read(&prom_spec).replace(from, to));
+        let csv = scratch.write("csv-variant.yaml", read(&csv_spec).replace(from, to));
+        assert!(read(&prom).contains(to) && read(&csv).contains(to));
+        let (_, a, stderr) = run_json(
+            vitals()
+                .env("PROMETHEUS_URL", &server.url)
+                .args(["slo", "--format", "json", "--now", &now, "--spec"])
+                .arg(&prom),
+        );
+        let (_, b, _) = run_json(
+            vitals()
+                .args(["slo", "--format", "json", "--now", &now, "--spec"])
+                .arg(&csv),
+        );
+        assert_eq!(a["slos"], b["slos"], "{to}\n{stderr}");
+        assert!(
+            a["slos"][0]["total"].as_f64().unwrap() > 0.0,
+            "{}",
+            a["slos"][0]
+        );
+    }
+
     // The digest runs the same section from the config, the server from [slo] prometheus_url.
     let config = scratch.write(
         "vitals.toml",
@@ -367,12 +411,7 @@ spec:
   objectives: [{target: 0.95}]
 "#;
     let file = scratch.write("counter.yaml", spec(Some(&server.url), slo));
-    let (code, doc, stderr) = run_json(
-        vitals()
-            .args(["slo", "--format", "json", "--now", &rfc3339(base(61))])
-            .arg("--spec")
-            .arg(&file),
-    );
+    let (code, doc, stderr) = slo_at(&file, base(61));
     assert_eq!(code, 0, "{stderr}");
     let slo = &doc["slos"][0];
     // Minutes 1–60: 59 × 100 + 50 (the reset) requests; 59 × 2 + 1 errors.
@@ -417,27 +456,12 @@ fn a_p95_threshold_series_is_judged_per_time_slice() {
     let Some(bin) = bin_dir() else { return };
     let server = Prometheus::start(&bin, &histogram());
     let scratch = Scratch::new();
-    let latency = r#"apiVersion: openslo/v1
-kind: SLO
-metadata: {name: latency}
-spec:
-  indicator:
-    spec:
-      thresholdMetric:
-        metricSource:
-          metricSourceRef: prometheus
-          spec: {query: 'histogram_quantile(0.95, sum by (le) (increase(latency_ms_bucket[{{window}}])))'}
-  timeWindow: [{duration: 1h, isRolling: true}]
-  budgetingMethod: Timeslices
-  objectives: [{op: lte, value: 300, target: 0.9, timeSliceWindow: 1m}]
-"#;
-    let file = scratch.write("latency.yaml", spec(Some(&server.url), latency));
-    let (code, doc, stderr) = run_json(
-        vitals()
-            .args(["slo", "--format", "json", "--now", &rfc3339(base(61))])
-            .arg("--spec")
-            .arg(&file),
+    let latency = LATENCY.replace(
+        "max(p95_ms)",
+        "histogram_quantile(0.95, sum by (le) (increase(latency_ms_bucket[{{window}}])))",
     );
+    let file = scratch.write("latency.yaml", spec(Some(&server.url), &latency));
+    let (code, doc, stderr) = slo_at(&file, base(61));
     assert_eq!(code, 0, "{stderr}");
     let slo = &doc["slos"][0];
     // Slices 1–60: the five slow minutes are bad; 6 bad slices allowed.
@@ -689,12 +713,7 @@ spec:
     ];
     let mut alert_tests = Vec::new();
     for (at, expected) in moments {
-        let (code, doc, stderr) = run_json(
-            vitals()
-                .args(["slo", "--format", "json", "--now", &rfc3339(base(at))])
-                .arg("--spec")
-                .arg(&file),
-        );
+        let (code, doc, stderr) = slo_at(&file, base(at));
         // The incidents overspend the week's budget by the end: exit 1 then.
         assert!(code == 0 || code == 1, "{stderr}");
         let fired: Vec<&str> = doc["slos"][0]["alerts"]

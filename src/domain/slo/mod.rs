@@ -22,7 +22,9 @@ pub use burn::{burn_rate, AlertPair, BurnRates, BurnWindow};
 pub use duration::{DurationUnit, SloDuration};
 pub use evaluate::evaluate;
 pub use report::{exit_code, SloReport, SloResult};
-pub use series::{counter_increases, validate_order, RatioRow, Series, ValueRow};
+pub use series::{
+    counter_increases, ratio_counter_increases, validate_order, RatioRow, Series, ValueRow,
+};
 pub use spec::{BudgetingMethod, Objective, Op, Threshold};
 pub use status::Status;
 pub use window::{parse_start_time, Period, TimeWindow};

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::domain::rfc3339;
-use crate::domain::slo::{counter_increases, Series};
+use crate::domain::slo::{ratio_counter_increases, Series};
 
 /// Summed samples of one query, each stamped with the start of the interval it covers.
 pub type Points = [(DateTime<Utc>, f64)];
@@ -51,13 +51,7 @@ pub fn ratio(
         rows.push((t, n, d));
     }
     if counter {
-        let n = counter_increases(&rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>());
-        let d = counter_increases(&rows.iter().map(|r| (r.0, r.2)).collect::<Vec<_>>());
-        rows = n
-            .into_iter()
-            .zip(d)
-            .map(|((t, n), (_, d))| (t, n, d))
-            .collect();
+        rows = ratio_counter_increases(&rows);
     }
     Ok(if numerator_is_good {
         Series::good_total(rows)

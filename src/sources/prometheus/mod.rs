@@ -9,6 +9,7 @@
 mod assemble;
 mod client;
 mod query;
+mod reader;
 mod reply;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,8 +20,8 @@ use reqwest::Url;
 use serde_json::Value;
 
 pub use crate::domain::slo::rules::{has_window, promql_duration, with_window};
-pub use assemble::{ratio, raw, Points};
 pub use client::{CallError, Client, TOKEN_VARIABLE};
+pub use reader::Reader;
 
 use super::openslo::{spec_text, ResolvedSource};
 use crate::redact;
