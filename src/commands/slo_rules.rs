@@ -231,10 +231,6 @@ fn summary(sources: &[RuleSource], skipped: &[Skipped], target: &FileTarget) -> 
                 Cell::new(&s.slo),
                 Cell::new(&s.objective),
                 Cell::new(format!("{}", s.target)),
-                Cell::new(format!(
-                    "{}ErrorBudgetBurnPage, …Ticket",
-                    rules::upper_camel_case(&s.slo)
-                )),
             ]
         })
         .collect();
@@ -243,7 +239,6 @@ fn summary(sources: &[RuleSource], skipped: &[Skipped], target: &FileTarget) -> 
             ("SLO", Align::Left),
             ("objective", Align::Left),
             ("target", Align::Right),
-            ("alerts", Align::Left),
         ],
         rows,
     ))];
@@ -253,6 +248,10 @@ fn summary(sources: &[RuleSource], skipped: &[Skipped], target: &FileTarget) -> 
             s.slo, s.objective, s.why
         )));
     }
+    let groups = match sources.len() {
+        1 => "1 group".to_string(),
+        n => format!("{n} groups"),
+    };
     View {
         title: "Prometheus rules".into(),
         subtitle: target.path.display().to_string(),
@@ -261,11 +260,7 @@ fn summary(sources: &[RuleSource], skipped: &[Skipped], target: &FileTarget) -> 
         } else {
             Tone::Warn
         },
-        headline: format!(
-            "{} group(s) of 7 recording rules and 2 alerts written to {}",
-            sources.len(),
-            target.path.display()
-        ),
+        headline: format!("{groups} written: 7 recordings and 2 burn-rate alerts each"),
         blocks,
         footer: String::new(),
     }
