@@ -122,7 +122,8 @@ error (on a warn too with --strict).",
     )]
     Freshness(FreshnessArgs),
 
-    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV or BigQuery data
+    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV, CloudWatch, BigQuery or
+    /// Prometheus data; `slo rules`: Prometheus alert rules from the same specs
     #[command(
         long_about = "Service level objectives from OpenSLO v1 specs (SLO, SLI, DataSource documents): \
 the SLI over the window (rolling, or the current calendar period in the spec's time zone), the \
@@ -132,7 +133,8 @@ an SLO is violated (at_risk and no_data too with --strict).",
         after_help = "Examples:
   vitals slo --config examples/vitals.toml
   vitals slo --spec 'slo/*.yaml' --format json
-  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack"
+  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack
+  vitals slo rules --spec slo/api.yaml --out prometheus/slo-rules.yaml"
     )]
     Slo(SloArgs),
 
@@ -515,7 +517,11 @@ pub struct DigestArgs {
 }
 
 #[derive(Debug, Default, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SloArgs {
+    #[command(subcommand)]
+    pub command: Option<SloCommand>,
+
     /// OpenSLO files or globs [config: slo.specs]
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub spec: Vec<PathBuf>,
@@ -523,6 +529,37 @@ pub struct SloArgs {
     /// Also draw each SLO's error-budget burn-down over its window (.svg)
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Prometheus recording and burn-rate alert rules from the same OpenSLO specs
+    #[command(
+        long_about = "Writes Prometheus rule groups, one per objective of every SLO whose SLI comes from \
+Prometheus: the error ratio recorded over 5m, 30m, 1h, 2h, 6h, 1d and 3d \
+(slo:sli_error:ratio_rate<W>, labelled slo and objective), and the SRE-workbook multiwindow \
+alerts <Name>ErrorBudgetBurnPage (1h & 5m over 14.4× the allowed error ratio, or 6h & 30m \
+over 6×) and <Name>ErrorBudgetBurnTicket (1d & 2h over 3×, or 3d & 6h over 1×): the windows \
+and thresholds `vitals slo` reports. Each query needs the {{window}} placeholder (Sloth's \
+{{.window}} too). Threshold metrics and SLIs from elsewhere are skipped with a warning; exits \
+2 when nothing can be written.",
+        after_help = "Examples:
+  vitals slo rules --spec slo/api.yaml
+  vitals slo rules --config vitals.toml --out prometheus/slo-rules.yaml
+  promtool check rules prometheus/slo-rules.yaml"
+    )]
+    Rules(SloRulesArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct SloRulesArgs {
+    /// OpenSLO files or globs [config: slo.specs]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+
+    /// Write the rules to this file (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Args)]

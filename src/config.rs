@@ -116,6 +116,8 @@ pub struct SloSection {
     pub specs: Option<Spanned<OneOrMany>>,
     /// Write the burn-down chart here on every run.
     pub chart: Option<Spanned<PathBuf>>,
+    /// The Prometheus server of `type: Prometheus` sources whose DataSource names none.
+    pub prometheus_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -8,9 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use regex::Regex;
 
-use crate::cli::{
-    CommitTimeArg, CrashFreeArgs, FailuresFromArg, FourKeysArgs, LeadTimeStartArg, SloArgs,
-};
+use crate::cli::{CommitTimeArg, CrashFreeArgs, FailuresFromArg, FourKeysArgs, LeadTimeStartArg};
 use crate::commands::crash_free::{CrashFree, CrashFreePlan};
 use crate::commands::slo::SloSpecs;
 use crate::commands::{blocking, parse_duration, Context, Digestible, Plan, Section};
@@ -291,13 +289,7 @@ fn impact_plan(
             "--impact needs SLOs: an [slo] section in the config, or --spec FILE…".into(),
         ));
     }
-    let specs = SloSpecs::load(
-        ctx,
-        &SloArgs {
-            spec: args.spec.clone(),
-            chart: None,
-        },
-    )?;
+    let specs = SloSpecs::load(ctx, &args.spec)?;
     let window = config
         .flag("--impact-window", args.impact_window.as_deref())
         .or_key("four_keys.impact_window", c.impact_window.as_ref())

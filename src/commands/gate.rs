@@ -39,7 +39,7 @@ impl Section for Gate {
         let slo = if !args.spec.is_empty() || file.slo.is_some() {
             let slo_args = SloArgs {
                 spec: args.spec.clone(),
-                chart: None,
+                ..SloArgs::default()
             };
             Some(Slo::plan(ctx, &slo_args)?)
         } else {

@@ -11,6 +11,7 @@ pub mod gate;
 pub mod onboarding;
 mod section;
 pub mod slo;
+pub mod slo_rules;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -1,5 +1,5 @@
-//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch) → SLO domain →
-//! reports.
+//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch, Prometheus) →
+//! SLO domain → reports.
 
 use std::path::{Path, PathBuf};
 
@@ -15,11 +15,12 @@ use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::bigquery::BigQuery;
 use crate::sources::metrics::{self, source_kinds, Metrics};
 use crate::sources::openslo::{self, ResolvedSlo};
+use crate::sources::prometheus;
 use crate::sources::{files, SourceError};
 
-fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec<PathBuf>> {
-    if !args.spec.is_empty() {
-        return Ok(files::expand(&args.spec, Path::new("."))?);
+fn spec_files(ctx: &Context, flag: &[PathBuf], section: &SloSection) -> Result<Vec<PathBuf>> {
+    if !flag.is_empty() {
+        return Ok(files::expand(flag, Path::new("."))?);
     }
     let specs = section
         .specs
@@ -37,6 +38,29 @@ fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec
     )?)
 }
 
+/// The SLOs of `--spec` (else `[slo] specs`), read and checked: at least one, names unique.
+pub fn load_specs(ctx: &Context, flag: &[PathBuf]) -> Result<Vec<ResolvedSlo>> {
+    let empty = SloSection::default();
+    let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
+    let slos = openslo::load(&spec_files(ctx, flag, section)?)?;
+    if slos.is_empty() {
+        return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
+    }
+    // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
+    // copy-paste mistake, not two objectives.
+    let mut seen = std::collections::HashMap::new();
+    for s in &slos {
+        if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
+            return Err(Error::Usage(format!(
+                "{}: duplicate SLO name (also in {})",
+                s.origin,
+                first.display()
+            )));
+        }
+    }
+    Ok(slos)
+}
+
 /// `vitals slo`.
 pub struct Slo;
 
@@ -46,6 +70,8 @@ pub struct SloSpecs {
     slos: Vec<ResolvedSlo>,
     /// (SLO, objective) indices, in report order.
     objectives: Vec<(usize, usize)>,
+    /// `[slo] prometheus_url`, checked.
+    prometheus_url: Option<String>,
 }
 
 /// One objective and its data, fetched.
@@ -78,7 +104,7 @@ impl Section for Slo {
     fn plan(ctx: &Context, args: &SloArgs) -> Result<SloPlan> {
         let empty = SloSection::default();
         let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
-        let specs = SloSpecs::load(ctx, args)?;
+        let specs = SloSpecs::load(ctx, &args.spec)?;
         let chart = ctx
             .config
             .flag("--chart", args.chart.as_deref())
@@ -91,33 +117,27 @@ impl Section for Slo {
 
 impl SloSpecs {
     /// `--spec` files, else the config's `[slo] specs`, read and validated (exit 2 on any
-    /// problem, before any data is fetched). Only `args.spec` is read.
-    pub fn load(ctx: &Context, args: &SloArgs) -> Result<SloSpecs> {
+    /// problem, before any data is fetched). `spec` is the `--spec` flag.
+    pub fn load(ctx: &Context, spec: &[PathBuf]) -> Result<SloSpecs> {
         let empty = SloSection::default();
         let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
-        let slos = openslo::load(&spec_files(ctx, args, section)?)?;
-        if slos.is_empty() {
-            return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
-        }
-        // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
-        // copy-paste mistake, not two objectives.
-        let mut seen = std::collections::HashMap::new();
-        for s in &slos {
-            if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
-                return Err(Error::Usage(format!(
-                    "{}: duplicate SLO name (also in {})",
-                    s.origin,
-                    first.display()
-                )));
-            }
-        }
+        let slos = load_specs(ctx, spec)?;
         unqueryable_alone(&slos)?;
+        let prometheus_url = ctx
+            .config
+            .key::<str, _>("slo.prometheus_url", section.prometheus_url.as_ref())
+            .parse(|url| prometheus::parse_url(url).map(|_| url.to_string()))?;
+        metrics::check_prometheus(&slos, prometheus_url.as_deref())?;
         let objectives: Vec<(usize, usize)> = slos
             .iter()
             .enumerate()
             .flat_map(|(i, s)| (0..s.objectives.len()).map(move |j| (i, j)))
             .collect();
-        Ok(SloSpecs { slos, objectives })
+        Ok(SloSpecs {
+            slos,
+            objectives,
+            prometheus_url,
+        })
     }
 
     /// Where data is needed from for evaluating every objective at `now`: its window's
@@ -146,7 +166,8 @@ impl SloSpecs {
             None
         };
         let since = since.min(self.needed_since(ctx.now)?);
-        let mut metrics = Metrics::new(bq.as_ref(), since, ctx.now);
+        let mut metrics = Metrics::new(bq.as_ref(), since, ctx.now)
+            .with_prometheus_url(self.prometheus_url.clone());
         let mut fetched = Vec::with_capacity(self.objectives.len());
         // Remote metric sources can take a while per SLO: say which one is being fetched.
         let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);

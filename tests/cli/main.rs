@@ -16,6 +16,7 @@ mod freshness;
 mod gate;
 mod impact;
 mod onboarding;
+mod prometheus;
 mod shipping;
 mod slack;
 mod slo;

@@ -10,6 +10,7 @@ mod burn;
 mod duration;
 mod evaluate;
 mod report;
+pub mod rules;
 mod series;
 mod spec;
 mod spend;
@@ -22,7 +23,9 @@ pub use burn::{burn_rate, AlertPair, BurnRates, BurnWindow};
 pub use duration::{DurationUnit, SloDuration};
 pub use evaluate::evaluate;
 pub use report::{exit_code, SloReport, SloResult};
-pub use series::{counter_increases, validate_order, RatioRow, Series, ValueRow};
+pub use series::{
+    counter_increases, ratio_counter_increases, validate_order, RatioRow, Series, ValueRow,
+};
 pub use spec::{BudgetingMethod, Objective, Op, Threshold};
 pub use spend::SpendLedger;
 pub use status::Status;
