@@ -164,7 +164,8 @@ error (on a warn too with --strict).",
     )]
     Freshness(FreshnessArgs),
 
-    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV or BigQuery data
+    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV, CloudWatch, BigQuery or
+    /// Prometheus data; `slo rules`: Prometheus alert rules from the same specs
     #[command(
         long_about = "Service level objectives from OpenSLO v1 specs (SLO, SLI, DataSource documents): \
 the SLI over the window (rolling, or the current calendar period in the spec's time zone), the \
@@ -179,7 +180,10 @@ an SLO is violated (at_risk and no_data too with --strict).",
   vitals slo --spec 'slo/*.yaml' --format json
 
   # The budget burn-down as PNG, and the verdict in Slack
-  vitals slo --spec slo/api.yaml --chart burn-down.png --slack"
+  vitals slo --spec slo/api.yaml --chart burn-down.png --slack
+
+  # Prometheus recording and alerting rules from the same specs
+  vitals slo rules --spec slo/api.yaml --out prometheus/slo-rules.yaml"
     )]
     Slo(SloArgs),
 
@@ -247,9 +251,36 @@ deployment that shipped it, whatever --since is. --git may name any directory of
       --incidents incidents.csv --format json
 
   # From GitHub's Deployments API, with the weekly trend as a chart
-  vitals four-keys --github my-org/api --since 90d --chart four-keys.png"
+  vitals four-keys --github my-org/api --since 90d --chart four-keys.png
+
+  # What the SLOs saw after each deployment of the bundled example
+  vitals four-keys --config examples/vitals.toml --impact
+
+  # Deployments failed by an incident or by burning an SLO within 2h
+  vitals four-keys --git . --impact --spec 'slo/*.yaml' \\
+      --failures-from both --impact-window 2h"
     )]
     FourKeys(FourKeysArgs),
+
+    /// A deploy gate: may a deploy go ahead, given the SLOs' budgets and crash-free users?
+    #[command(
+        long_about = "Runs the config's slo and crash_free sections and answers whether a deploy may go \
+ahead: allowed (exit 0), or blocked (exit 1) when an SLO is violated, has less error budget left than \
+--min-budget, or its page alert pair fires (1h & 5m ≥ 14.4, 6h & 30m ≥ 6), or a crash-free platform's \
+7-day window is below its SLO (at_risk too with --strict; no_data never blocks). A check that cannot \
+run is never an \"allowed\": exit 3 (2 for bad config or input). Under GitHub Actions the verdict goes \
+to $GITHUB_STEP_SUMMARY and each reason becomes an ::error annotation.",
+        after_long_help = "Examples:
+  # May the bundled example deploy? (blocked: exit 1)
+  vitals gate --config examples/vitals.toml
+
+  # Block below 10 % of error budget left, as JSON
+  vitals gate --min-budget 0.1 --format json
+
+  # Only SLOs, at_risk blocks too, the verdict in Slack
+  vitals gate --spec 'slo/*.yaml' --strict --slack"
+    )]
+    Gate(GateArgs),
 
     /// Write a commented vitals.toml to start from (asks nothing)
     #[command(after_long_help = "Examples:
@@ -352,6 +383,54 @@ pub struct FourKeysArgs {
     /// Also draw the weekly deployments, lead time and change failure rate (.svg or .png)
     #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
+    /// Also show what the SLOs saw after each deployment: burn rates in the impact window and
+    /// the day before, budget consumed, suspect (needs [slo] or --spec) [config: four_keys.impact]
+    #[arg(long)]
+    pub impact: bool,
+    /// OpenSLO files or globs for --impact, instead of the config's [slo] specs
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+    /// How long after a deployment its impact is measured, capped at now
+    /// [config: four_keys.impact_window, else 1h]
+    #[arg(long, value_name = "DURATION")]
+    pub impact_window: Option<String>,
+    /// A deployment is suspect when an SLO burns at least this fast after it, and faster than
+    /// the day before [config: four_keys.impact_threshold, else 6]
+    #[arg(long, value_name = "BURN_RATE", allow_negative_numbers = true)]
+    pub impact_threshold: Option<f64>,
+    /// What makes a deployment failed in the change failure rate: an incident, being suspect
+    /// (slo), or either [config: four_keys.failures_from, else incidents]
+    #[arg(long, value_enum)]
+    pub failures_from: Option<FailuresFromArg>,
+    /// A regex with one capture group taking the app version out of a deployment's tag, e.g.
+    /// 'v(.*)': with [crash_free], --impact shows that version's 7-day crash-free users
+    /// [config: four_keys.version_from_tag]
+    #[arg(long, value_name = "REGEX")]
+    pub version_from_tag: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailuresFromArg {
+    Incidents,
+    Slo,
+    Both,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct GateArgs {
+    /// OpenSLO files or globs, instead of the config's [slo] specs
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+    /// Block when an SLO has less error budget left than this ratio, e.g. 0.1 for 10 %
+    /// [config: gate.min_budget, else 0]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
+    pub min_budget: Option<f64>,
+    /// Append the Markdown verdict to $GITHUB_STEP_SUMMARY [default: when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub github_summary: bool,
+    /// Emit ::error / ::warning annotations on stderr [default: when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub annotations: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -571,7 +650,11 @@ pub struct DigestArgs {
 }
 
 #[derive(Debug, Default, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SloArgs {
+    #[command(subcommand)]
+    pub command: Option<SloCommand>,
+
     /// OpenSLO files or globs [config: slo.specs]
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub spec: Vec<PathBuf>,
@@ -579,6 +662,40 @@ pub struct SloArgs {
     /// Also draw each SLO's error-budget burn-down over its window (.svg or .png)
     #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Prometheus recording and burn-rate alert rules from the same OpenSLO specs
+    #[command(
+        long_about = "Writes Prometheus rule groups, one per objective of every SLO whose SLI comes from \
+Prometheus: the error ratio recorded over 5m, 30m, 1h, 2h, 6h, 1d and 3d \
+(slo:sli_error:ratio_rate<W>, labelled slo and objective), and the SRE-workbook multiwindow \
+alerts <Name>ErrorBudgetBurnPage (1h & 5m over 14.4× the allowed error ratio, or 6h & 30m \
+over 6×) and <Name>ErrorBudgetBurnTicket (1d & 2h over 3×, or 3d & 6h over 1×): the windows \
+and thresholds `vitals slo` reports. Each query needs the {{window}} placeholder (Sloth's \
+{{.window}} too). Threshold metrics and SLIs from elsewhere are skipped with a warning; exits \
+2 when nothing can be written.",
+        after_long_help = "Examples:
+  # The rules of one spec, on stdout
+  vitals slo rules --spec slo/api.yaml
+
+  # The config's SLOs into a rule file, then Prometheus's own check
+  vitals slo rules --config vitals.toml --out prometheus/slo-rules.yaml
+  promtool check rules prometheus/slo-rules.yaml"
+    )]
+    Rules(SloRulesArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct SloRulesArgs {
+    /// OpenSLO files or globs [config: slo.specs]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+
+    /// Write the rules to this file (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Args)]

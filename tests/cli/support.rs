@@ -23,6 +23,8 @@ pub fn vitals() -> Command {
         "GITHUB_SERVER_URL",
         "GITHUB_REPOSITORY",
         "GITHUB_RUN_ID",
+        "PROMETHEUS_URL",
+        "PROMETHEUS_TOKEN",
     ] {
         cmd.env_remove(var);
     }

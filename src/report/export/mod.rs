@@ -15,6 +15,7 @@ pub mod terraform;
 use super::{OutputError, Report};
 use crate::domain::autoscale::{Policy, TimelineRow, TraceRow};
 use crate::domain::freshness::{AlertState, FreshnessReport};
+use crate::domain::slo::rules::{self, RuleFile};
 
 /// Renders a whole report.
 pub trait Exporter {
@@ -71,6 +72,8 @@ pub enum Content {
     Trace(Vec<TraceRow>),
     /// Freshness alert state (`--state`).
     AlertState(AlertState),
+    /// Prometheus rule groups after a comment (`slo rules --out`).
+    PrometheusRules { header: String, rules: RuleFile },
 }
 
 impl Content {
@@ -82,6 +85,9 @@ impl Content {
             Content::Timeline(rows) => csv::timeline(rows),
             Content::Trace(rows) => csv::trace(rows),
             Content::AlertState(state) => json::pretty(state),
+            Content::PrometheusRules { header, rules } => rules::to_yaml(rules, header)
+                .map(String::into_bytes)
+                .map_err(OutputError::Write),
         }
     }
 }
