@@ -179,8 +179,8 @@ impl Config {
                 })
             }
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
+        let text = crate::fs::read_input(&path, crate::fs::MAX_TOML_BYTES)
+            .map_err(|why| ConfigError(format!("{}: config: {why}", path.display())))?;
         Config::parse(&text, &path)
     }
 

@@ -78,7 +78,7 @@ pub fn google_credentials() -> String {
     if set("GOOGLE_OAUTH_ACCESS_TOKEN") {
         "GOOGLE_OAUTH_ACCESS_TOKEN".into()
     } else if let Ok(path) = std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
-        let kind = std::fs::read_to_string(&path)
+        let kind = crate::fs::read_input(std::path::Path::new(&path), crate::fs::MAX_SMALL_BYTES)
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .and_then(|v| v["type"].as_str().map(str::to_string))

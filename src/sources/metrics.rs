@@ -103,7 +103,7 @@ impl<'a> Metrics<'a> {
                     spec_path(slo, source, "queryFile"),
                 ) {
                     (Some(q), _) => q.to_string(),
-                    (None, Some(file)) => std::fs::read_to_string(&file)
+                    (None, Some(file)) => crate::fs::read_input(&file, crate::fs::MAX_SMALL_BYTES)
                         .map_err(|e| at(format!("spec.queryFile {}: {e}", file.display())))?,
                     (None, None) => return Err(at("spec.query or spec.queryFile: missing".into())),
                 };

@@ -175,6 +175,7 @@ impl BigQuery {
         };
         let client = if let Some(token) = std::env::var("GOOGLE_OAUTH_ACCESS_TOKEN")
             .ok()
+            .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
         {
             redact::register(&token);
@@ -188,11 +189,11 @@ impl BigQuery {
             .filter(|p| !p.is_empty())
         {
             // A missing or unreadable key file is local configuration: bad input, not upstream.
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                SourceError::Input(format!(
-                    "GOOGLE_APPLICATION_CREDENTIALS: cannot read {path}: {e}"
-                ))
-            })?;
+            let text =
+                crate::fs::read_input(std::path::Path::new(&path), crate::fs::MAX_SMALL_BYTES)
+                    .map_err(|e| {
+                        SourceError::Input(format!("GOOGLE_APPLICATION_CREDENTIALS {path}: {e}"))
+                    })?;
             let kind = serde_json::from_str::<serde_json::Value>(&text)
                 .ok()
                 .and_then(|v| v["type"].as_str().map(str::to_string))
@@ -506,7 +507,8 @@ pub fn credentials_project() -> Option<String> {
                 std::path::Path::new(&h).join(".config/gcloud/application_default_credentials.json")
             })
         })?;
-    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    let text = crate::fs::read_input(&file, crate::fs::MAX_SMALL_BYTES).ok()?;
+    let key: serde_json::Value = serde_json::from_str(&text).ok()?;
     ["project_id", "quota_project_id"].iter().find_map(|k| {
         key[*k]
             .as_str()

@@ -269,9 +269,10 @@ pub fn deploy_records(path: &Path) -> Result<Vec<DeployRecord>, SourceError> {
         super::files::csv_columns(path, ["id", "deployed_at", "commit"])?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+        let fallback = i as u64 + 2;
+        let record = record.map_err(|e| super::files::csv_error(path, fallback, &e))?;
+        let line = super::files::record_line(&record, fallback);
         let origin = format!("{}:{line}", path.display());
-        let record = record.map_err(|e| SourceError::Input(format!("{origin}: {e}")))?;
         let cell = |c: usize, name: &str| -> Result<String, SourceError> {
             let text = record.get(c).unwrap_or("").trim();
             if text.is_empty() {
@@ -301,13 +302,13 @@ pub fn deploy_records(path: &Path) -> Result<Vec<DeployRecord>, SourceError> {
 /// empty).
 pub fn incidents(path: &Path) -> Result<Vec<crate::domain::four_keys::Incident>, SourceError> {
     use super::time::parse_timestamp;
-    let bad = |m: String| SourceError::Input(format!("{}: {m}", path.display()));
     let (mut reader, [id, opened, resolved, caused]) =
         super::files::csv_columns(path, ["id", "opened_at", "resolved_at", "caused_by"])?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let fallback = i as u64 + 2;
+        let record = record.map_err(|e| super::files::csv_error(path, fallback, &e))?;
+        let line = super::files::record_line(&record, fallback);
         let cell = |c: usize| record.get(c).unwrap_or("").trim().to_string();
         let when = |c: usize, name: &str| -> Result<Option<DateTime<Utc>>, SourceError> {
             let text = cell(c);
