@@ -24,6 +24,7 @@ pub struct ConfigFile {
     /// Pins "now" (RFC 3339) for reproducible demos and backfills; `--now` overrides it.
     pub now: Option<Spanned<String>>,
     pub slack: Option<SlackSection>,
+    pub network: Option<NetworkSection>,
     pub crash_free: Option<CrashFreeSection>,
     // Sections of subcommands still to come are accepted as they are, so one file serves the
     // whole contract.
@@ -66,6 +67,14 @@ pub struct AutoscaleSection {
     pub region: Option<Spanned<String>>,
     /// CloudWatch history to fetch, e.g. "14d".
     pub since: Option<Spanned<String>>,
+}
+
+/// `[network]`: limits on every upstream call.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// The run's network budget, e.g. "5m" (`--timeout` overrides it).
+    pub timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -203,6 +203,36 @@ pub fn open_lines(path: &Path) -> Result<LineLimited<File>, String> {
     Ok(LineLimited::new(open_input(path)?, MAX_LINE_BYTES))
 }
 
+/// An exclusive advisory lock on a file (the OS's `flock`): held until dropped, and released
+/// by the OS when the process ends however it ends, so a killed run never leaves a stale lock.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+/// Takes the lock on `path` (created empty if missing; it stays, as lock files do) if no
+/// other process holds it: `Ok(None)` when one does.
+pub fn try_lock(path: &Path) -> Result<Option<Lock>, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .map_err(|e| format!("cannot open the lock file {}: {e}", path.display()))?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Lock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
 /// Whether `path` may receive an output, checked while planning: an existing path must be a
 /// regular file (never a device, FIFO, socket or directory, which an atomic rename would
 /// replace), and the nearest existing folder must take a new file (probed, which also catches
@@ -406,6 +436,16 @@ mod tests {
         assert!(err.ends_with("file is not a folder"), "{err}");
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 2, "the probe leaves nothing behind");
+    }
+
+    #[test]
+    fn a_lock_excludes_others_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json.lock");
+        let held = try_lock(&path).unwrap().expect("free");
+        assert!(try_lock(&path).unwrap().is_none(), "held by the first");
+        drop(held);
+        assert!(try_lock(&path).unwrap().is_some(), "released on drop");
     }
 
     #[test]

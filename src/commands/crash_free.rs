@@ -23,10 +23,8 @@ pub const DEFAULT_DAYS: i64 = 60;
 const MAX_DAYS: i64 = 3660;
 
 enum Input {
-    Files {
-        patterns: Vec<PathBuf>,
-        base: PathBuf,
-    },
+    /// Expanded while planning: a glob matching nothing is bad input before any work.
+    Files(Vec<PathBuf>),
     BigQuery(DatasetId),
 }
 
@@ -64,7 +62,6 @@ impl Section for CrashFree {
             .copied()
             .unwrap_or(DEFAULT_DAYS) as u32;
 
-        let input = input(ctx, args, section)?;
         let crash = match args.crash {
             Some(CrashArg::Any) => CrashKind::Any,
             Some(CrashArg::Fatal) => CrashKind::Fatal,
@@ -93,6 +90,8 @@ impl Section for CrashFree {
             .or_key("crash_free.chart", section.chart.as_ref())
             .labelled_path();
         let chart = FileTarget::optional_chart(chart)?;
+        // Last: the config's values are checked before its files are looked for.
+        let input = input(ctx, args, section)?;
 
         if args.dry_run && !matches!(input, Input::BigQuery(_)) {
             return Err(Error::Usage(
@@ -121,25 +120,20 @@ impl Section for CrashFree {
 fn input(ctx: &Context, args: &CrashFreeArgs, section: &CrashFreeSection) -> Result<Input> {
     let config = &ctx.config;
     if !args.events.is_empty() {
-        return Ok(Input::Files {
-            patterns: args.events.clone(),
-            base: PathBuf::from("."),
-        });
+        return Ok(Input::Files(files::expand(&args.events, Path::new("."))?));
     }
     let flag = config.flag("--bigquery", args.bigquery.as_deref());
     if let Some(dataset) = flag.parse(DatasetId::parse)? {
         return Ok(Input::BigQuery(dataset));
     }
     if let Some(events) = &section.events {
-        return Ok(Input::Files {
-            patterns: events
-                .get_ref()
-                .to_vec()
-                .into_iter()
-                .map(PathBuf::from)
-                .collect(),
-            base: config.dir.clone(),
-        });
+        let patterns: Vec<PathBuf> = events
+            .get_ref()
+            .to_vec()
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        return Ok(Input::Files(files::expand(&patterns, &config.dir)?));
     }
     config
         .key::<str, _>("crash_free.bigquery", section.bigquery.as_ref())
@@ -176,15 +170,13 @@ fn slo_targets(ctx: &Context, section: &CrashFreeSection) -> Result<SloTargets> 
 
 fn read_files(
     quiet: bool,
-    patterns: &[PathBuf],
-    base: &Path,
+    paths: &[PathBuf],
     range: DayRange,
     crash: CrashKind,
 ) -> Result<CrashCounts> {
-    let paths = files::expand(patterns, base)?;
-    let progress = Progress::bytes("reading", ga4::total_bytes(&paths), quiet);
+    let progress = Progress::bytes("reading", ga4::total_bytes(paths), quiet);
     let aggregator = ga4::aggregate(
-        &paths,
+        paths,
         crash == CrashKind::Fatal,
         &|| Aggregator::new(range, crash),
         &progress,
@@ -213,9 +205,9 @@ impl Plan for CrashFreePlan {
         let plan = *self;
         let range = plan.range;
         let counts = match plan.input {
-            Input::Files { patterns, base } => {
+            Input::Files(paths) => {
                 let (quiet, crash) = (ctx.quiet, plan.crash);
-                blocking(move || read_files(quiet, &patterns, &base, range, crash)).await?
+                blocking(move || read_files(quiet, &paths, range, crash)).await?
             }
             Input::BigQuery(dataset) => {
                 let bq = BigQuery::connect().await?;
@@ -287,7 +279,7 @@ impl Digestible for CrashFree {
     fn describe(_ctx: &Context, plan: &CrashFreePlan) -> String {
         match plan.input {
             Input::BigQuery(_) => format!("BigQuery with {}", onboarding::google_credentials()),
-            Input::Files { .. } => "local GA4 export files".into(),
+            Input::Files(_) => "local GA4 export files".into(),
         }
     }
 }

@@ -14,7 +14,7 @@ pub mod terraform;
 
 use super::{OutputError, Report};
 use crate::domain::autoscale::{Policy, TimelineRow, TraceRow};
-use crate::domain::freshness::{AlertState, FreshnessReport};
+use crate::domain::freshness::{AlertStore, FreshnessReport};
 
 /// Renders a whole report.
 pub trait Exporter {
@@ -69,8 +69,12 @@ pub enum Content {
     Timeline(Vec<TimelineRow>),
     /// A CPU trace in the contract's CSV shape (`--save-trace`).
     Trace(Vec<TraceRow>),
-    /// Freshness alert state (`--state`).
-    AlertState(AlertState),
+    /// Freshness alert state (`--state`), and the lock taken when it was read: held until the
+    /// report (and so this file's write) is done.
+    AlertState {
+        store: AlertStore,
+        lock: std::sync::Arc<crate::fs::Lock>,
+    },
 }
 
 impl Content {
@@ -81,7 +85,7 @@ impl Content {
             Content::PolicyFile { comment, policy } => terraform::policy_file(comment, policy),
             Content::Timeline(rows) => csv::timeline(rows),
             Content::Trace(rows) => csv::trace(rows),
-            Content::AlertState(state) => json::pretty(state),
+            Content::AlertState { store, .. } => json::pretty(store),
         }
     }
 }
