@@ -143,7 +143,7 @@ async fn serve(mut client: TcpStream, fault: Fault, upstream: Option<String>) {
     let head = read_head(&mut client).await;
     let reply: Vec<u8> = match fault {
         Fault::Reset => {
-            let _ = client.set_linger(Some(Duration::ZERO));
+            let _ = client.set_zero_linger();
             return;
         }
         Fault::Stall => {
