@@ -78,13 +78,22 @@ pub fn read(state: &Path, scope: &str, warn: &dyn Fn(&str)) -> AlertStore {
 /// A state file's text: the current format, or version 1 (one run's `checks` at the top),
 /// which becomes `scope`'s state.
 pub fn parse(text: &str, scope: &str) -> Result<AlertStore, String> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+    // Errors as `line L, column C: what` (serde_json's own positions, also for a bad value).
+    let at = |e: serde_json::Error| {
+        let what = e.to_string();
+        let what = what
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        format!("line {}, column {}: {what}", e.line(), e.column())
+    };
+    let value: Value = serde_json::from_str(text).map_err(at)?;
     if value.get("checks").is_some() && value.get("scopes").is_none() {
-        let legacy: AlertState = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        let legacy: AlertState = serde_json::from_str(text).map_err(at)?;
         return Ok(AlertStore::default().with_scope(scope, legacy));
     }
-    let store: AlertStore = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let store: AlertStore = serde_json::from_str(text).map_err(at)?;
     if store.version != 2 {
         return Err(format!(
             "version {} (this vitals reads version 2)",

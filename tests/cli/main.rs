@@ -13,6 +13,7 @@ mod exit_codes;
 mod four_keys;
 mod four_keys_github;
 mod freshness;
+mod fuzz;
 mod hostile;
 mod onboarding;
 mod shipping;
