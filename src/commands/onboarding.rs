@@ -59,8 +59,12 @@ pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
             path.display()
         )));
     }
-    std::fs::write(path, TEMPLATE)
-        .map_err(|e| Error::Usage(format!("{}: cannot write: {e}", path.display())))?;
+    crate::fs::check_output(path)
+        .and_then(|()| {
+            crate::fs::write_atomically(path, TEMPLATE.as_bytes())
+                .map_err(|e| format!("cannot write: {e}"))
+        })
+        .map_err(|why| Error::Usage(format!("{}: {why}", path.display())))?;
     eprintln!(
         "Wrote {}. Next: uncomment a section, then `vitals config check --config {}`.",
         path.display(),

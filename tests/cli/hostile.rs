@@ -581,6 +581,67 @@ fn a_line_past_the_limit_names_its_file_and_line() {
 }
 
 #[test]
+fn a_byte_order_mark_is_accepted_in_every_text_input() {
+    let scratch = Scratch::new();
+    let bom = |path: &str| {
+        let text = std::fs::read(repo().join(path)).unwrap();
+        let name = Path::new(path).file_name().unwrap().to_str().unwrap();
+        scratch.write(name, [b"\xEF\xBB\xBF".as_slice(), &text].concat())
+    };
+    let policy = bom("examples/autoscale/with-step.toml");
+    let trace = bom("examples/autoscale/api-cpu.csv");
+    let out = vitals()
+        .args(["autoscale", "simulate", "--format", "json", "--trace"])
+        .arg(&trace)
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = scratch.write(
+        "vitals.toml",
+        "\u{feff}now = \"2026-11-22T00:00:00Z\"\n[[freshness.checks]]\nname = \"d\"\npath = \"d.ndjson\"\nloaded_at_field = \"at\"\nwarn_after = \"2h\"\n",
+    );
+    scratch.write("d.ndjson", "\u{feff}{\"at\": \"2026-11-21T23:00:00Z\"}\n");
+    let state = scratch.write("state.json", "\u{feff}{\"version\": 2, \"scopes\": {}}\n");
+    let out = vitals()
+        .args(["freshness", "--format", "json", "--config"])
+        .arg(&config)
+        .arg("--state")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("corrupt"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["results"][0]["status"], "pass", "{doc}");
+}
+
+#[test]
+fn init_never_writes_into_a_fifo_or_device() {
+    let scratch = Scratch::new();
+    let fifo = scratch.path("fifo");
+    mkfifo(&fifo);
+    for path in [fifo.as_path(), Path::new("/dev/null")] {
+        let out = vitals()
+            .args(["init", "--force", "--path"])
+            .arg(path)
+            .timeout(Duration::from_secs(30))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+}
+
+#[test]
 fn an_invalid_deploy_tag_glob_is_bad_usage() {
     let out = vitals()
         .args([
