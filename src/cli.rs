@@ -130,7 +130,8 @@ error (on a warn too with --strict).",
     )]
     Freshness(FreshnessArgs),
 
-    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV or BigQuery data
+    /// SLIs, error budgets and burn rates from OpenSLO specs over CSV, CloudWatch, BigQuery or
+    /// Prometheus data; `slo rules`: Prometheus alert rules from the same specs
     #[command(
         long_about = "Service level objectives from OpenSLO v1 specs (SLO, SLI, DataSource documents): \
 the SLI over the window (rolling, or the current calendar period in the spec's time zone), the \
@@ -140,7 +141,8 @@ an SLO is violated (at_risk and no_data too with --strict).",
         after_help = "Examples:
   vitals slo --config examples/vitals.toml
   vitals slo --spec 'slo/*.yaml' --format json
-  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack"
+  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack
+  vitals slo rules --spec slo/api.yaml --out prometheus/slo-rules.yaml"
     )]
     Slo(SloArgs),
 
@@ -188,9 +190,26 @@ reachable from its tag and from no earlier deployment's tag, so a commit counts 
 deployment that shipped it, whatever --since is. --git may name any directory of a clone.",
         after_help = "Examples:
   vitals four-keys --git . --deploy-tag 'deploy/*' --since 90d
-  vitals four-keys --git ../monorepo --path services/api --incidents incidents.csv --format json"
+  vitals four-keys --git ../monorepo --path services/api --incidents incidents.csv --format json
+  vitals four-keys --config examples/vitals.toml --impact
+  vitals four-keys --git . --impact --spec 'slo/*.yaml' --failures-from both --impact-window 2h"
     )]
     FourKeys(FourKeysArgs),
+
+    /// A deploy gate: may a deploy go ahead, given the SLOs' budgets and crash-free users?
+    #[command(
+        long_about = "Runs the config's slo and crash_free sections and answers whether a deploy may go \
+ahead: allowed (exit 0), or blocked (exit 1) when an SLO is violated, has less error budget left than \
+--min-budget, or its page alert pair fires (1h & 5m ≥ 14.4, 6h & 30m ≥ 6), or a crash-free platform's \
+7-day window is below its SLO (at_risk too with --strict; no_data never blocks). A check that cannot \
+run is never an \"allowed\": exit 3 (2 for bad config or input). Under GitHub Actions the verdict goes \
+to $GITHUB_STEP_SUMMARY and each reason becomes an ::error annotation.",
+        after_help = "Examples:
+  vitals gate --config examples/vitals.toml
+  vitals gate --min-budget 0.1 --format json
+  vitals gate --spec 'slo/*.yaml' --strict --slack"
+    )]
+    Gate(GateArgs),
 
     /// Write a commented vitals.toml to start from (asks nothing)
     Init {
@@ -271,6 +290,54 @@ pub struct FourKeysArgs {
     /// [config: four_keys.cache_dir]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Also show what the SLOs saw after each deployment: burn rates in the impact window and
+    /// the day before, budget consumed, suspect (needs [slo] or --spec) [config: four_keys.impact]
+    #[arg(long)]
+    pub impact: bool,
+    /// OpenSLO files or globs for --impact, instead of the config's [slo] specs
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+    /// How long after a deployment its impact is measured, capped at now
+    /// [config: four_keys.impact_window, else 1h]
+    #[arg(long, value_name = "DURATION")]
+    pub impact_window: Option<String>,
+    /// A deployment is suspect when an SLO burns at least this fast after it, and faster than
+    /// the day before [config: four_keys.impact_threshold, else 6]
+    #[arg(long, value_name = "BURN_RATE", allow_negative_numbers = true)]
+    pub impact_threshold: Option<f64>,
+    /// What makes a deployment failed in the change failure rate: an incident, being suspect
+    /// (slo), or either [config: four_keys.failures_from, else incidents]
+    #[arg(long, value_enum)]
+    pub failures_from: Option<FailuresFromArg>,
+    /// A regex with one capture group taking the app version out of a deployment's tag, e.g.
+    /// 'v(.*)': with [crash_free], --impact shows that version's 7-day crash-free users
+    /// [config: four_keys.version_from_tag]
+    #[arg(long, value_name = "REGEX")]
+    pub version_from_tag: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailuresFromArg {
+    Incidents,
+    Slo,
+    Both,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct GateArgs {
+    /// OpenSLO files or globs, instead of the config's [slo] specs
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+    /// Block when an SLO has less error budget left than this ratio, e.g. 0.1 for 10 %
+    /// [config: gate.min_budget, else 0]
+    #[arg(long, value_name = "RATIO", allow_negative_numbers = true)]
+    pub min_budget: Option<f64>,
+    /// Append the Markdown verdict to $GITHUB_STEP_SUMMARY [default: when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub github_summary: bool,
+    /// Emit ::error / ::warning annotations on stderr [default: when GITHUB_ACTIONS=true]
+    #[arg(long)]
+    pub annotations: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -458,7 +525,11 @@ pub struct DigestArgs {
 }
 
 #[derive(Debug, Default, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SloArgs {
+    #[command(subcommand)]
+    pub command: Option<SloCommand>,
+
     /// OpenSLO files or globs [config: slo.specs]
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub spec: Vec<PathBuf>,
@@ -466,6 +537,37 @@ pub struct SloArgs {
     /// Also draw each SLO's error-budget burn-down over its window (.svg)
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Prometheus recording and burn-rate alert rules from the same OpenSLO specs
+    #[command(
+        long_about = "Writes Prometheus rule groups, one per objective of every SLO whose SLI comes from \
+Prometheus: the error ratio recorded over 5m, 30m, 1h, 2h, 6h, 1d and 3d \
+(slo:sli_error:ratio_rate<W>, labelled slo and objective), and the SRE-workbook multiwindow \
+alerts <Name>ErrorBudgetBurnPage (1h & 5m over 14.4× the allowed error ratio, or 6h & 30m \
+over 6×) and <Name>ErrorBudgetBurnTicket (1d & 2h over 3×, or 3d & 6h over 1×): the windows \
+and thresholds `vitals slo` reports. Each query needs the {{window}} placeholder (Sloth's \
+{{.window}} too). Threshold metrics and SLIs from elsewhere are skipped with a warning; exits \
+2 when nothing can be written.",
+        after_help = "Examples:
+  vitals slo rules --spec slo/api.yaml
+  vitals slo rules --config vitals.toml --out prometheus/slo-rules.yaml
+  promtool check rules prometheus/slo-rules.yaml"
+    )]
+    Rules(SloRulesArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct SloRulesArgs {
+    /// OpenSLO files or globs [config: slo.specs]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub spec: Vec<PathBuf>,
+
+    /// Write the rules to this file (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Args)]

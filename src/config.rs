@@ -32,6 +32,15 @@ pub struct ConfigFile {
     pub freshness: Option<FreshnessSection>,
     pub autoscale: Option<AutoscaleSection>,
     pub four_keys: Option<FourKeysSection>,
+    pub gate: Option<GateSection>,
+}
+
+/// `[gate]`: what blocks a deploy besides the fixed rules.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSection {
+    /// The least error budget left (a ratio) an SLO must have, e.g. 0.1.
+    pub min_budget: Option<Spanned<f64>>,
 }
 
 /// `[four_keys]`: every `vitals four-keys` flag by its name (paths relative to the file).
@@ -54,6 +63,15 @@ pub struct FourKeysSection {
     /// `commit`, `first-commit` or `pr-opened`.
     pub lead_time_start: Option<Spanned<String>>,
     pub cache_dir: Option<Spanned<PathBuf>>,
+    /// Deploy impact from the `[slo]` section on every run (the digest's too).
+    pub impact: Option<Spanned<bool>>,
+    /// After-window of the impact, e.g. "1h".
+    pub impact_window: Option<Spanned<String>>,
+    pub impact_threshold: Option<Spanned<f64>>,
+    /// `incidents`, `slo` or `both`.
+    pub failures_from: Option<Spanned<String>>,
+    /// A regex with one capture group: the app version in a deployment's tag.
+    pub version_from_tag: Option<Spanned<String>>,
 }
 
 /// `[autoscale]`: a trace file, or a live ECS service whose trace CloudWatch holds.
@@ -107,6 +125,8 @@ pub struct SloSection {
     pub specs: Option<Spanned<OneOrMany>>,
     /// Write the burn-down chart here on every run.
     pub chart: Option<Spanned<PathBuf>>,
+    /// The Prometheus server of `type: Prometheus` sources whose DataSource names none.
+    pub prometheus_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -178,7 +178,7 @@ pub async fn send(
     retry::run(
         &policy,
         what,
-        |attempt| attempt_once(build(), &policy, attempt, what),
+        |n| attempt(build(), &policy, n, what, &[]),
         |why| {
             let error = HttpError::Transport(why.to_string());
             if idempotent(&method) && matches!(why, retry::Expired::Attempt(_)) {
@@ -191,11 +191,16 @@ pub async fn send(
     .await
 }
 
-async fn attempt_once(
+/// One attempt of a request, classified as [`send`] classifies it, for callers that run their
+/// own [`retry::run`] loop because they must also look at the reply (a Prometheus server's
+/// JSON, or a proxy's HTML page in its place). `answers` are statuses handed back as replies
+/// rather than errors, e.g. an API's 400 whose body says why, unshortened.
+pub async fn attempt(
     builder: RequestBuilder,
     policy: &RetryPolicy,
     attempt: u32,
     what: &str,
+    answers: &[StatusCode],
 ) -> Attempt<Response, HttpError> {
     let (client, request) = builder.build_split();
     let request = match request {
@@ -235,7 +240,7 @@ async fn attempt_once(
         "{method} {target} -> {} (attempt {attempt}, {ms} ms) {what}",
         status.as_u16()
     );
-    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+    if status.is_success() || status == StatusCode::NOT_MODIFIED || answers.contains(&status) {
         return Attempt::Done(response);
     }
     let limited = status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::FORBIDDEN;

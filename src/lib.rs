@@ -24,6 +24,7 @@ use commands::crash_free::CrashFree;
 use commands::four_keys::FourKeys;
 use commands::freshness::Freshness;
 use commands::slo::Slo;
+use commands::slo_rules::SloRules;
 use error::{ExitCode, Result};
 
 /// Runs one invocation and returns its exit code (errors map through [`error::Error::exit_code`]).
@@ -34,10 +35,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::CrashFree(args) => commands::run::<CrashFree>(&ctx, outputs, args).await,
         Command::Freshness(args) => commands::run::<Freshness>(&ctx, outputs, args).await,
-        Command::Slo(args) => commands::run::<Slo>(&ctx, outputs, args).await,
+        Command::Slo(args) => match &args.command {
+            Some(cli::SloCommand::Rules(rules)) => {
+                commands::run::<SloRules>(&ctx, outputs, rules).await
+            }
+            None => commands::run::<Slo>(&ctx, outputs, args).await,
+        },
         Command::Digest(args) => commands::digest::run(&ctx, outputs, args).await,
         Command::Autoscale(args) => commands::autoscale::run(&ctx, outputs, args).await,
         Command::FourKeys(args) => commands::run::<FourKeys>(&ctx, outputs, args).await,
+        Command::Gate(args) => commands::gate::run(&ctx, outputs, args).await,
         Command::Init { path, force } => commands::onboarding::init(path, *force),
         Command::Config {
             command: cli::ConfigCommand::Check,

@@ -2,7 +2,9 @@
 //! commits at fixed dates over the twelve weeks before the example config's `now`
 //! (2026-11-22T09:00:00+09:00): work on `services/api` and `web`, feature branches merged with
 //! merge commits, deploy tags on Tuesdays (lightweight) and Thursdays (annotated), one hotfix,
-//! and the incidents CSV that goes with it. Built with the `git` command; same git, same SHAs.
+//! a Saturday-night deploy just before the API incident of `examples/slo` (no incident filed
+//! yet: only the SLOs know), and the incidents CSV that goes with it. Built with the `git`
+//! command; same git, same SHAs.
 
 use std::path::Path;
 use std::process::Command;
@@ -163,6 +165,31 @@ pub fn repo(dir: &Path, incidents: &Path) -> Result<(), String> {
         };
         tags.push((tag, r.head()?));
     }
+    // Saturday night: a connection-pool change goes out at 23:10 UTC; five minutes later 6 %
+    // of API requests start failing (examples/slo/data/api.csv), 50 minutes before `now`.
+    let saturday = utc(2026, 11, 21, 0);
+    r.commit(
+        "services/api/src/pool.rs",
+        "api: one connection pool per upstream host",
+        saturday + Duration::hours(22) + Duration::minutes(20),
+    )?;
+    r.commit(
+        "services/api/src/pool.rs",
+        "api: pool size from API_POOL_SIZE",
+        saturday + Duration::hours(22) + Duration::minutes(45),
+    )?;
+    let tag = "deploy/2026-11-21";
+    r.git(
+        &[
+            "tag",
+            "-a",
+            tag,
+            "-m",
+            "release 2026-11-21: connection pooling",
+        ],
+        saturday + Duration::hours(23) + Duration::minutes(10),
+    )?;
+    tags.push((tag.into(), r.head()?));
     let commit_of = |tag: &str| {
         tags.iter()
             .find(|(t, _)| t == tag)

@@ -8,8 +8,8 @@ use crate::cli::{CrashArg, CrashFreeArgs, PlatformArg};
 use crate::commands::{blocking, onboarding, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, CrashFreeSection};
 use crate::domain::crash_free::{
-    build_report, last_complete_day, Aggregator, CrashCounts, CrashKind, DayRange, Platform,
-    PlatformFilter, SloTargets,
+    build_report, last_complete_day, release_health, Aggregator, CrashCounts, CrashFreeReport,
+    CrashKind, DayRange, Platform, PlatformFilter, ReleaseHealth, ReleaseWindow, SloTargets,
 };
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -168,21 +168,26 @@ fn slo_targets(ctx: &Context, section: &CrashFreeSection) -> Result<SloTargets> 
     Ok(slo)
 }
 
+/// Folds the files' rows over `range` (and over each release window), refusing an input
+/// without a single row in the range unless `releases` are all that is asked.
 fn read_files(
     quiet: bool,
     paths: &[PathBuf],
     range: DayRange,
     crash: CrashKind,
+    releases: Option<Vec<ReleaseWindow>>,
 ) -> Result<CrashCounts> {
     let progress = Progress::bytes("reading", ga4::total_bytes(paths), quiet);
+    let only_releases = releases.is_some();
+    let releases = releases.unwrap_or_default();
     let aggregator = ga4::aggregate(
         paths,
         crash == CrashKind::Fatal,
-        &|| Aggregator::new(range, crash),
+        &|| Aggregator::new(range, crash).with_releases(releases.clone()),
         &progress,
     )?;
     progress.finish();
-    if aggregator.rows_counted() == 0 {
+    if aggregator.rows_counted() == 0 && !only_releases {
         let names = if paths.len() == 1 {
             paths[0].display().to_string()
         } else {
@@ -198,26 +203,27 @@ fn read_files(
     Ok(aggregator.finish())
 }
 
-#[async_trait(?Send)]
-impl Plan for CrashFreePlan {
-    /// Reads the data and builds the report (with `--dry-run`, the query's cost instead).
-    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
-        let plan = *self;
-        let range = plan.range;
-        let counts = match plan.input {
+impl CrashFreePlan {
+    /// The same plan over only the last `days` days of its range (the gate needs the 7-day
+    /// window, and nothing else is worth reading or scanning).
+    pub fn last_days(mut self, days: u32) -> CrashFreePlan {
+        self.range = DayRange::ending(self.range.last(), days);
+        self
+    }
+
+    /// Reads the counts over the plan's range.
+    async fn counts(&self, ctx: &Context) -> Result<CrashCounts> {
+        let range = self.range;
+        match &self.input {
             Input::Files(paths) => {
-                let (quiet, crash) = (ctx.quiet, plan.crash);
-                blocking(move || read_files(quiet, &paths, range, crash)).await?
+                let (quiet, crash) = (ctx.quiet, self.crash);
+                let paths = paths.clone();
+                blocking(move || read_files(quiet, &paths, range, crash, None)).await
             }
             Input::BigQuery(dataset) => {
                 let bq = BigQuery::connect().await?;
-                if plan.dry_run {
-                    let bytes =
-                        bigquery::crash_free::dry_run(&bq, &dataset, range, plan.crash).await?;
-                    return dry_run_report(ctx, &dataset, range, bytes);
-                }
                 let spinner = Progress::spinner("querying BigQuery", ctx.quiet);
-                let counts = bigquery::crash_free::fetch(&bq, &dataset, range, plan.crash).await?;
+                let counts = bigquery::crash_free::fetch(&bq, dataset, range, self.crash).await?;
                 spinner.finish();
                 if counts.daily.is_empty() {
                     return Err(SourceError::Input(format!(
@@ -227,16 +233,21 @@ impl Plan for CrashFreePlan {
                     ))
                     .into());
                 }
-                counts
+                Ok(counts)
             }
-        };
+        }
+    }
 
+    /// Reads the data and builds the typed `crash_free` document.
+    pub async fn report(&self, ctx: &Context) -> Result<CrashFreeReport> {
+        let counts = self.counts(ctx).await?;
+        let range = self.range;
         let report = build_report(
             &counts,
             range,
-            plan.slo,
-            plan.crash,
-            plan.platforms,
+            self.slo,
+            self.crash,
+            self.platforms,
             ctx.now,
         );
         if report.platforms.is_empty() {
@@ -247,6 +258,66 @@ impl Plan for CrashFreePlan {
             ))
             .into());
         }
+        Ok(report)
+    }
+
+    /// Each release window's crash-free users, one entry per platform of the plan, in the
+    /// order of `windows`. Files: one pass over exactly the days the windows cover; BigQuery:
+    /// one query per window, scanning its days only.
+    pub async fn releases(
+        &self,
+        ctx: &Context,
+        windows: Vec<ReleaseWindow>,
+    ) -> Result<Vec<Vec<ReleaseHealth>>> {
+        if windows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let counts = match &self.input {
+            Input::Files(paths) => {
+                let range = ReleaseWindow::covering(&windows, self.range.last());
+                let (quiet, crash) = (ctx.quiet, self.crash);
+                let paths = paths.clone();
+                let asked = windows.clone();
+                blocking(move || read_files(quiet, &paths, range, crash, Some(asked))).await?
+            }
+            Input::BigQuery(dataset) => {
+                let bq = BigQuery::connect().await?;
+                let spinner = Progress::spinner("querying BigQuery for releases", ctx.quiet);
+                let mut counts = CrashCounts::default();
+                for (i, window) in windows.iter().enumerate().filter(|(_, w)| !w.is_empty()) {
+                    for (platform, c) in
+                        bigquery::crash_free::fetch_release(&bq, dataset, window, self.crash)
+                            .await?
+                    {
+                        counts.releases.insert((i, platform), c);
+                    }
+                }
+                spinner.finish();
+                counts
+            }
+        };
+        Ok(windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| release_health(&counts, i, w, self.platforms, self.slo))
+            .collect())
+    }
+}
+
+#[async_trait(?Send)]
+impl Plan for CrashFreePlan {
+    /// Reads the data and builds the report (with `--dry-run`, the query's cost instead).
+    async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
+        let plan = *self;
+        if plan.dry_run {
+            if let Input::BigQuery(dataset) = &plan.input {
+                let bq = BigQuery::connect().await?;
+                let bytes =
+                    bigquery::crash_free::dry_run(&bq, dataset, plan.range, plan.crash).await?;
+                return dry_run_report(ctx, dataset, plan.range, bytes);
+            }
+        }
+        let report = plan.report(ctx).await?;
         // With --strict, a window without data is a warning that fails the run too.
         let unknown = report
             .platforms

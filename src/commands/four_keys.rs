@@ -1,19 +1,30 @@
 //! `vitals four-keys`: deployments (git deploy tags, a deployments CSV, or GitHub), their
 //! change sets and incidents (CSV or GitHub issues) → the four-keys domain → reports.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use regex::Regex;
 
-use crate::cli::{CommitTimeArg, FourKeysArgs, LeadTimeStartArg};
+use crate::cli::{CommitTimeArg, CrashFreeArgs, FailuresFromArg, FourKeysArgs, LeadTimeStartArg};
+use crate::commands::crash_free::{CrashFree, CrashFreePlan};
+use crate::commands::slo::SloSpecs;
 use crate::commands::{blocking, parse_duration, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, FourKeysSection};
-use crate::domain::four_keys::{evaluate, Deployment, Incident, Options};
+use crate::domain::crash_free::{ReleaseHealth, ReleaseWindow};
+use crate::domain::four_keys::{
+    assess, before_window, evaluate_assessed, Assessment, Deployment, FailuresFrom, ImpactOptions,
+    Incident, Options, SloTrack,
+};
+use crate::domain::slo::SpendLedger;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::report::{views, Report, Verdict};
 use crate::sources::git::{self, CommitTime, DeployRecord, GitQuery};
 use crate::sources::github::{self, DeploySource, GitHubQuery, LeadTimeStart};
+use crate::sources::SourceError;
 
 const DEFAULT_SINCE: chrono::Duration = chrono::Duration::days(90);
 
@@ -90,6 +101,22 @@ pub struct FourKeysPlan {
     paths: Vec<String>,
     csv_incidents: Option<Vec<Incident>>,
     source: Source,
+    impact: Option<ImpactPlan>,
+}
+
+/// `--impact`: the SLO specs read and validated, and how deployments are judged.
+struct ImpactPlan {
+    specs: SloSpecs,
+    options: ImpactOptions,
+    failures_from: FailuresFrom,
+    /// `version_from_tag` with a `[crash_free]` section.
+    releases: Option<ReleasePlan>,
+}
+
+/// Crash-free users per released version.
+struct ReleasePlan {
+    version_from_tag: Regex,
+    crash_free: CrashFreePlan,
 }
 
 impl Section for FourKeys {
@@ -223,7 +250,206 @@ impl Section for FourKeys {
             paths: args.paths.clone(),
             csv_incidents,
             source,
+            impact: impact_plan(ctx, args, c)?,
         })
+    }
+}
+
+/// `--impact` and its settings; the flags that only mean something with it are refused
+/// without it.
+fn impact_plan(
+    ctx: &Context,
+    args: &FourKeysArgs,
+    c: &FourKeysSection,
+) -> Result<Option<ImpactPlan>> {
+    let config = &ctx.config;
+    let wanted = args.impact
+        || config
+            .key::<bool, _>("four_keys.impact", c.impact.as_ref())
+            .value()
+            .copied()
+            .unwrap_or(false);
+    if !wanted {
+        let stray = [
+            (!args.spec.is_empty(), "--spec"),
+            (args.impact_window.is_some(), "--impact-window"),
+            (args.impact_threshold.is_some(), "--impact-threshold"),
+            (args.failures_from.is_some(), "--failures-from"),
+            (args.version_from_tag.is_some(), "--version-from-tag"),
+        ];
+        if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
+            return Err(Error::Usage(format!(
+                "{flag}: needs --impact (or [four_keys] impact = true)"
+            )));
+        }
+        return Ok(None);
+    }
+    if args.spec.is_empty() && config.file.slo.is_none() {
+        return Err(Error::Usage(
+            "--impact needs SLOs: an [slo] section in the config, or --spec FILE…".into(),
+        ));
+    }
+    let specs = SloSpecs::load(ctx, &args.spec)?;
+    let window = config
+        .flag("--impact-window", args.impact_window.as_deref())
+        .or_key("four_keys.impact_window", c.impact_window.as_ref())
+        .parse(parse_duration)?;
+    let threshold = config
+        .flag("--impact-threshold", args.impact_threshold.as_ref())
+        .or_key("four_keys.impact_threshold", c.impact_threshold.as_ref())
+        .check(
+            |t| t.is_finite() && *t > 0.0,
+            "must be a burn rate above 0, e.g. 6",
+        )?
+        .copied();
+    let defaults = ImpactOptions::default();
+    let options = ImpactOptions {
+        window: window.unwrap_or(defaults.window),
+        threshold: threshold.unwrap_or(defaults.threshold),
+    };
+    let failures_from = match args.failures_from {
+        Some(FailuresFromArg::Incidents) => FailuresFrom::Incidents,
+        Some(FailuresFromArg::Slo) => FailuresFrom::Slo,
+        Some(FailuresFromArg::Both) => FailuresFrom::Both,
+        None => config
+            .key::<str, _>("four_keys.failures_from", c.failures_from.as_ref())
+            .parse(|text| match text {
+                "incidents" => Ok(FailuresFrom::Incidents),
+                "slo" => Ok(FailuresFrom::Slo),
+                "both" => Ok(FailuresFrom::Both),
+                other => Err(format!("{other:?} is not incidents, slo or both")),
+            })?
+            .unwrap_or_default(),
+    };
+    let version_from_tag = config
+        .flag("--version-from-tag", args.version_from_tag.as_deref())
+        .or_key("four_keys.version_from_tag", c.version_from_tag.as_ref())
+        .sourced();
+    let releases = match version_from_tag {
+        None => None,
+        Some(setting) => {
+            let origin = setting.origin;
+            let regex = version_regex(setting.value).map_err(|e| origin.error(e))?;
+            if config.file.crash_free.is_none() {
+                return Err(origin.error(
+                    "needs a [crash_free] section: the versions' crash-free users come from it",
+                ));
+            }
+            let crash_free = CrashFree::plan(ctx, &CrashFreeArgs::default())?;
+            Some(ReleasePlan {
+                version_from_tag: regex,
+                crash_free,
+            })
+        }
+    };
+    Ok(Some(ImpactPlan {
+        specs,
+        options,
+        failures_from,
+        releases,
+    }))
+}
+
+/// `version_from_tag`: a regex whose one capture group is the version.
+fn version_regex(text: &str) -> std::result::Result<Regex, String> {
+    let regex = Regex::new(text).map_err(|e| {
+        format!(
+            "{text:?} is not a regex: {}",
+            e.to_string().replace('\n', " ")
+        )
+    })?;
+    match regex.captures_len() - 1 {
+        1 => Ok(regex),
+        n => Err(format!(
+            "{text:?} has {n} capture groups; it needs exactly one, the version (e.g. \"v(.*)\")"
+        )),
+    }
+}
+
+impl ImpactPlan {
+    /// Assesses every deployment in the window and the one before it (so that
+    /// `--failures-from` grades both alike), by input position. `names` gives a deployment's
+    /// other names (GitHub refs) for `version_from_tag`.
+    async fn assess(
+        &self,
+        ctx: &Context,
+        deployments: &[Deployment],
+        names: &HashMap<String, Vec<String>>,
+        since: Duration,
+    ) -> Result<Vec<Option<Assessment>>> {
+        let now = ctx.now;
+        let from = now - since - since;
+        let assessed: Vec<usize> = (0..deployments.len())
+            .filter(|&i| (from..now).contains(&deployments[i].deployed_at))
+            .collect();
+        let Some(earliest) = assessed.iter().map(|&i| deployments[i].deployed_at).min() else {
+            return Ok(vec![None; deployments.len()]);
+        };
+        let data_from = earliest - before_window();
+        let fetched = self.specs.fetch(ctx, data_from).await?;
+        let releases = match &self.releases {
+            Some(plan) => Some(plan.health(ctx, deployments, &assessed, names).await?),
+            None => None,
+        };
+        let options = self.options;
+        let times: Vec<DateTime<Utc>> = deployments.iter().map(|d| d.deployed_at).collect();
+        blocking(move || {
+            let tracks = fetched
+                .iter()
+                .map(|o| {
+                    let result = o.evaluate(now)?;
+                    let ledger = SpendLedger::new(&o.objective, &o.series, data_from, now)
+                        .map_err(|e| SourceError::Input(format!("{}: {e}", o.origin)))?;
+                    Ok(SloTrack {
+                        slo: o.objective.name.clone(),
+                        objective: o.objective.objective.clone(),
+                        ledger,
+                        allowed_bad: result.error_budget.allowed_bad,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut releases = releases.unwrap_or_default();
+            let mut out = vec![None; times.len()];
+            for &i in &assessed {
+                let crash_free = releases.remove(&i);
+                out[i] = Some(assess(times[i], &tracks, crash_free, options, now));
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+impl ReleasePlan {
+    /// The version each assessed deployment's tag names, and its crash-free users over the
+    /// release window, by deployment position.
+    async fn health(
+        &self,
+        ctx: &Context,
+        deployments: &[Deployment],
+        assessed: &[usize],
+        names: &HashMap<String, Vec<String>>,
+    ) -> Result<HashMap<usize, Vec<ReleaseHealth>>> {
+        let mut which = Vec::new();
+        let mut windows = Vec::new();
+        for &i in assessed {
+            let d = &deployments[i];
+            let aliases = names.get(&d.id).into_iter().flatten();
+            let version = std::iter::once(&d.id)
+                .chain(aliases)
+                .find_map(|name| Some(self.version_from_tag.captures(name)?.get(1)?.as_str()));
+            if let Some(version) = version {
+                which.push(i);
+                windows.push(ReleaseWindow::after(
+                    version,
+                    d.deployed_at,
+                    ctx.now,
+                    ctx.tz,
+                ));
+            }
+        }
+        let health = self.crash_free.releases(ctx, windows).await?;
+        Ok(which.into_iter().zip(health).collect())
     }
 }
 
@@ -237,7 +463,10 @@ impl Plan for FourKeysPlan {
             paths,
             csv_incidents,
             source,
+            impact,
         } = *self;
+        // A GitHub deployment's ref (say a tag) names it too, for `version_from_tag`.
+        let mut names: HashMap<String, Vec<String>> = HashMap::new();
         let (deployments, incidents): (Vec<Deployment>, Vec<Incident>) = match source {
             Source::GitHub(query) => {
                 let progress = Progress::counter("fetching from GitHub", "requests", ctx.quiet);
@@ -255,6 +484,9 @@ impl Plan for FourKeysPlan {
                     Some(rows) => github::resolve_aliases(rows, &fetched.aliases),
                     None => fetched.incidents,
                 };
+                for (alias, id) in &fetched.aliases {
+                    names.entry(id.clone()).or_default().push(alias.clone());
+                }
                 (fetched.deployments, incidents)
             }
             Source::Git(walk) => {
@@ -265,14 +497,26 @@ impl Plan for FourKeysPlan {
                 (deployments, csv_incidents.unwrap_or_default())
             }
         };
+        let assessments = match &impact {
+            Some(plan) => Some(plan.assess(ctx, &deployments, &names, since).await?),
+            None => None,
+        };
         let options = Options {
             since,
             paths,
             tz: ctx.tz,
+            failures_from: impact.map(|i| i.failures_from).unwrap_or_default(),
         };
         let now = ctx.now;
         let report = blocking(move || {
-            evaluate(&deployments, &incidents, &options, now).map_err(Error::Usage)
+            evaluate_assessed(
+                &deployments,
+                &incidents,
+                assessments.as_deref(),
+                &options,
+                now,
+            )
+            .map_err(Error::Usage)
         })
         .await?;
         for warning in &report.warnings {

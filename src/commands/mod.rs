@@ -7,9 +7,11 @@ pub mod crash_free;
 pub mod digest;
 pub mod four_keys;
 pub mod freshness;
+pub mod gate;
 pub mod onboarding;
 mod section;
 pub mod slo;
+pub mod slo_rules;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

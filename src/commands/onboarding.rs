@@ -27,7 +27,15 @@ timezone = "UTC"
 # crash = "any"                             # or "fatal"
 
 # [slo]
-# specs = ["slo/*.yaml"]                    # OpenSLO v1 specs (CSV, CloudWatch, BigQuery data)
+# specs = ["slo/*.yaml"]                    # OpenSLO v1 specs (CSV, CloudWatch, BigQuery, Prometheus)
+# prometheus_url = "http://prometheus:9090" # for Prometheus DataSources without a url (else
+#                                           # PROMETHEUS_URL; PROMETHEUS_TOKEN is a bearer token)
+# A Prometheus SLI in an OpenSLO spec; `vitals slo rules --out slo-rules.yaml` turns the same
+# spec into Prometheus recording rules and burn-rate alerts ({{window}}: 1m for reports, 5m…3d
+# for the rules):
+#   ratioMetric:
+#     bad:   {metricSource: {type: Prometheus, spec: {query: 'sum(increase(http_requests_total{code=~"5.."}[{{window}}]))'}}}
+#     total: {metricSource: {type: Prometheus, spec: {query: 'sum(increase(http_requests_total[{{window}}]))'}}}
 
 # [freshness]
 # dbt_sources = ["models/sources.yml"]      # dbt sources.yml files, read unchanged
@@ -50,6 +58,10 @@ timezone = "UTC"
 # deploy_tag = "deploy/*"
 # incidents = "data/incidents.csv"          # optional: for change failure and time to restore
 # since = "90d"
+# impact = true                             # what [slo] saw after each deployment
+
+# [gate]
+# min_budget = 0.1                          # `vitals gate` blocks below 10 % of budget left
 "##;
 
 pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
@@ -90,6 +102,21 @@ pub fn google_credentials() -> String {
         format!("GOOGLE_APPLICATION_CREDENTIALS ({kind})")
     } else {
         "application default credentials (gcloud, or the metadata server)".into()
+    }
+}
+
+/// How a Prometheus call would authenticate.
+pub fn prometheus_credentials() -> String {
+    if set(crate::sources::prometheus::TOKEN_VARIABLE) {
+        format!(
+            "with a bearer token ({})",
+            crate::sources::prometheus::TOKEN_VARIABLE
+        )
+    } else {
+        format!(
+            "without credentials ({} unset)",
+            crate::sources::prometheus::TOKEN_VARIABLE
+        )
     }
 }
 
@@ -188,5 +215,6 @@ mod tests {
         assert!(file.crash_free.is_some() && file.slo.is_some());
         assert_eq!(file.freshness.as_ref().map(|f| f.checks.len()), Some(1));
         assert!(file.autoscale.is_some() && file.four_keys.is_some());
+        assert!(file.gate.is_some());
     }
 }

@@ -1,24 +1,26 @@
-//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch) → SLO domain →
-//! reports.
+//! `vitals slo`: OpenSLO specs → metric sources (CSV, BigQuery, CloudWatch, Prometheus) →
+//! SLO domain → reports.
 
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::cli::SloArgs;
 use crate::commands::{blocking, onboarding, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, SloSection};
-use crate::domain::slo::{evaluate, BurnWindow, SloReport};
+use crate::domain::slo::{evaluate, BurnWindow, Objective, Series, SloReport, SloResult};
 use crate::error::{Error, Result};
 use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::bigquery::BigQuery;
 use crate::sources::metrics::{self, source_kinds, Metrics};
 use crate::sources::openslo::{self, ResolvedSlo};
+use crate::sources::prometheus;
 use crate::sources::{files, SourceError};
 
-fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec<PathBuf>> {
-    if !args.spec.is_empty() {
-        return Ok(files::expand(&args.spec, Path::new("."))?);
+fn spec_files(ctx: &Context, flag: &[PathBuf], section: &SloSection) -> Result<Vec<PathBuf>> {
+    if !flag.is_empty() {
+        return Ok(files::expand(flag, Path::new("."))?);
     }
     let specs = section
         .specs
@@ -36,14 +38,61 @@ fn spec_files(ctx: &Context, args: &SloArgs, section: &SloSection) -> Result<Vec
     )?)
 }
 
+/// The SLOs of `--spec` (else `[slo] specs`), read and checked: at least one, names unique.
+pub fn load_specs(ctx: &Context, flag: &[PathBuf]) -> Result<Vec<ResolvedSlo>> {
+    let empty = SloSection::default();
+    let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
+    let slos = openslo::load(&spec_files(ctx, flag, section)?)?;
+    if slos.is_empty() {
+        return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
+    }
+    // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
+    // copy-paste mistake, not two objectives.
+    let mut seen = std::collections::HashMap::new();
+    for s in &slos {
+        if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
+            return Err(Error::Usage(format!(
+                "{}: duplicate SLO name (also in {})",
+                s.origin,
+                first.display()
+            )));
+        }
+    }
+    Ok(slos)
+}
+
 /// `vitals slo`.
 pub struct Slo;
 
-/// Specs read and validated; nothing fetched yet.
-pub struct SloPlan {
+/// OpenSLO specs read and validated, nothing fetched yet: what `slo`, `gate` and
+/// `four-keys --impact` start from.
+pub struct SloSpecs {
     slos: Vec<ResolvedSlo>,
     /// (SLO, objective) indices, in report order.
     objectives: Vec<(usize, usize)>,
+    /// `[slo] prometheus_url`, checked.
+    prometheus_url: Option<String>,
+}
+
+/// One objective and its data, fetched.
+pub struct ObjectiveData {
+    /// The spec file and document, for messages.
+    pub origin: String,
+    pub objective: Objective,
+    pub series: Series,
+}
+
+impl ObjectiveData {
+    /// The objective evaluated at `now` (CPU work: call it off the async threads).
+    pub fn evaluate(&self, now: DateTime<Utc>) -> Result<SloResult> {
+        evaluate(&self.objective, &self.series, now)
+            .map_err(|e| SourceError::Input(format!("{}: {e}", self.origin)).into())
+    }
+}
+
+/// Specs read and validated; nothing fetched yet.
+pub struct SloPlan {
+    specs: SloSpecs,
     chart: Option<FileTarget>,
 }
 
@@ -55,39 +104,110 @@ impl Section for Slo {
     fn plan(ctx: &Context, args: &SloArgs) -> Result<SloPlan> {
         let empty = SloSection::default();
         let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
-        let slos = openslo::load(&spec_files(ctx, args, section)?)?;
-        if slos.is_empty() {
-            return Err(Error::Usage("slo: the specs hold no SLO documents".into()));
-        }
-        // Results, annotations and Slack lines are keyed by name: two SLOs of one name are a
-        // copy-paste mistake, not two objectives.
-        let mut seen = std::collections::HashMap::new();
-        for s in &slos {
-            if let Some(first) = seen.insert(s.name.as_str(), &s.file) {
-                return Err(Error::Usage(format!(
-                    "{}: duplicate SLO name (also in {})",
-                    s.origin,
-                    first.display()
-                )));
-            }
-        }
-        unqueryable_alone(&slos)?;
-        let objectives: Vec<(usize, usize)> = slos
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| (0..s.objectives.len()).map(move |j| (i, j)))
-            .collect();
+        let specs = SloSpecs::load(ctx, &args.spec)?;
         let chart = ctx
             .config
             .flag("--chart", args.chart.as_deref())
             .or_key("slo.chart", section.chart.as_ref())
             .labelled_path();
         let chart = FileTarget::optional_chart(chart)?;
-        Ok(SloPlan {
+        Ok(SloPlan { specs, chart })
+    }
+}
+
+impl SloSpecs {
+    /// `--spec` files, else the config's `[slo] specs`, read and validated (exit 2 on any
+    /// problem, before any data is fetched). `spec` is the `--spec` flag.
+    pub fn load(ctx: &Context, spec: &[PathBuf]) -> Result<SloSpecs> {
+        let empty = SloSection::default();
+        let section = ctx.config.file.slo.as_ref().unwrap_or(&empty);
+        let slos = load_specs(ctx, spec)?;
+        unqueryable_alone(&slos)?;
+        let prometheus_url = ctx
+            .config
+            .key::<str, _>("slo.prometheus_url", section.prometheus_url.as_ref())
+            .parse(|url| prometheus::parse_url(url).map(|_| url.to_string()))?;
+        metrics::check_prometheus(&slos, prometheus_url.as_deref())?;
+        let objectives: Vec<(usize, usize)> = slos
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| (0..s.objectives.len()).map(move |j| (i, j)))
+            .collect();
+        Ok(SloSpecs {
             slos,
             objectives,
-            chart,
+            prometheus_url,
         })
+    }
+
+    /// Where data is needed from for evaluating every objective at `now`: its window's
+    /// start, and the longest burn window (burn rates look back 3 days even early in a period).
+    pub fn needed_since(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        let mut earliest = now - BurnWindow::LONGEST.length();
+        for &(i, j) in &self.objectives {
+            let o = &self.slos[i].objectives[j].objective;
+            let period = o.window.period(now).map_err(Error::Usage)?;
+            earliest = earliest.min(period.start);
+        }
+        Ok(earliest)
+    }
+
+    /// Fetches each objective's data from `since` to now (`since` no later than
+    /// [`SloSpecs::needed_since`]), in report order.
+    pub async fn fetch(&self, ctx: &Context, since: DateTime<Utc>) -> Result<Vec<ObjectiveData>> {
+        let needs_bigquery = self.slos.iter().any(|s| {
+            source_kinds(s)
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case("bigquery"))
+        });
+        let bq = if needs_bigquery {
+            Some(BigQuery::connect().await?)
+        } else {
+            None
+        };
+        let since = since.min(self.needed_since(ctx.now)?);
+        let mut metrics = Metrics::new(bq.as_ref(), since, ctx.now)
+            .with_prometheus_url(self.prometheus_url.clone());
+        let mut fetched = Vec::with_capacity(self.objectives.len());
+        // Remote metric sources can take a while per SLO: say which one is being fetched.
+        let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
+        let total = self.objectives.len();
+        for (n, &(i, j)) in self.objectives.iter().enumerate() {
+            let (slo, resolved) = (&self.slos[i], &self.slos[i].objectives[j]);
+            progress.set_message(format!("SLO {}/{total}: {}", n + 1, slo.name));
+            let series = match metrics::unqueryable(&resolved.indicator) {
+                // A valid spec whose numbers live where vitals cannot reach: no data, said so.
+                Some(kind) => {
+                    ctx.warn(&format!(
+                        "{}: {}: metricSource.type {kind:?} cannot be queried by vitals ({}): \
+                         reported as no_data",
+                        slo.origin,
+                        resolved.path,
+                        metrics::QUERYABLE.join(", ")
+                    ));
+                    metrics::no_rows(&resolved.indicator)
+                }
+                None => metrics.series(slo, &resolved.indicator).await?,
+            };
+            fetched.push(ObjectiveData {
+                origin: slo.origin.clone(),
+                objective: resolved.objective.clone(),
+                series,
+            });
+        }
+        progress.finish();
+        Ok(fetched)
+    }
+}
+
+impl SloPlan {
+    /// Fetches the data and evaluates every objective at now: the typed `slo` document.
+    pub async fn report(&self, ctx: &Context) -> Result<SloReport> {
+        let since = self.specs.needed_since(ctx.now)?;
+        let fetched = self.specs.fetch(ctx, since).await?;
+        let now = ctx.now;
+        let results = blocking(move || fetched.iter().map(|o| o.evaluate(now)).collect()).await?;
+        Ok(SloReport::new(ctx.now, results))
     }
 }
 
@@ -117,61 +237,7 @@ fn unqueryable_alone(slos: &[ResolvedSlo]) -> Result<()> {
 impl Plan for SloPlan {
     /// Fetches each SLO's data and evaluates its objectives.
     async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
-        let SloPlan {
-            slos,
-            objectives,
-            chart,
-        } = *self;
-        let needs_bigquery = slos.iter().any(|s| {
-            source_kinds(s)
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case("bigquery"))
-        });
-        let bq = if needs_bigquery {
-            Some(BigQuery::connect().await?)
-        } else {
-            None
-        };
-        // Burn rates look back up to 3 days, so data is needed from there even early in a period.
-        let mut earliest = ctx.now - BurnWindow::LONGEST.length();
-        for &(i, j) in &objectives {
-            let o = &slos[i].objectives[j].objective;
-            let period = o.window.period(ctx.now).map_err(Error::Usage)?;
-            earliest = earliest.min(period.start);
-        }
-        let mut metrics = Metrics::new(bq.as_ref(), earliest, ctx.now);
-        let mut results = Vec::with_capacity(objectives.len());
-        // Remote metric sources can take a while per SLO: say which one is being fetched.
-        let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
-        let total = objectives.len();
-        for (n, (i, j)) in objectives.into_iter().enumerate() {
-            let (slo, resolved) = (&slos[i], &slos[i].objectives[j]);
-            progress.set_message(format!("SLO {}/{total}: {}", n + 1, slo.name));
-            let series = match metrics::unqueryable(&resolved.indicator) {
-                // A valid spec whose numbers live where vitals cannot reach: no data, said so.
-                Some(kind) => {
-                    ctx.warn(&format!(
-                        "{}: {}: metricSource.type {kind:?} cannot be queried by vitals ({}): \
-                         reported as no_data",
-                        slo.origin,
-                        resolved.path,
-                        metrics::QUERYABLE.join(", ")
-                    ));
-                    metrics::no_rows(&resolved.indicator)
-                }
-                None => metrics.series(slo, &resolved.indicator).await?,
-            };
-            let objective = resolved.objective.clone();
-            let (now, origin) = (ctx.now, slo.origin.clone());
-            let result = blocking(move || {
-                evaluate(&objective, &series, now)
-                    .map_err(|e| SourceError::Input(format!("{origin}: {e}")).into())
-            })
-            .await?;
-            results.push(result);
-        }
-        progress.finish();
-        let report = SloReport::new(ctx.now, results);
+        let report = self.report(ctx).await?;
         let mut out = Report::new(
             Report::document(&report)?,
             views::slo::view(&report),
@@ -180,7 +246,7 @@ impl Plan for SloPlan {
         out.charts.push(Chart::new(
             "slo-burn-down",
             views::slo::chart(&report),
-            chart,
+            self.chart,
         ));
         Ok(out)
     }

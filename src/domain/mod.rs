@@ -7,6 +7,7 @@ pub mod autoscale;
 pub mod crash_free;
 pub mod four_keys;
 pub mod freshness;
+pub mod gate;
 pub mod slo;
 pub mod time;
 

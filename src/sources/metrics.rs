@@ -1,6 +1,7 @@
-//! Metric data for `vitals slo`: an OpenSLO metric source (CSV, BigQuery) read into a table
-//! of timestamped columns, then shaped into the domain's [`Series`]. Each file or query is
-//! read once however many SLOs use it.
+//! Metric data for `vitals slo`: an OpenSLO metric source (CSV, BigQuery, CloudWatch) read
+//! into a table of timestamped columns, then shaped into the domain's [`Series`]; Prometheus
+//! sources are shaped by [`super::prometheus`] from their samples. Each file or query is read
+//! once however many SLOs use it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,8 +12,9 @@ use super::bigquery::{BigQuery, Param};
 use super::cloudwatch::CloudWatch;
 use super::csv_metrics::{self, MetricTable};
 use super::openslo::{spec_path, spec_text, ResolvedIndicator, ResolvedSlo, ResolvedSource};
+use super::prometheus::{self, Target};
 use super::SourceError;
-use crate::domain::slo::{counter_increases, Series};
+use crate::domain::slo::{ratio_counter_increases, Series};
 
 /// Fetches metric tables, caching by file or query.
 pub struct Metrics<'a> {
@@ -20,13 +22,14 @@ pub struct Metrics<'a> {
     cloudwatch: CloudWatch,
     queries: HashMap<(String, String), Arc<MetricTable>>,
     bigquery: Option<&'a BigQuery>,
+    prometheus: prometheus::Reader,
     /// Data older than this is not needed (window start, or the longest burn window).
     pub since: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
 
 /// The `metricSource.type`s vitals can query (any case).
-pub const QUERYABLE: [&str; 3] = ["CSV", "BigQuery", "CloudWatch"];
+pub const QUERYABLE: [&str; 4] = ["CSV", "BigQuery", "CloudWatch", "Prometheus"];
 
 fn queryable(kind: &str) -> bool {
     QUERYABLE.iter().any(|k| k.eq_ignore_ascii_case(kind))
@@ -51,6 +54,29 @@ pub fn unqueryable(indicator: &ResolvedIndicator) -> Option<&str> {
         .find(|k| !queryable(k))
 }
 
+/// Checks every Prometheus source of `slos` as a fetch would (query, step, server URL),
+/// before anything is fetched.
+pub fn check_prometheus(
+    slos: &[ResolvedSlo],
+    default_url: Option<&str>,
+) -> Result<(), SourceError> {
+    for slo in slos {
+        for objective in &slo.objectives {
+            for source in objective.indicator.sources() {
+                if prometheus::is_prometheus(&source.kind) {
+                    Target::resolve(source, default_url).map_err(|e| {
+                        SourceError::Input(format!(
+                            "{}: {}: metricSource.{e}",
+                            slo.origin, objective.path
+                        ))
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A series of `indicator`'s shape without rows: what an unqueryable source yields.
 pub fn no_rows(indicator: &ResolvedIndicator) -> Series {
     match indicator {
@@ -70,9 +96,16 @@ impl<'a> Metrics<'a> {
             cloudwatch: CloudWatch::default(),
             queries: HashMap::new(),
             bigquery,
+            prometheus: prometheus::Reader::default(),
             since,
             now,
         }
+    }
+
+    /// The server of Prometheus sources whose DataSource names none (`[slo] prometheus_url`).
+    pub fn with_prometheus_url(mut self, url: Option<String>) -> Self {
+        self.prometheus.default_url = url;
+        self
     }
 
     async fn table(
@@ -185,6 +218,24 @@ impl<'a> Metrics<'a> {
         slo: &ResolvedSlo,
         indicator: &ResolvedIndicator,
     ) -> Result<Series, SourceError> {
+        let sources = indicator.sources();
+        let from_prometheus = sources
+            .iter()
+            .filter(|s| prometheus::is_prometheus(&s.kind))
+            .count();
+        if from_prometheus == sources.len() {
+            return self
+                .prometheus
+                .series(slo, indicator, self.since, self.now)
+                .await;
+        }
+        if from_prometheus > 0 {
+            return Err(SourceError::Input(format!(
+                "{}: the indicator mixes Prometheus with other metric sources; read both \
+                 sides of the ratio from Prometheus",
+                slo.origin
+            )));
+        }
         match indicator {
             ResolvedIndicator::Threshold(source) => {
                 let table = self.table(slo, source, "thresholdMetric").await?;
@@ -266,13 +317,7 @@ impl<'a> Metrics<'a> {
                     rows.push((*t, *n, *d));
                 }
                 if *counter {
-                    let n = counter_increases(&rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>());
-                    let d = counter_increases(&rows.iter().map(|r| (r.0, r.2)).collect::<Vec<_>>());
-                    rows = n
-                        .into_iter()
-                        .zip(d)
-                        .map(|((t, n), (_, d))| (t, n, d))
-                        .collect();
+                    rows = ratio_counter_increases(&rows);
                 }
                 Ok(if good.is_some() {
                     Series::good_total(rows)

@@ -17,6 +17,7 @@ pub mod git;
 pub mod github;
 pub mod metrics;
 pub mod openslo;
+pub mod prometheus;
 pub mod time;
 pub mod yaml;
 

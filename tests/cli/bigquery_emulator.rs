@@ -144,7 +144,7 @@ pub async fn post(client: &reqwest::Client, url: String, body: Value) -> Value {
     reply
 }
 
-async fn seed(emulator: &Emulator, rows: &[Value]) {
+pub(crate) async fn seed(emulator: &Emulator, rows: &[Value]) {
     let client = reqwest::Client::new();
     let api = format!("{}/bigquery/v2/projects/{PROJECT}", emulator.base);
     post(
@@ -185,7 +185,7 @@ async fn seed(emulator: &Emulator, rows: &[Value]) {
 
 /// Hand-checked rows plus a deterministic month of traffic: version upgrades, crashes of both
 /// kinds, users on both platforms, days without data.
-fn test_rows() -> Vec<Value> {
+pub(crate) fn test_rows() -> Vec<Value> {
     let mut rows = hand_checked_rows();
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {

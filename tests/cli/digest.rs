@@ -33,7 +33,7 @@ fn the_example_digest_has_every_section_and_the_worst_exit_code() {
     );
     assert_eq!(
         doc["sections"][4]["deployment_frequency"]["deployments"],
-        13
+        14
     );
     assert_eq!(code, 1, "slo and freshness have violations");
     let (_, only, _) = run_json(vitals().args([

@@ -48,7 +48,7 @@ async fn get(server: &MockServer, route: &str, response: ResponseTemplate) {
 /// Changes: c2 (11-01), c3 = 102's commit (11-02), c5 (11-04), c4 = 104's commit (11-10, the
 /// squash merge of PR 7 whose commits date from 11-08). Issues: #1 caused by the tag v2 (2 h),
 /// #2 by c4's SHA prefix (1 h), #3 open with no cause, #4 a pull request.
-async fn stand_in(server: &MockServer) {
+pub(crate) async fn stand_in(server: &MockServer) {
     let uri = server.uri();
     // A secondary rate limit on the very first call.
     Mock::given(method("GET"))
@@ -163,7 +163,7 @@ async fn stand_in(server: &MockServer) {
         .await;
 }
 
-fn four_keys(server: &MockServer, extra: &[&str]) -> assert_cmd::Command {
+pub(crate) fn four_keys(server: &MockServer, extra: &[&str]) -> assert_cmd::Command {
     let mut cmd = vitals();
     cmd.env("GITHUB_TOKEN", TOKEN)
         .args([

@@ -17,6 +17,8 @@ pub fn vitals() -> Command {
         "GOOGLE_OAUTH_ACCESS_TOKEN",
         "VITALS_BIGQUERY_API_URL",
         "GITHUB_TOKEN",
+        "PROMETHEUS_URL",
+        "PROMETHEUS_TOKEN",
     ] {
         cmd.env_remove(var);
     }

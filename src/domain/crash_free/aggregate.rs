@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::model::{Counts, CrashCounts, CrashKind, Platform, Window};
 use super::range::{parse_event_date, DayRange};
+use super::release::ReleaseWindow;
 
 /// The fields of one export row the report needs, borrowed from the source's buffer.
 /// `None` means the field is missing or JSON `null`.
@@ -240,6 +241,16 @@ struct VersionEntry {
     name: String,
     /// Indexed like [`Window::ALL`].
     windows: [Seen; 2],
+    /// The release windows of this version (indices into [`Aggregator::releases`]).
+    releases: Vec<usize>,
+}
+
+/// A requested release window, as day indices of the range (`None` when it lies outside).
+struct ReleaseSlot {
+    window: ReleaseWindow,
+    days: Option<(usize, usize)>,
+    /// Indexed like [`Platform::index`].
+    seen: [Seen; 2],
 }
 
 /// Folds rows of one report range into counts.
@@ -252,6 +263,7 @@ pub struct Aggregator {
     days: Vec<Seen>,
     version_index: [FxHashMap<Box<[u8]>, usize>; 2],
     versions: Vec<VersionEntry>,
+    releases: Vec<ReleaseSlot>,
     last_date: ([u8; 8], Option<usize>),
     /// The last user and version seen, to skip a lookup when the next row repeats them.
     last_user: Vec<u8>,
@@ -270,12 +282,40 @@ impl Aggregator {
             days: vec![Seen::default(); Platform::ALL.len() * range.len()],
             version_index: Default::default(),
             versions: Vec::new(),
+            releases: Vec::new(),
             last_date: ([0; 8], None),
             last_user: Vec::new(),
             last_user_id: None,
             last_version: None,
             rows_counted: 0,
         }
+    }
+
+    /// Also counts each version's users over these windows (`CrashCounts::releases`, by
+    /// index). Called on a new aggregator, before any row.
+    pub fn with_releases(mut self, windows: Vec<ReleaseWindow>) -> Aggregator {
+        debug_assert!(
+            self.versions.is_empty(),
+            "releases are linked as versions appear"
+        );
+        let range = self.range;
+        self.releases = windows
+            .into_iter()
+            .map(|window| {
+                let first = window.first.max(range.first());
+                let last = window.last.min(range.last());
+                let days = range
+                    .index_of(first)
+                    .zip(range.index_of(last))
+                    .filter(|(a, b)| a <= b);
+                ReleaseSlot {
+                    window,
+                    days,
+                    seen: Default::default(),
+                }
+            })
+            .collect();
+        self
     }
 
     /// The report's days: rows dated outside them are ignored.
@@ -331,6 +371,12 @@ impl Aggregator {
                 self.versions[version].windows[w].add(user, crashed);
             }
         }
+        for &r in &self.versions[version].releases {
+            let slot = &mut self.releases[r];
+            if slot.days.is_some_and(|(a, b)| (a..=b).contains(&day)) {
+                slot.seen[platform.index()].add(user, crashed);
+            }
+        }
         self.rows_counted += 1;
         Ok(RowOutcome::Counted)
     }
@@ -372,10 +418,15 @@ impl Aggregator {
 
     fn add_version(&mut self, platform: Platform, name: &str, key: &[u8]) -> usize {
         let i = self.versions.len();
+        let releases = (self.releases.iter().enumerate())
+            .filter(|(_, slot)| slot.window.version == name)
+            .map(|(r, _)| r)
+            .collect();
         self.versions.push(VersionEntry {
             platform,
             name: name.to_owned(),
             windows: Default::default(),
+            releases,
         });
         self.version_index[platform.index()].insert(key.into(), i);
         i
@@ -396,6 +447,11 @@ impl Aggregator {
         for entry in &other.versions {
             let i = self.version_entry(entry.platform, entry.name.as_bytes());
             for (mine, theirs) in self.versions[i].windows.iter_mut().zip(&entry.windows) {
+                mine.merge_mapped(theirs, &map);
+            }
+        }
+        for (mine, theirs) in self.releases.iter_mut().zip(&other.releases) {
+            for (mine, theirs) in mine.seen.iter_mut().zip(&theirs.seen) {
                 mine.merge_mapped(theirs, &map);
             }
         }
@@ -434,6 +490,14 @@ impl Aggregator {
                     counts
                         .versions
                         .insert((entry.platform, entry.name.clone(), window), c);
+                }
+            }
+        }
+        for (r, slot) in self.releases.iter().enumerate() {
+            for platform in Platform::ALL {
+                let c = slot.seen[platform.index()].counts();
+                if c.users > 0 {
+                    counts.releases.insert((r, platform), c);
                 }
             }
         }
@@ -648,6 +712,58 @@ mod tests {
         assert_eq!(agg.finish().daily[&(Platform::Ios, day(21))].users, 3);
     }
 
+    fn release(version: &str, first: u32, last: u32) -> ReleaseWindow {
+        ReleaseWindow {
+            version: version.into(),
+            first: day(first),
+            last: day(last),
+        }
+    }
+
+    #[test]
+    fn a_release_window_counts_its_versions_users_on_its_days_only() {
+        let mut agg = Aggregator::new(range(), CrashKind::Any)
+            .with_releases(vec![release("5.13.0", 3, 9), release("5.13.1", 10, 16)]);
+        for r in [
+            row("20261102", "ANDROID", "early", "5.13.0", "app_exception"), // before its days
+            row("20261103", "ANDROID", "u1", "5.13.0", "screen_view"),
+            row("20261105", "ANDROID", "u1", "5.13.0", "app_exception"),
+            row("20261109", "ANDROID", "u2", "5.13.0", "screen_view"),
+            row("20261110", "ANDROID", "late", "5.13.0", "app_exception"), // after them
+            row("20261104", "ANDROID", "old", "5.12.0", "app_exception"),  // another version
+            row("20261104", "IOS", "u3", "5.13.0", "screen_view"),
+            row("20261111", "ANDROID", "u1", "5.13.1", "screen_view"),
+        ] {
+            agg.add(&r).unwrap();
+        }
+        let c = agg.finish();
+        assert_eq!(
+            c.releases[&(0, Platform::Android)],
+            Counts {
+                users: 2,
+                crashed_users: 1
+            }
+        );
+        assert_eq!(c.releases[&(0, Platform::Ios)].users, 1);
+        assert_eq!(c.releases[&(1, Platform::Android)].users, 1);
+        assert!(
+            !c.releases.contains_key(&(1, Platform::Ios)),
+            "no users: absent"
+        );
+    }
+
+    #[test]
+    fn a_release_window_outside_the_range_counts_nothing() {
+        let outside = ReleaseWindow {
+            version: "1.0".into(),
+            first: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            last: NaiveDate::from_ymd_opt(2025, 1, 7).unwrap(),
+        };
+        let mut agg = Aggregator::new(range(), CrashKind::Any).with_releases(vec![outside]);
+        agg.add(&row("20261121", "IOS", "u1", "1.0", "x")).unwrap();
+        assert!(agg.finish().releases.is_empty());
+    }
+
     #[test]
     fn merged_aggregators_equal_one_over_all_rows() {
         let rows = [
@@ -657,9 +773,10 @@ mod tests {
             row("20261101", "IOS", "c", "1.0", "x"),
             row("20261121", "IOS", "a", "1.1", "x"),
         ];
-        let mut whole = Aggregator::new(range(), CrashKind::Any);
-        let mut left = Aggregator::new(range(), CrashKind::Any);
-        let mut right = Aggregator::new(range(), CrashKind::Any);
+        let releases = || vec![release("1.1", 20, 21), release("1.0", 1, 20)];
+        let mut whole = Aggregator::new(range(), CrashKind::Any).with_releases(releases());
+        let mut left = Aggregator::new(range(), CrashKind::Any).with_releases(releases());
+        let mut right = Aggregator::new(range(), CrashKind::Any).with_releases(releases());
         for (i, r) in rows.iter().enumerate() {
             whole.add(r).unwrap();
             if i % 2 == 0 {
@@ -669,7 +786,9 @@ mod tests {
             }
         }
         left.merge(right).unwrap();
-        assert_eq!(left.finish(), whole.finish());
+        let merged = left.finish();
+        assert_eq!(merged, whole.finish());
+        assert_eq!(merged.releases[&(0, Platform::Ios)].users, 2);
         assert_eq!(left.rows_counted(), 5);
     }
 }

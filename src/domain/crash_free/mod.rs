@@ -7,13 +7,16 @@
 mod aggregate;
 mod model;
 mod range;
+mod release;
 mod report;
 mod trend;
 
 pub use aggregate::{Aggregator, RawRow, RowError, RowOutcome, UserKey};
 pub use model::{Counts, CrashCounts, CrashKind, Platform, PlatformFilter, SloTargets, Window};
 pub use range::{last_complete_day, parse_event_date, DayRange};
+pub use release::{release_health, ReleaseHealth, ReleaseWindow, RELEASE_DAYS};
 pub use report::{
-    build_report, CrashFreeReport, DailyPoint, PlatformReport, VersionReport, WindowStats,
+    build_report, crash_free_rate, CrashFreeReport, DailyPoint, PlatformReport, VersionReport,
+    WindowStats,
 };
 pub use trend::Trend;

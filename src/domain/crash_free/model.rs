@@ -129,6 +129,9 @@ pub struct CrashCounts {
     pub daily: BTreeMap<(Platform, NaiveDate), Counts>,
     pub windows: BTreeMap<(Platform, Window), Counts>,
     pub versions: BTreeMap<(Platform, String, Window), Counts>,
+    /// Per requested [`ReleaseWindow`](super::ReleaseWindow) (by its index) and platform:
+    /// the version's users on the window's days. Only the local engine fills it.
+    pub releases: BTreeMap<(usize, Platform), Counts>,
 }
 
 /// Crash-free SLO per platform, as a ratio in (0, 1].

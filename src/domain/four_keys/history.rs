@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::attribution::Index;
+use super::impact::FailuresFrom;
 use super::model::{Deployment, Incident};
 use super::paths::touches;
 use super::window::Window;
@@ -17,6 +18,10 @@ use super::window::Window;
 /// A deployment before `now`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shipped {
+    /// Its position in the input, for data that came alongside it (impact assessments).
+    pub input: usize,
+    pub id: String,
+    pub commit: String,
     pub at: DateTime<Utc>,
     /// Lead time in seconds of each change it first shipped that passes the path filter.
     /// Adapters list first-shipped changes (reachable from no earlier deployment, however far
@@ -25,6 +30,9 @@ pub struct Shipped {
     /// its deployment (clock skew, a rebase) counts as 0, never negative.
     pub lead_times: Vec<f64>,
     /// At least one incident belongs to it.
+    pub has_incident: bool,
+    /// Whether it counts as failed: [`Shipped::has_incident`] unless
+    /// [`History::count_failures`] said otherwise.
     pub failed: bool,
     pub hotfix: bool,
     /// The first deployment after an incident opened, at or before it was resolved.
@@ -50,6 +58,8 @@ pub struct History {
     /// One line per incident whose `caused_by` named nothing, or whose times are reversed,
     /// with its opening time, so a report can keep only those that touch its windows.
     pub warnings: Vec<(DateTime<Utc>, String)>,
+    /// Set by [`History::count_failures`].
+    pub failures_from: Option<FailuresFrom>,
 }
 
 impl History {
@@ -59,13 +69,19 @@ impl History {
         prefixes: &[String],
         now: DateTime<Utc>,
     ) -> History {
-        let mut sorted: Vec<&Deployment> =
-            deployments.iter().filter(|d| d.deployed_at < now).collect();
-        sorted.sort_by_key(|d| d.deployed_at);
+        let mut sorted: Vec<(usize, &Deployment)> = deployments
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.deployed_at < now)
+            .collect();
+        sorted.sort_by_key(|(_, d)| d.deployed_at);
         let mut seen = HashSet::new();
         let mut shipped: Vec<Shipped> = sorted
             .iter()
-            .map(|d| Shipped {
+            .map(|&(input, d)| Shipped {
+                input,
+                id: d.id.clone(),
+                commit: d.commit.clone(),
                 at: d.deployed_at,
                 lead_times: d
                     .changes
@@ -74,12 +90,14 @@ impl History {
                     .filter(|c| touches(&c.paths, prefixes))
                     .map(|c| seconds(d.deployed_at - c.committed_at).max(0.0))
                     .collect(),
+                has_incident: false,
                 failed: false,
                 hotfix: d.is_hotfix,
                 fixes_incident: false,
             })
             .collect();
 
+        let sorted: Vec<&Deployment> = sorted.into_iter().map(|(_, d)| d).collect();
         let index = Index::new(&sorted);
         let mut warnings = Vec::new();
         let mut opened = Vec::new();
@@ -87,6 +105,7 @@ impl History {
             let (cause, warning) = cause_of(&index, incident);
             warnings.extend(warning.map(|w| (incident.opened_at, w)));
             if let Some(i) = cause {
+                shipped[i].has_incident = true;
                 shipped[i].failed = true;
             }
             let resolved = incident.resolved_at.filter(|r| *r < now);
@@ -116,6 +135,21 @@ impl History {
             deployments: shipped,
             incidents: opened,
             warnings,
+            failures_from: None,
+        }
+    }
+
+    /// `--failures-from`: which deployments count as failed, given whether each input
+    /// deployment is suspect (by input position; missing means not assessed, not suspect).
+    pub fn count_failures(&mut self, suspect: &[bool], from: FailuresFrom) {
+        self.failures_from = Some(from);
+        for d in &mut self.deployments {
+            let suspect = suspect.get(d.input).copied().unwrap_or(false);
+            d.failed = match from {
+                FailuresFrom::Incidents => d.has_incident,
+                FailuresFrom::Slo => suspect,
+                FailuresFrom::Both => d.has_incident || suspect,
+            };
         }
     }
 
@@ -439,6 +473,27 @@ mod tests {
             [false, true],
             "not hex: unknown, falls back"
         );
+    }
+
+    #[test]
+    fn failures_come_from_incidents_slos_or_both() {
+        let ds = [
+            deploy("a", "a", "2026-03-01T00:00:00Z", vec![]),
+            deploy("b", "b", "2026-03-02T00:00:00Z", vec![]),
+            deploy("c", "c", "2026-03-03T00:00:00Z", vec![]),
+        ];
+        let is = [incident("1", "2026-03-01T01:00:00Z", None, Some("a"))];
+        // Input order differs from time order: suspects are by input position.
+        let shuffled = [ds[2].clone(), ds[0].clone(), ds[1].clone()];
+        let suspect = [false, false, true]; // b
+        let mut h = history(&shuffled, &is);
+        assert_eq!(failed(&h), [true, false, false], "incidents by default");
+        h.count_failures(&suspect, FailuresFrom::Slo);
+        assert_eq!(failed(&h), [false, true, false]);
+        h.count_failures(&suspect, FailuresFrom::Both);
+        assert_eq!(failed(&h), [true, true, false]);
+        h.count_failures(&suspect, FailuresFrom::Incidents);
+        assert_eq!(failed(&h), [true, false, false]);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::history::{History, Shipped};
+use super::impact::FailuresFrom;
 use super::level::{self, Level};
 use super::stats::{median, nearest_rank, sorted};
 use super::window::Window;
@@ -36,6 +37,9 @@ pub struct ChangeFailureRate {
     /// failed_deployments / deployments.
     pub ratio: Option<f64>,
     pub level: Option<Level>,
+    /// What counted as a failure, when deployments were assessed (`--impact`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures_from: Option<FailuresFrom>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -115,6 +119,7 @@ impl WindowMetrics {
                 failed_deployments: failed,
                 ratio: share(failed),
                 level: level::change_failure_rate(failed, n),
+                failures_from: history.failures_from,
             },
             time_to_restore: TimeToRestore {
                 incidents: restores.len(),

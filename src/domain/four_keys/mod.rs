@@ -11,6 +11,7 @@ mod compare;
 #[cfg(test)]
 mod fixtures;
 mod history;
+mod impact;
 mod level;
 mod metrics;
 mod model;
@@ -22,6 +23,9 @@ mod window;
 
 pub use attribution::{Miss, MIN_SHA_PREFIX};
 pub use compare::{Comparison, Direction, MetricChange};
+pub use impact::{
+    assess, before_window, slo_impact, Assessment, FailuresFrom, ImpactOptions, SloImpact, SloTrack,
+};
 pub use level::Level;
 pub use metrics::{
     per_week, ChangeFailureRate, DeploymentFrequency, DeploymentReworkRate, LeadTimeForChanges,
@@ -29,7 +33,7 @@ pub use metrics::{
 };
 pub use model::{Change, Deployment, Incident};
 pub use paths::{normalize_prefix, touches};
-pub use report::{evaluate, FourKeysReport, Options};
+pub use report::{evaluate, evaluate_assessed, DeploymentEntry, FourKeysReport, Options};
 pub use stats::{median, nearest_rank};
 pub use weekly::Week;
 pub use window::Window;

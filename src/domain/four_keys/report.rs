@@ -7,11 +7,13 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::compare::Comparison;
-use super::history::History;
+use super::history::{History, Shipped};
+use super::impact::{Assessment, FailuresFrom, SloImpact};
 use super::metrics::WindowMetrics;
 use super::model::{Deployment, Incident};
 use super::weekly::{weekly, Week};
 use super::window::Window;
+use crate::domain::crash_free::ReleaseHealth;
 use crate::domain::rfc3339;
 
 /// What the command line decides; the data comes separately.
@@ -23,6 +25,8 @@ pub struct Options {
     pub paths: Vec<String>,
     /// `--tz`: where ISO weeks start.
     pub tz: Tz,
+    /// `--failures-from`: read only when deployments were assessed (`--impact`).
+    pub failures_from: FailuresFrom,
 }
 
 impl Options {
@@ -31,6 +35,7 @@ impl Options {
             since,
             paths: Vec::new(),
             tz: chrono_tz::UTC,
+            failures_from: FailuresFrom::Incidents,
         }
     }
 }
@@ -47,11 +52,49 @@ pub struct FourKeysReport {
     /// The same figures over `[now − 2·since, now − since)`, with everything known by now.
     pub previous: WindowMetrics,
     pub change_vs_previous: Comparison,
+    /// Each deployment in the window, oldest first; with `impact`, `crash_free` and
+    /// `suspect` when assessed (`--impact`).
+    pub deployments: Vec<DeploymentEntry>,
     /// For stderr: incidents opened in either window whose `caused_by` named nothing (they
     /// fell back to the last deployment before opening) or whose times are reversed. Older
     /// ones cannot affect the figures, so they stay quiet.
     #[serde(skip)]
     pub warnings: Vec<String>,
+}
+
+/// The contract's `deployments` entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeploymentEntry {
+    /// The tag name or deployment id.
+    pub name: String,
+    #[serde(with = "rfc3339")]
+    pub time: DateTime<Utc>,
+    pub commit: String,
+    /// Changes it first shipped (after the path filter).
+    pub changes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Vec<SloImpact>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crash_free: Option<Vec<ReleaseHealth>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspect: Option<bool>,
+    /// Whether it counts in the change failure rate.
+    pub failed: bool,
+}
+
+impl DeploymentEntry {
+    fn new(d: &Shipped, assessment: Option<&Assessment>) -> DeploymentEntry {
+        DeploymentEntry {
+            name: d.id.clone(),
+            time: d.at,
+            commit: d.commit.clone(),
+            changes: d.lead_times.len(),
+            impact: assessment.map(|a| a.impact.clone()),
+            crash_free: assessment.and_then(|a| a.crash_free.clone()),
+            suspect: assessment.map(|a| a.suspect),
+            failed: d.failed,
+        }
+    }
 }
 
 /// The report at `now`. Errors only for a `since` that is not positive or reaches before
@@ -62,8 +105,34 @@ pub fn evaluate(
     options: &Options,
     now: DateTime<Utc>,
 ) -> Result<FourKeysReport, String> {
+    evaluate_assessed(deployments, incidents, None, options, now)
+}
+
+/// [`evaluate`] with deployments assessed (`--impact`): `assessments[i]` belongs to
+/// `deployments[i]` (`None` for one not assessed), and `options.failures_from` decides which
+/// deployments count as failed.
+pub fn evaluate_assessed(
+    deployments: &[Deployment],
+    incidents: &[Incident],
+    assessments: Option<&[Option<Assessment>]>,
+    options: &Options,
+    now: DateTime<Utc>,
+) -> Result<FourKeysReport, String> {
     let window = Window::last(options.since, now).map_err(|e| format!("--since {e}"))?;
-    let history = History::new(deployments, incidents, &options.paths, now);
+    let mut history = History::new(deployments, incidents, &options.paths, now);
+    if let Some(assessments) = assessments {
+        let suspect: Vec<bool> = assessments
+            .iter()
+            .map(|a| a.as_ref().is_some_and(|a| a.suspect))
+            .collect();
+        history.count_failures(&suspect, options.failures_from);
+    }
+    let assessment = |d: &Shipped| assessments.and_then(|a| a.get(d.input)?.as_ref());
+    let entries = history
+        .deployments_in(window)
+        .iter()
+        .map(|d| DeploymentEntry::new(d, assessment(d)))
+        .collect();
     let current = WindowMetrics::over(&history, window);
     let previous = WindowMetrics::over(&history, window.previous());
     let warnings = history
@@ -79,6 +148,7 @@ pub fn evaluate(
         change_vs_previous: Comparison::new(&previous, &current),
         current,
         previous,
+        deployments: entries,
         warnings,
     })
 }
@@ -127,7 +197,8 @@ mod tests {
                 "deployment_rework_rate",
                 "weekly",
                 "previous",
-                "change_vs_previous"
+                "change_vs_previous",
+                "deployments"
             ]
         );
         assert_eq!(
@@ -312,6 +383,54 @@ mod tests {
             "{:?}",
             r.warnings
         );
+    }
+
+    #[test]
+    fn the_deployments_list_has_the_window_and_impact_only_when_assessed() {
+        let ds = [
+            deploy(
+                "old",
+                "a",
+                "2026-03-01T00:00:00Z",
+                vec![change("a", "2026-03-01T00:00:00Z")],
+            ),
+            deploy(
+                "v1.4.2",
+                "b",
+                "2026-03-10T00:00:00Z",
+                vec![
+                    change("a", "2026-03-01T00:00:00Z"),
+                    change("b", "2026-03-09T00:00:00Z"),
+                ],
+            ),
+        ];
+        let r = evaluate(&ds, &[], &two_weeks(), t(NOW)).unwrap();
+        let json = serde_json::to_value(&r.deployments).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([{"name": "v1.4.2", "time": "2026-03-10T00:00:00Z", "commit": "b",
+                                "changes": 1, "failed": false}]),
+            "a commit already shipped by `old` is not a change of v1.4.2"
+        );
+        let assessed = [
+            None,
+            Some(Assessment {
+                suspect: true,
+                ..Assessment::default()
+            }),
+        ];
+        let options = Options {
+            failures_from: FailuresFrom::Slo,
+            ..two_weeks()
+        };
+        let r = evaluate_assessed(&ds, &[], Some(&assessed), &options, t(NOW)).unwrap();
+        let json = serde_json::to_value(&r.deployments).unwrap();
+        assert_eq!(json[0]["impact"], serde_json::json!([]));
+        assert_eq!(json[0]["suspect"], true);
+        assert_eq!(json[0]["failed"], true);
+        assert!(json[0].get("crash_free").is_none());
+        assert_eq!(r.current.change_failure_rate.failed_deployments, 1);
+        assert_eq!(r.current.change_failure_rate.ratio, Some(1.0));
     }
 
     #[test]

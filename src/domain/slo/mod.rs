@@ -10,18 +10,23 @@ mod burn;
 mod duration;
 mod evaluate;
 mod report;
+pub mod rules;
 mod series;
 mod spec;
+mod spend;
 mod status;
 mod units;
 mod window;
 
-pub use budget::{complement, ErrorBudget, Tally};
+pub use budget::{complement, reaches, ErrorBudget, Tally};
 pub use burn::{burn_rate, AlertPair, BurnRates, BurnWindow};
 pub use duration::{DurationUnit, SloDuration};
 pub use evaluate::evaluate;
 pub use report::{exit_code, SloReport, SloResult};
-pub use series::{counter_increases, validate_order, RatioRow, Series, ValueRow};
+pub use series::{
+    counter_increases, ratio_counter_increases, validate_order, RatioRow, Series, ValueRow,
+};
 pub use spec::{BudgetingMethod, Objective, Op, Threshold};
+pub use spend::SpendLedger;
 pub use status::Status;
 pub use window::{parse_start_time, Period, TimeWindow};

@@ -142,6 +142,19 @@ pub fn counter_increases(samples: &[(DateTime<Utc>, f64)]) -> Vec<(DateTime<Utc>
         .collect()
 }
 
+/// [`counter_increases`] for a ratio's two counters side by side: `(t, numerator, total)`
+/// rows of cumulative values become rows of per-interval increases.
+pub fn ratio_counter_increases(
+    rows: &[(DateTime<Utc>, f64, f64)],
+) -> Vec<(DateTime<Utc>, f64, f64)> {
+    let n = counter_increases(&rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>());
+    let d = counter_increases(&rows.iter().map(|r| (r.0, r.2)).collect::<Vec<_>>());
+    n.into_iter()
+        .zip(d)
+        .map(|((t, n), (_, d))| (t, n, d))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ pub mod terraform;
 use super::{OutputError, Report};
 use crate::domain::autoscale::{Policy, TimelineRow, TraceRow};
 use crate::domain::freshness::{AlertStore, FreshnessReport};
+use crate::domain::slo::rules::{self, RuleFile};
 
 /// Renders a whole report.
 pub trait Exporter {
@@ -75,6 +76,8 @@ pub enum Content {
         store: AlertStore,
         lock: std::sync::Arc<crate::fs::Lock>,
     },
+    /// Prometheus rule groups after a comment (`slo rules --out`).
+    PrometheusRules { header: String, rules: RuleFile },
 }
 
 impl Content {
@@ -86,6 +89,9 @@ impl Content {
             Content::Timeline(rows) => csv::timeline(rows),
             Content::Trace(rows) => csv::trace(rows),
             Content::AlertState { store, .. } => json::pretty(store),
+            Content::PrometheusRules { header, rules } => rules::to_yaml(rules, header)
+                .map(String::into_bytes)
+                .map_err(OutputError::Write),
         }
     }
 }

@@ -7,4 +7,5 @@ pub mod crash_free;
 pub mod digest;
 pub mod four_keys;
 pub mod freshness;
+pub mod gate;
 pub mod slo;

@@ -5,11 +5,12 @@ use chrono::NaiveDate;
 
 use super::{BigQuery, Cells, Columns, DatasetId, Param};
 use crate::domain::crash_free::{
-    parse_event_date, Counts, CrashCounts, CrashKind, DayRange, Platform, Window,
+    parse_event_date, Counts, CrashCounts, CrashKind, DayRange, Platform, ReleaseWindow, Window,
 };
 use crate::sources::SourceError;
 
 const SQL: &str = include_str!("../../../queries/crash_free.sql");
+const RELEASE_SQL: &str = include_str!("../../../queries/crash_free_release.sql");
 
 fn suffix(date: NaiveDate) -> String {
     date.format("%Y%m%d").to_string()
@@ -60,6 +61,57 @@ pub async fn fetch(
     })
     .await?;
     Ok(counts)
+}
+
+/// The SQL and its parameters for one release window.
+pub fn release_query(
+    dataset: &DatasetId,
+    window: &ReleaseWindow,
+    crash: CrashKind,
+) -> (String, Vec<Param>) {
+    let sql = RELEASE_SQL.replace("{events_table}", &dataset.events_wildcard());
+    let params = vec![
+        Param::string("first_day", suffix(window.first)),
+        Param::string("last_day", suffix(window.last)),
+        Param::string("version", window.version.clone()),
+        Param::string("crash", crash.as_str()),
+    ];
+    (sql, params)
+}
+
+/// One release window's users per platform (platforms without users are absent).
+pub async fn fetch_release(
+    bq: &BigQuery,
+    dataset: &DatasetId,
+    window: &ReleaseWindow,
+    crash: CrashKind,
+) -> Result<Vec<(Platform, Counts)>, SourceError> {
+    let (sql, params) = release_query(dataset, window, crash);
+    let mut release = Vec::new();
+    bq.query_pages(&dataset.project, &sql, &params, |columns, page| {
+        for row in page {
+            let row = Row {
+                columns,
+                cells: columns.cells(row)?,
+            };
+            let platform = match Platform::from_export(row.field("platform").unwrap_or_default()) {
+                Some(Ok(p)) => p,
+                _ => {
+                    return Err(SourceError::Upstream(
+                        "BigQuery: unexpected platform in the release result".into(),
+                    ))
+                }
+            };
+            let counts = Counts {
+                users: row.number("users")?,
+                crashed_users: row.number("crashed_users")?,
+            };
+            release.push((platform, counts));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(release)
 }
 
 /// One result row and where its columns are.
@@ -166,9 +218,38 @@ mod tests {
     }
 
     #[test]
+    fn release_parameters_are_the_window_and_the_version() {
+        let window = ReleaseWindow {
+            version: "5.13.0".into(),
+            first: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+            last: NaiveDate::from_ymd_opt(2026, 11, 9).unwrap(),
+        };
+        let (sql, params) = release_query(
+            &DatasetId::parse("p.analytics_1").unwrap(),
+            &window,
+            CrashKind::Any,
+        );
+        assert!(sql.contains("`p.analytics_1.events_*`"));
+        let values: Vec<(&str, &str)> = params.iter().map(|p| (p.name, p.value.as_str())).collect();
+        assert_eq!(
+            values,
+            [
+                ("first_day", "20261103"),
+                ("last_day", "20261109"),
+                ("version", "5.13.0"),
+                ("crash", "any")
+            ]
+        );
+    }
+
+    #[test]
     fn sql_comments_never_name_parameters_with_an_at_sign() {
         // bqemulator binds every `@name` in the text, comments included.
-        for line in SQL.lines().filter(|l| l.trim_start().starts_with("--")) {
+        for line in SQL
+            .lines()
+            .chain(RELEASE_SQL.lines())
+            .filter(|l| l.trim_start().starts_with("--"))
+        {
             assert!(!line.contains('@'), "{line}");
         }
     }
