@@ -98,6 +98,14 @@ pub struct GlobalArgs {
     /// Log each upstream call on stderr (secrets redacted)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Network time limit, e.g. 30s, 5m. Every call that fetches data (BigQuery, CloudWatch,
+    /// ECS, GitHub; each freshness check) ends within this of the start, retries and polling
+    /// included, and Slack posting within this of its first post: a run waits on networks at
+    /// most twice this. Each attempt is cut at a minute (or at this, if shorter)
+    /// [default: 10m; config: network.timeout]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -725,10 +733,6 @@ pub struct FreshnessArgs {
     /// Checks measured at once [default: 8]
     #[arg(long, value_name = "N")]
     pub concurrency: Option<i64>,
-
-    /// Give up on a check after this long, e.g. 30s, 2m [default: 60s]
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
 
     /// Also write dbt's sources.json artifact here (for dbt docs and dbt-aware tools)
     #[arg(long, value_name = "PATH")]

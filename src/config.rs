@@ -24,6 +24,7 @@ pub struct ConfigFile {
     /// Pins "now" (RFC 3339) for reproducible demos and backfills; `--now` overrides it.
     pub now: Option<Spanned<String>>,
     pub slack: Option<SlackSection>,
+    pub network: Option<NetworkSection>,
     pub crash_free: Option<CrashFreeSection>,
     // Sections of subcommands still to come are accepted as they are, so one file serves the
     // whole contract.
@@ -88,6 +89,14 @@ pub struct AutoscaleSection {
     pub since: Option<Spanned<String>>,
     /// A dashboard or runbook for this section, linked from its reports.
     pub link: Option<Spanned<LinkSetting>>,
+}
+
+/// `[network]`: limits on every upstream call.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// The run's network budget, e.g. "5m" (`--timeout` overrides it).
+    pub timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -252,8 +261,8 @@ impl Config {
                 })
             }
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| ConfigError(format!("{}: cannot read config: {e}", path.display())))?;
+        let text = crate::fs::read_input(&path, crate::fs::MAX_TOML_BYTES)
+            .map_err(|why| ConfigError(format!("{}: config: {why}", path.display())))?;
         Config::parse(&text, &path)
     }
 

@@ -1,12 +1,17 @@
 //! Outbound HTTP under the one retry policy ([`crate::retry`]), classified as every upstream
 //! call is: 429 (and a 403 carrying `Retry-After`, GitHub's secondary limits) waits for
 //! `Retry-After`; a 403/429 with `X-RateLimit-Remaining: 0` waits for `X-RateLimit-Reset`;
-//! 5xx and refused connections back off. 304 Not Modified is an answer, not a failure. Errors
-//! never carry the request URL (it may hold a secret).
+//! 5xx, refused connections and connections reset or closed mid-reply back off and try
+//! again; an attempt that stalls past its limit is tried again when the method is idempotent
+//! (a POST may have arrived). 304 Not Modified is an answer, not a failure.
+//!
+//! The whole reply is read within its attempt, up to [`MAX_REPLY_BYTES`], so a reply cut off
+//! halfway is retried like a reset and an endless one is refused. Errors never carry the
+//! request URL (it may hold a secret), and an error body is printed as a short excerpt.
 
 use std::time::Duration;
 
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 
 use crate::redact;
 pub use crate::retry::RetryPolicy;
@@ -29,6 +34,12 @@ pub enum HttpError {
     Transport(String),
 }
 
+/// Largest reply read: API pages are kilobytes; a reply that does not end is refused here.
+pub const MAX_REPLY_BYTES: usize = 32 << 20;
+
+/// Characters of an upstream's error body shown in a message.
+pub const ERROR_BODY_CHARS: usize = 300;
+
 /// A reqwest error as one line without the URL.
 pub fn describe(error: reqwest::Error) -> String {
     let error = error.without_url();
@@ -43,12 +54,72 @@ pub fn describe(error: reqwest::Error) -> String {
 }
 
 pub fn client() -> Result<reqwest::Client, String> {
+    let attempt = retry::deadlines().attempt;
     reqwest::Client::builder()
         .user_agent(concat!("vitals/", env!("CARGO_PKG_VERSION")))
-        .timeout(retry::deadlines().attempt)
-        .connect_timeout(Duration::from_secs(15))
+        .timeout(attempt)
+        .connect_timeout(attempt.min(Duration::from_secs(15)))
         .build()
         .map_err(describe)
+}
+
+/// Whether a failed request is worth sending again whatever its method: the connection was
+/// refused (nothing arrived), or reset or closed before the reply was complete.
+pub(crate) fn interrupted(error: &reqwest::Error) -> bool {
+    if error.is_connect() {
+        return true;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled() {
+                return true;
+            }
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// Whether sending the request twice does no more than sending it once (RFC 9110 §9.2.2).
+fn idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+/// The reply with its whole body read (at most [`MAX_REPLY_BYTES`]), so that reading it is
+/// part of the attempt: a body cut off is an interrupted attempt, not a later surprise.
+async fn read_whole(mut response: Response) -> Result<Response, ReadError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut whole = http::Response::new(body);
+    *whole.status_mut() = response.status();
+    *whole.version_mut() = response.version();
+    *whole.headers_mut() = std::mem::take(response.headers_mut());
+    Ok(Response::from(whole))
+}
+
+enum ReadError {
+    Transport(reqwest::Error),
+    TooLarge,
 }
 
 fn retry_after(response: &Response) -> Option<Duration> {
@@ -99,16 +170,22 @@ pub async fn send(
     policy: RetryPolicy,
     what: &str,
 ) -> Result<Response, HttpError> {
+    // A stalled attempt may have arrived: only an idempotent request is sent again after one.
+    let method = build()
+        .build()
+        .map(|r| r.method().clone())
+        .unwrap_or(Method::POST);
     retry::run(
         &policy,
         what,
         |n| attempt(build(), &policy, n, what, &[]),
-        // The request may have arrived: sending it again is not safe for every call.
-        |limit| {
-            Attempt::Fail(HttpError::Transport(format!(
-                "no reply within {} s",
-                limit.as_secs()
-            )))
+        |why| {
+            let error = HttpError::Transport(why.to_string());
+            if idempotent(&method) && matches!(why, retry::Expired::Attempt(_)) {
+                Attempt::Retry { error, after: None }
+            } else {
+                Attempt::Fail(error)
+            }
         },
     )
     .await
@@ -132,16 +209,26 @@ pub async fn attempt(
     };
     let (method, target) = (request.method().clone(), call_target(request.url()));
     let started = std::time::Instant::now();
-    let result = client.execute(request).await;
+    let result = match client.execute(request).await {
+        Ok(response) => read_whole(response).await,
+        Err(e) => Err(ReadError::Transport(e)),
+    };
     let ms = started.elapsed().as_millis();
     let response = match result {
         Ok(response) => response,
-        Err(e) => {
-            // Refused connections never reached the server: safe to send again.
-            let connect = e.is_connect();
+        Err(ReadError::TooLarge) => {
+            let error = HttpError::Transport(format!(
+                "the reply is larger than {}",
+                crate::fs::size(MAX_REPLY_BYTES as u64)
+            ));
+            tracing::info!("{method} {target} -> {error} (attempt {attempt}, {ms} ms) {what}");
+            return Attempt::Fail(error);
+        }
+        Err(ReadError::Transport(e)) => {
+            let retry = interrupted(&e) || (e.is_timeout() && idempotent(&method));
             let error = HttpError::Transport(describe(e));
             tracing::info!("{method} {target} -> {error} (attempt {attempt}, {ms} ms) {what}");
-            return if connect {
+            return if retry {
                 Attempt::Retry { error, after: None }
             } else {
                 Attempt::Fail(error)
@@ -182,10 +269,9 @@ pub async fn attempt(
         None
     };
     let body = response.text().await.unwrap_or_default();
-    let body: String = redact::clean(body.trim()).chars().take(200).collect();
     let error = HttpError::Status {
         status,
-        body,
+        body: redact::excerpt(&body, ERROR_BODY_CHARS),
         attempts: attempt,
     };
     match after {

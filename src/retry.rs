@@ -1,42 +1,125 @@
 //! One retry policy for every upstream call (HTTP through [`crate::http`], BigQuery's client
-//! calls and job polling): exponential backoff with jitter, a server's `Retry-After`
-//! honoured, each attempt bounded by a timeout and all of them together by a deadline. Callers
-//! classify each attempt's outcome ([`Attempt`]); this module decides when to try again.
+//! calls and job polling; the AWS SDK gets the same limits through its own timeout config):
+//! exponential backoff with jitter, a server's `Retry-After` honoured, each attempt bounded by
+//! a timeout and all of them together by the run's network budget. Callers classify each
+//! attempt's outcome ([`Attempt`]); this module decides when to try again.
+//!
+//! The budget (`--timeout`, `[network] timeout`, default 10 minutes) bounds the run twice:
+//! every call made while fetching ends within it of the run's start, and every Slack call
+//! within it of the delivery's start. So no run waits on networks longer than twice the
+//! budget, whatever a server does (stall, reset, answer slowly forever).
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Time limits on upstream calls, as plain values (issue #13 wires `--timeout` and
-/// `[network] timeout` here through [`set_deadlines`]).
+/// Time limits on upstream calls, as plain values: `--timeout` (or `[network] timeout`) sets
+/// them through [`set_deadlines`] before any call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadlines {
     /// One attempt: connecting, sending and reading the whole reply.
     pub attempt: Duration,
-    /// One operation: every attempt and wait of a call, or every poll of a BigQuery job.
+    /// The run's network budget: every call made while fetching ends within this of the run's
+    /// start, and every call made while delivering within this of the delivery's start. One
+    /// call (its attempts and waits, or every poll of a BigQuery job) is bounded by it too.
     pub overall: Duration,
 }
 
+/// The longest one attempt may take, whatever the budget.
+pub const MAX_ATTEMPT: Duration = Duration::from_secs(60);
+
 impl Default for Deadlines {
     fn default() -> Self {
+        Deadlines::from_timeout(Duration::from_secs(600))
+    }
+}
+
+impl Deadlines {
+    /// The deadlines of a run whose network budget is `timeout`: attempts of at most
+    /// [`MAX_ATTEMPT`] (or the whole budget, when shorter).
+    pub fn from_timeout(timeout: Duration) -> Deadlines {
         Deadlines {
-            attempt: Duration::from_secs(60),
-            overall: Duration::from_secs(600),
+            attempt: timeout.min(MAX_ATTEMPT),
+            overall: timeout,
         }
     }
 }
 
-static DEADLINES: OnceLock<Deadlines> = OnceLock::new();
+/// The run's clock: its deadlines, when fetching started, and when delivering started.
+struct RunClock {
+    deadlines: Deadlines,
+    fetch_started: Instant,
+    delivery_started: OnceLock<Instant>,
+}
 
-/// Sets the run's deadlines, once, before any call (later calls keep the first value).
+static RUN: OnceLock<RunClock> = OnceLock::new();
+
+fn clock() -> &'static RunClock {
+    RUN.get_or_init(|| RunClock {
+        deadlines: Deadlines::default(),
+        fetch_started: Instant::now(),
+        delivery_started: OnceLock::new(),
+    })
+}
+
+/// Sets the run's deadlines, once, before any call (later calls keep the first value), and
+/// starts the fetching clock.
 pub fn set_deadlines(deadlines: Deadlines) {
-    let _ = DEADLINES.set(deadlines);
+    let _ = RUN.set(RunClock {
+        deadlines,
+        fetch_started: Instant::now(),
+        delivery_started: OnceLock::new(),
+    });
 }
 
 /// The run's deadlines: what [`set_deadlines`] set, else the defaults.
 pub fn deadlines() -> Deadlines {
-    DEADLINES.get().copied().unwrap_or_default()
+    clock().deadlines
+}
+
+/// Starts the delivery's own budget (Slack posts and uploads): fetching may have spent the
+/// first, and a report that was computed deserves its chance to be delivered.
+pub fn start_delivery() {
+    let _ = clock().delivery_started.set(Instant::now());
+}
+
+/// When the current phase's network budget runs out.
+pub fn phase_deadline() -> Instant {
+    let clock = clock();
+    let started = clock
+        .delivery_started
+        .get()
+        .copied()
+        .unwrap_or(clock.fetch_started);
+    started + clock.deadlines.overall
+}
+
+/// What is left of the current phase's network budget.
+pub fn remaining() -> Duration {
+    phase_deadline().saturating_duration_since(Instant::now())
+}
+
+/// Why a call stopped waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expired {
+    /// One attempt took longer than its limit.
+    Attempt(Duration),
+    /// The network budget (`--timeout`) is spent.
+    Budget(Duration),
+}
+
+impl std::fmt::Display for Expired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expired::Attempt(limit) => write!(f, "no reply within {} s", limit.as_secs_f64()),
+            Expired::Budget(budget) => write!(
+                f,
+                "gave up: the run's network time (--timeout {} s) is spent",
+                budget.as_secs()
+            ),
+        }
+    }
 }
 
 /// How often and how patiently a call is retried.
@@ -103,26 +186,36 @@ pub enum Attempt<T, E> {
 }
 
 /// Runs `attempt` (given its 1-based number) until it is done or fails for good, within the
-/// policy's attempts and deadlines. An attempt still running at its time limit is abandoned
-/// and becomes `timed_out(limit)`.
+/// policy's attempts and deadlines and the run's network budget ([`phase_deadline`]). An
+/// attempt still running at its time limit is abandoned and becomes `timed_out(why)`; a
+/// budget spent before an attempt ends the call with `timed_out`'s error.
 pub async fn run<T, E, Fut>(
     policy: &RetryPolicy,
     what: &str,
     mut attempt: impl FnMut(u32) -> Fut,
-    timed_out: impl Fn(Duration) -> Attempt<T, E>,
+    timed_out: impl Fn(Expired) -> Attempt<T, E>,
 ) -> Result<T, E>
 where
     Fut: Future<Output = Attempt<T, E>>,
 {
     let started = Instant::now();
+    let until = (started + policy.deadlines.overall).min(phase_deadline());
+    let budget = Expired::Budget(policy.deadlines.overall);
     let mut n = 0;
     loop {
         n += 1;
-        let remaining = policy.deadlines.overall.saturating_sub(started.elapsed());
+        let remaining = until.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return match timed_out(budget) {
+                Attempt::Done(value) => Ok(value),
+                Attempt::Retry { error, .. } | Attempt::Fail(error) => Err(error),
+            };
+        }
         let limit = policy.deadlines.attempt.min(remaining);
         let outcome = match tokio::time::timeout(limit, attempt(n)).await {
             Ok(outcome) => outcome,
-            Err(_) => timed_out(limit),
+            Err(_) if limit == remaining => timed_out(budget),
+            Err(_) => timed_out(Expired::Attempt(limit)),
         };
         let (error, after) = match outcome {
             Attempt::Done(value) => return Ok(value),
@@ -130,7 +223,7 @@ where
             Attempt::Retry { error, after } => (error, after),
         };
         let wait = after.unwrap_or_else(|| policy.backoff(n));
-        if n >= policy.max_attempts || started.elapsed() + wait >= policy.deadlines.overall {
+        if n >= policy.max_attempts || Instant::now() + wait >= until {
             return Err(error);
         }
         tracing::debug!("{what}: retrying in {} ms", wait.as_millis());
@@ -236,25 +329,53 @@ mod tests {
                     Attempt::Done(())
                 }
             },
-            |limit| Attempt::Retry {
-                error: format!("timed out after {} ms", limit.as_millis()),
+            |why| Attempt::Retry {
+                error: why.to_string(),
                 after: None,
             },
         )
         .await;
-        assert!(result.unwrap_err().starts_with("timed out after"));
+        let error = result.unwrap_err();
+        assert!(
+            error == "no reply within 0.05 s" || error.starts_with("gave up: "),
+            "{error}"
+        );
         // 50 ms attempts within a 200 ms deadline: a handful, not the 100 allowed.
         assert!(calls.get() <= 5, "{} attempts", calls.get());
     }
 
     #[test]
-    fn deadlines_default_to_a_minute_an_attempt_and_ten_minutes_a_call() {
+    fn deadlines_default_to_a_minute_an_attempt_and_ten_minutes_a_run() {
         assert_eq!(
             Deadlines::default(),
             Deadlines {
                 attempt: Duration::from_secs(60),
                 overall: Duration::from_secs(600)
             }
+        );
+        assert_eq!(
+            Deadlines::from_timeout(Duration::from_secs(5)),
+            Deadlines {
+                attempt: Duration::from_secs(5),
+                overall: Duration::from_secs(5)
+            },
+            "a short budget bounds each attempt too"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_ends_the_call_with_its_own_error() {
+        let policy = quick(100, Duration::ZERO);
+        let result: Result<(), String> = run(
+            &policy,
+            "test",
+            |_| async { Attempt::Done(()) },
+            |why| Attempt::Fail(why.to_string()),
+        )
+        .await;
+        assert_eq!(
+            result.unwrap_err(),
+            "gave up: the run's network time (--timeout 0 s) is spent"
         );
     }
 }

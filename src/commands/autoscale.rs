@@ -165,6 +165,11 @@ impl SimulationPlan {
                     .into(),
             ));
         };
+        if let TraceSource::File(path) = &trace {
+            // Read when the plan runs; a missing or non-regular file is bad input now.
+            crate::fs::check_input(path)
+                .map_err(|why| Error::Usage(format!("{}: {why}", path.display())))?;
+        }
         let policy = match path_setting(
             ctx,
             "--policy",

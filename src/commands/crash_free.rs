@@ -23,10 +23,8 @@ pub const DEFAULT_DAYS: i64 = 60;
 const MAX_DAYS: i64 = 3660;
 
 enum Input {
-    Files {
-        patterns: Vec<PathBuf>,
-        base: PathBuf,
-    },
+    /// Expanded while planning: a glob matching nothing is bad input before any work.
+    Files(Vec<PathBuf>),
     BigQuery(DatasetId),
 }
 
@@ -64,7 +62,6 @@ impl Section for CrashFree {
             .copied()
             .unwrap_or(DEFAULT_DAYS) as u32;
 
-        let input = input(ctx, args, section)?;
         let crash = match args.crash {
             Some(CrashArg::Any) => CrashKind::Any,
             Some(CrashArg::Fatal) => CrashKind::Fatal,
@@ -93,6 +90,8 @@ impl Section for CrashFree {
             .or_key("crash_free.chart", section.chart.as_ref())
             .labelled_path();
         let chart = FileTarget::optional_chart(chart)?;
+        // Last: the config's values are checked before its files are looked for.
+        let input = input(ctx, args, section)?;
 
         if args.dry_run && !matches!(input, Input::BigQuery(_)) {
             return Err(Error::Usage(
@@ -121,25 +120,20 @@ impl Section for CrashFree {
 fn input(ctx: &Context, args: &CrashFreeArgs, section: &CrashFreeSection) -> Result<Input> {
     let config = &ctx.config;
     if !args.events.is_empty() {
-        return Ok(Input::Files {
-            patterns: args.events.clone(),
-            base: PathBuf::from("."),
-        });
+        return Ok(Input::Files(files::expand(&args.events, Path::new("."))?));
     }
     let flag = config.flag("--bigquery", args.bigquery.as_deref());
     if let Some(dataset) = flag.parse(DatasetId::parse)? {
         return Ok(Input::BigQuery(dataset));
     }
     if let Some(events) = &section.events {
-        return Ok(Input::Files {
-            patterns: events
-                .get_ref()
-                .to_vec()
-                .into_iter()
-                .map(PathBuf::from)
-                .collect(),
-            base: config.dir.clone(),
-        });
+        let patterns: Vec<PathBuf> = events
+            .get_ref()
+            .to_vec()
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        return Ok(Input::Files(files::expand(&patterns, &config.dir)?));
     }
     config
         .key::<str, _>("crash_free.bigquery", section.bigquery.as_ref())
@@ -178,18 +172,16 @@ fn slo_targets(ctx: &Context, section: &CrashFreeSection) -> Result<SloTargets> 
 /// without a single row in the range unless `releases` are all that is asked.
 fn read_files(
     quiet: bool,
-    patterns: &[PathBuf],
-    base: &Path,
+    paths: &[PathBuf],
     range: DayRange,
     crash: CrashKind,
     releases: Option<Vec<ReleaseWindow>>,
 ) -> Result<CrashCounts> {
-    let paths = files::expand(patterns, base)?;
-    let progress = Progress::bytes("reading", ga4::total_bytes(&paths), quiet);
+    let progress = Progress::bytes("reading", ga4::total_bytes(paths), quiet);
     let only_releases = releases.is_some();
     let releases = releases.unwrap_or_default();
     let aggregator = ga4::aggregate(
-        &paths,
+        paths,
         crash == CrashKind::Fatal,
         &|| Aggregator::new(range, crash).with_releases(releases.clone()),
         &progress,
@@ -223,10 +215,10 @@ impl CrashFreePlan {
     async fn counts(&self, ctx: &Context) -> Result<CrashCounts> {
         let range = self.range;
         match &self.input {
-            Input::Files { patterns, base } => {
+            Input::Files(paths) => {
                 let (quiet, crash) = (ctx.quiet, self.crash);
-                let (patterns, base) = (patterns.clone(), base.clone());
-                blocking(move || read_files(quiet, &patterns, &base, range, crash, None)).await
+                let paths = paths.clone();
+                blocking(move || read_files(quiet, &paths, range, crash, None)).await
             }
             Input::BigQuery(dataset) => {
                 let bq = BigQuery::connect().await?;
@@ -281,13 +273,12 @@ impl CrashFreePlan {
             return Ok(Vec::new());
         }
         let counts = match &self.input {
-            Input::Files { patterns, base } => {
+            Input::Files(paths) => {
                 let range = ReleaseWindow::covering(&windows, self.range.last());
                 let (quiet, crash) = (ctx.quiet, self.crash);
-                let (patterns, base) = (patterns.clone(), base.clone());
+                let paths = paths.clone();
                 let asked = windows.clone();
-                blocking(move || read_files(quiet, &patterns, &base, range, crash, Some(asked)))
-                    .await?
+                blocking(move || read_files(quiet, &paths, range, crash, Some(asked))).await?
             }
             Input::BigQuery(dataset) => {
                 let bq = BigQuery::connect().await?;
@@ -360,7 +351,7 @@ impl Digestible for CrashFree {
     fn describe(_ctx: &Context, plan: &CrashFreePlan) -> String {
         match plan.input {
             Input::BigQuery(_) => format!("BigQuery with {}", onboarding::google_credentials()),
-            Input::Files { .. } => "local GA4 export files".into(),
+            Input::Files(_) => "local GA4 export files".into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `vitals digest`: every configured section planned first (config errors exit 2 before
 //! anything runs), then run concurrently; one report, one Slack post, one step summary. A
-//! section that fails to run is a value in the report, not the end of the run.
+//! section that fails upstream is a value in the report, not the end of the run; a section
+//! whose input is bad ends it with exit 2 before anything is printed or posted.
 //!
 //! Adding a section to the digest is one line in [`SECTIONS`].
 
@@ -108,6 +109,7 @@ pub async fn run(ctx: &Context, mut outputs: Outputs, args: &DigestArgs) -> Resu
         .buffered(MAX_CONCURRENT_SECTIONS)
         .collect()
         .await;
+    refuse_bad_input(&sections, &outcomes)?;
     let code = outcomes
         .iter()
         .map(|o| outcome_code(o, |r| r.verdict))
@@ -116,6 +118,30 @@ pub async fn run(ctx: &Context, mut outputs: Outputs, args: &DigestArgs) -> Resu
     let report = digest_report(ctx, &sections, outcomes, code);
     outputs.deliver(&report).await?;
     Ok(code)
+}
+
+/// Exit 2 means nothing was posted and nothing printed on stdout, in the digest too: a section
+/// whose input turned out bad while it ran (a malformed row, a file gone) stops the whole
+/// digest, each such section's error on its own stderr line. Sections that failed upstream
+/// (exit 3) are shown as failed in the report instead.
+fn refuse_bad_input(sections: &[&dyn Entry], outcomes: &[Result<Report>]) -> Result<()> {
+    let mut bad: Vec<String> = sections
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(section, outcome)| match outcome {
+            Err(e) if e.exit_code() == ExitCode::BadInput => {
+                Some(format!("{}: {e}", section.title()))
+            }
+            _ => None,
+        })
+        .collect();
+    let Some(last) = bad.pop() else {
+        return Ok(());
+    };
+    for line in bad {
+        eprintln!("error: {}", crate::redact::clean(&line));
+    }
+    Err(Error::Usage(last))
 }
 
 /// One report of the sections' reports: their documents, views, charts and files, and an

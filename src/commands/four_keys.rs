@@ -237,7 +237,7 @@ impl Section for FourKeys {
                 tag_glob: config
                     .flag("--deploy-tag", args.deploy_tag.as_deref())
                     .or_key("four_keys.deploy_tag", c.deploy_tag.as_ref())
-                    .owned()
+                    .parse(crate::sources::git::tag_glob)?
                     .unwrap_or_else(|| "deploy/*".into()),
                 records,
                 hotfix,

@@ -9,10 +9,13 @@ use async_trait::async_trait;
 use futures::StreamExt;
 
 use crate::cli::FreshnessArgs;
-use crate::commands::{flag_path, onboarding, parse_duration, Context, Digestible, Plan, Section};
+use crate::commands::{
+    flag_path, onboarding, parse_duration, parse_positive_duration, Context, Digestible, Plan,
+    Section,
+};
 use crate::config::{ConfigFile, FreshnessCheck, FreshnessSection};
 use crate::domain::freshness::{
-    evaluate, plan_alerts, AlertState, Criteria, FreshnessReport, Measurement, Status,
+    evaluate, plan_alerts, Criteria, FreshnessReport, Measurement, Status,
 };
 use crate::error::{Error, Result};
 use crate::report::export::Content;
@@ -20,7 +23,7 @@ use crate::report::{views, Artifact, FileTarget, Report, SlackView, Verdict};
 use crate::sources::bigquery::freshness::{self as bq_freshness, TableRef};
 use crate::sources::bigquery::{BigQuery, DatasetId};
 use crate::sources::dbt::{self, CheckSpec, Target};
-use crate::sources::files;
+use crate::sources::{alert_state, files};
 
 pub const DEFAULT_CONCURRENCY: usize = 8;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -286,7 +289,8 @@ fn job_ids(job: &Job) -> Vec<usize> {
     }
 }
 
-/// Measures every check, `concurrency` jobs at a time, each within `timeout`.
+/// Measures every check, `concurrency` jobs at a time, each within `timeout` and what is left
+/// of the run's network budget (`--timeout`).
 async fn measure(
     ctx: &Context,
     checks: &[CheckSpec],
@@ -309,13 +313,23 @@ async fn measure(
             let bq = bq.as_ref();
             let progress = &progress;
             async move {
-                let done = match tokio::time::timeout(timeout, run_job(job, checks, bq)).await {
-                    Ok(done) => done,
-                    Err(_) => job_ids(job)
-                        .into_iter()
-                        .map(|i| (i, Err(format!("timed out after {}s", timeout.as_secs()))))
-                        .collect(),
-                };
+                let left = crate::retry::remaining();
+                let done =
+                    match tokio::time::timeout(timeout.min(left), run_job(job, checks, bq)).await {
+                        Ok(done) => done,
+                        Err(_) => {
+                            let why = if timeout < left {
+                                format!("timed out after {}s", timeout.as_millis().div_ceil(1000))
+                            } else {
+                                let budget = crate::retry::deadlines().overall;
+                                crate::retry::Expired::Budget(budget).to_string()
+                            };
+                            job_ids(job)
+                                .into_iter()
+                                .map(|i| (i, Err(why.clone())))
+                                .collect()
+                        }
+                    };
                 progress.advance(done.len() as u64);
                 done
             }
@@ -334,23 +348,32 @@ async fn measure(
     Ok((measurements, bq.as_ref().map(BigQuery::calls)))
 }
 
-fn load_state(ctx: &Context, path: &Path) -> AlertState {
-    match std::fs::read_to_string(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => AlertState::default(),
-        Err(e) => {
-            ctx.warn(&format!(
-                "{}: cannot read the state file ({e}); starting afresh",
-                path.display()
-            ));
-            AlertState::default()
-        }
-        Ok(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
-            ctx.warn(&format!(
-                "{}: corrupt state file ({e}); it will be replaced",
-                path.display()
-            ));
-            AlertState::default()
-        }),
+/// Where this run's checks live in a shared state file: the config it was given and the dbt
+/// inputs named on the command line, as absolute paths.
+fn state_scope(ctx: &Context, args: &FreshnessArgs) -> String {
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    let mut parts = Vec::new();
+    if let Some(path) = &ctx.config.path {
+        parts.push(format!("config {}", absolute(path)));
+    }
+    if let Some(path) = &args.dbt_manifest {
+        parts.push(format!("dbt manifest {}", absolute(path)));
+    }
+    if let Some(path) = &args.dbt_project {
+        parts.push(format!("dbt project {}", absolute(path)));
+    }
+    for path in &args.dbt_sources {
+        parts.push(format!("dbt sources {}", absolute(path)));
+    }
+    if parts.is_empty() {
+        "default".into()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -365,6 +388,8 @@ pub struct FreshnessPlan {
     remind_every: Option<chrono::Duration>,
     /// `--state`: alerts go out only on changes, and the state is saved after the post.
     state: Option<FileTarget>,
+    /// This run's entry in the state file.
+    scope: String,
     dbt_artifact: Option<FileTarget>,
 }
 
@@ -382,11 +407,10 @@ impl Section for Freshness {
             .or_key("freshness.concurrency", section.concurrency.as_ref())
             .check(|n| *n >= 1, "must be at least 1")?
             .map_or(DEFAULT_CONCURRENCY, |n| *n as usize);
+        // Per check; the run's `--timeout` bounds every check as well (see retry.rs).
         let timeout = config
-            .flag("--timeout", args.timeout.as_deref())
-            .or_key("freshness.timeout", section.timeout.as_ref())
-            .parse(parse_duration)?
-            .and_then(|d| d.to_std().ok())
+            .key::<str, String>("freshness.timeout", section.timeout.as_ref())
+            .parse(parse_positive_duration)?
             .unwrap_or(DEFAULT_TIMEOUT);
         let remind_every = config
             .flag("--remind-every", args.remind_every.as_deref())
@@ -407,6 +431,7 @@ impl Section for Freshness {
             timeout,
             remind_every,
             state,
+            scope: state_scope(ctx, args),
             dbt_artifact,
         })
     }
@@ -430,12 +455,20 @@ impl Plan for FreshnessPlan {
             .collect();
         let report = FreshnessReport::new(ctx.now, results);
 
-        let alerts = plan.state.as_ref().map(|target| {
-            let previous = load_state(ctx, &target.path);
-            plan_alerts(&previous, &report.results, ctx.now, plan.remind_every)
-        });
+        // Read, compare and (after the post) write under one lock: runs started together post
+        // an alert once.
+        let alerts = match &plan.state {
+            Some(target) => {
+                let lock = alert_state::lock(&target.path).await?;
+                let store = alert_state::read(&target.path, &plan.scope, &|m| ctx.warn(m));
+                let previous = store.scope(&plan.scope);
+                let alerts = plan_alerts(&previous, &report.results, ctx.now, plan.remind_every);
+                Some((alerts, store, lock))
+            }
+            None => None,
+        };
         let alert_ids: Vec<String> = match &alerts {
-            Some(alerts) => alerts.notify.clone(),
+            Some((alerts, ..)) => alerts.notify.clone(),
             None => report
                 .results
                 .iter()
@@ -457,10 +490,13 @@ impl Plan for FreshnessPlan {
                 ctx.tz,
             )))
         };
-        if let (Some(target), Some(alerts)) = (plan.state, alerts) {
+        if let (Some(target), Some((alerts, store, lock))) = (plan.state, alerts) {
             out.artifacts.push(Artifact {
                 target,
-                content: Content::AlertState(alerts.next),
+                content: Content::AlertState {
+                    store: store.with_scope(&plan.scope, alerts.next),
+                    lock,
+                },
                 after_post: true,
             });
         }

@@ -20,6 +20,18 @@ pub use section::{Digestible, Entry, Plan, Section};
 
 pub use crate::domain::time::duration::parse_duration;
 
+/// A duration that must be longer than zero (a time limit), as [`std::time::Duration`].
+pub fn parse_positive_duration(text: &str) -> std::result::Result<std::time::Duration, String> {
+    parse_duration(text)?
+        .to_std()
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?} must be longer than zero"))
+}
+
+/// The run's network budget when neither `--timeout` nor `[network] timeout` sets it.
+pub const DEFAULT_NETWORK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
 use crate::cli::{Format, GlobalArgs};
 use crate::config::Config;
 use crate::error::{ExitCode, Result};
@@ -66,6 +78,15 @@ impl Context {
             .or_key("timezone", file.timezone.as_ref())
             .parse(parse_tz)?
             .unwrap_or(chrono_tz::UTC);
+        let timeout = config
+            .flag("--timeout", args.timeout.as_deref())
+            .or_key(
+                "network.timeout",
+                file.network.as_ref().and_then(|n| n.timeout.as_ref()),
+            )
+            .parse(parse_positive_duration)?
+            .unwrap_or(DEFAULT_NETWORK_TIMEOUT);
+        crate::retry::set_deadlines(crate::retry::Deadlines::from_timeout(timeout));
         let ctx = Context {
             now,
             tz,

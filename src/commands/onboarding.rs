@@ -75,8 +75,12 @@ pub fn init(path: &Path, force: bool) -> Result<ExitCode> {
             path.display()
         )));
     }
-    std::fs::write(path, TEMPLATE)
-        .map_err(|e| Error::Usage(format!("{}: cannot write: {e}", path.display())))?;
+    crate::fs::check_output(path)
+        .and_then(|()| {
+            crate::fs::write_atomically(path, TEMPLATE.as_bytes())
+                .map_err(|e| format!("cannot write: {e}"))
+        })
+        .map_err(|why| Error::Usage(format!("{}: {why}", path.display())))?;
     eprintln!(
         "Wrote {}. Next: uncomment a section, then `vitals config check --config {}`.",
         path.display(),
@@ -94,7 +98,7 @@ pub fn google_credentials() -> String {
     if set("GOOGLE_OAUTH_ACCESS_TOKEN") {
         "GOOGLE_OAUTH_ACCESS_TOKEN".into()
     } else if let Ok(path) = std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
-        let kind = std::fs::read_to_string(&path)
+        let kind = crate::fs::read_input(std::path::Path::new(&path), crate::fs::MAX_SMALL_BYTES)
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .and_then(|v| v["type"].as_str().map(str::to_string))

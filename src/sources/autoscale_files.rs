@@ -6,17 +6,18 @@ use std::path::Path;
 
 use super::time::parse_timestamp;
 use super::SourceError;
-use crate::domain::autoscale::{validate_trace, Policy, TraceRow};
+use crate::domain::autoscale::{Policy, TraceBuilder, TraceRow};
 
 /// The trace, validated and gap-filled; the second value counts the filled minutes.
 pub fn read_trace(path: &Path) -> Result<(Vec<TraceRow>, usize), SourceError> {
     let bad = |message: String| SourceError::Input(format!("{}: {message}", path.display()));
     let (mut reader, [ts, cpu, tasks]) =
         super::files::csv_columns(path, ["timestamp", "cpu_utilization", "running_tasks"])?;
-    let mut rows = Vec::new();
+    let mut trace = TraceBuilder::default();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let fallback = i as u64 + 2;
+        let record = record.map_err(|e| super::files::csv_error(path, fallback, &e))?;
+        let line = super::files::record_line(&record, fallback);
         let cell = |index: usize| record.get(index).unwrap_or("");
         let number = |index: usize, name: &str| -> Result<f64, SourceError> {
             let text = cell(index);
@@ -37,21 +38,21 @@ pub fn read_trace(path: &Path) -> Result<(Vec<TraceRow>, usize), SourceError> {
                 cell(ts)
             ))
         })?;
-        rows.push(TraceRow {
-            minute,
-            cpu_utilization: number(cpu, "cpu_utilization")?,
-            running_tasks: number(tasks, "running_tasks")?,
-        });
+        trace
+            .push(TraceRow {
+                minute,
+                cpu_utilization: number(cpu, "cpu_utilization")?,
+                running_tasks: number(tasks, "running_tasks")?,
+            })
+            .map_err(bad)?;
     }
-    let filled = validate_trace(&rows).map_err(bad)?;
-    let gaps = filled.len() - rows.len();
-    Ok((filled, gaps))
+    trace.finish().map_err(bad)
 }
 
 /// The policy TOML, validated; errors name file, line and key.
 pub fn read_policy(path: &Path) -> Result<Policy, SourceError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    let text = crate::fs::read_input(path, crate::fs::MAX_TOML_BYTES)
+        .map_err(|why| SourceError::Input(format!("{}: {why}", path.display())))?;
     let policy: Policy = toml::from_str(&text).map_err(|e| {
         let at = e.span().map(|s| crate::config::line_col(&text, s.start));
         let message = e.message().trim().replace('\n', " ");

@@ -68,9 +68,10 @@ fn query(
     origin: &str,
 ) -> Result<MetricDataQuery, SourceError> {
     let bad = |m: &str| SourceError::Input(format!("{origin}: metricSource.spec: {m}"));
+    let period = i32::try_from(period).map_err(|_| bad("period: too long"))?;
     let builder = MetricDataQuery::builder().id("m0").return_data(true);
     if let Some(expression) = spec_text(spec, "expression").or_else(|| spec_text(spec, "sql")) {
-        return Ok(builder.expression(expression).period(period as i32).build());
+        return Ok(builder.expression(expression).period(period).build());
     }
     let namespace = spec_text(spec, "namespace")
         .ok_or_else(|| bad("namespace: missing (or give an expression)"))?;
@@ -92,7 +93,7 @@ fn query(
     }
     let stat = MetricStat::builder()
         .metric(metric.build())
-        .period(period as i32)
+        .period(period)
         .stat(stat)
         .build();
     Ok(builder.metric_stat(stat).build())

@@ -56,13 +56,10 @@ pub fn read(path: &Path) -> Result<MetricTable, SourceError> {
     let bad = |line: usize, message: String| {
         SourceError::Input(format!("{}:{line}: {message}", path.display()))
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut reader = super::files::csv_reader(path)?;
     let headers = reader
         .headers()
-        .map_err(|e| SourceError::Input(format!("{}: {e}", path.display())))?
+        .map_err(|e| super::files::csv_error(path, 1, &e))?
         .clone();
     let ts_index = headers
         .iter()
@@ -77,9 +74,10 @@ pub fn read(path: &Path) -> Result<MetricTable, SourceError> {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
-            Err(e) => return Err(bad(line + 1, e.to_string())),
+            Err(e) => return Err(super::files::csv_error(path, line as u64 + 1, &e)),
         }
-        line = record.position().map_or(line + 1, |p| p.line() as usize);
+        line = usize::try_from(super::files::record_line(&record, line as u64 + 1))
+            .unwrap_or(usize::MAX);
         let ts_text = record.get(ts_index).unwrap_or("");
         let ts = parse_timestamp(ts_text).ok_or_else(|| {
             bad(

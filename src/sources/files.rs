@@ -71,13 +71,49 @@ fn expand_matching(
 /// Inputs are regular files: a directory, FIFO or device is bad input saying so (a FIFO would
 /// block forever, a device never end).
 fn regular_file(path: &Path) -> Result<(), SourceError> {
-    let what = match std::fs::metadata(path) {
-        Err(_) => "no such file",
-        Ok(m) if m.is_file() => return Ok(()),
-        Ok(m) if m.is_dir() => "is a directory, not a file",
-        Ok(_) => "not a regular file (a FIFO, socket or device)",
+    crate::fs::check_input(path)
+        .map(|_| ())
+        .map_err(|why| SourceError::Input(format!("{}: {why}", path.display())))
+}
+
+/// A line-limited input (see [`crate::fs::open_lines`]), its problems bad input naming it.
+pub fn open_lines(path: &Path) -> Result<crate::fs::LineLimited<std::fs::File>, SourceError> {
+    crate::fs::open_lines(path)
+        .map_err(|why| SourceError::Input(format!("{}: {why}", path.display())))
+}
+
+/// A CSV reader over [`open_lines`], fields trimmed.
+pub fn csv_reader(path: &Path) -> Result<CsvReader, SourceError> {
+    Ok(csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(open_lines(path)?))
+}
+
+/// What [`csv_reader`] gives.
+pub type CsvReader = csv::Reader<crate::fs::LineLimited<std::fs::File>>;
+
+/// A CSV reading error as `file:line: message`: the line the reader was at (`line`, 1-based)
+/// unless the error knows better; a line past the limit is named as such.
+pub fn csv_error(path: &Path, line: u64, error: &csv::Error) -> SourceError {
+    if let csv::ErrorKind::Io(io) = error.kind() {
+        if let Some(long) = crate::fs::LineTooLong::within(io) {
+            return SourceError::Input(format!(
+                "{}:{}: longer than {}, the line limit",
+                path.display(),
+                long.line,
+                crate::fs::size(long.limit as u64)
+            ));
+        }
+    }
+    let line = error.position().map_or(line, |p| p.line());
+    let message = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+        _ => error.to_string(),
     };
-    Err(SourceError::Input(format!("{}: {what}", path.display())))
+    SourceError::Input(format!("{}:{line}: {message}", path.display()))
 }
 
 /// Opens a CSV file with a header and finds the named columns (in that order); a missing one
@@ -85,13 +121,13 @@ fn regular_file(path: &Path) -> Result<(), SourceError> {
 pub fn csv_columns<const N: usize>(
     path: &Path,
     names: [&str; N],
-) -> Result<(csv::Reader<std::fs::File>, [usize; N]), SourceError> {
+) -> Result<(CsvReader, [usize; N]), SourceError> {
     let bad = |message: String| SourceError::Input(format!("{}: {message}", path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let mut reader = csv_reader(path)?;
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(path, 1, &e))?
+        .clone();
     let mut indices = [0; N];
     for (slot, name) in indices.iter_mut().zip(names) {
         *slot = headers
@@ -100,6 +136,11 @@ pub fn csv_columns<const N: usize>(
             .ok_or_else(|| bad(format!("no `{name}` column (header: {})", names.join(","))))?;
     }
     Ok((reader, indices))
+}
+
+/// The 1-based line a record read by `reader` started on (the header is line 1).
+pub fn record_line(record: &csv::StringRecord, fallback: u64) -> u64 {
+    record.position().map_or(fallback, |p| p.line())
 }
 
 #[cfg(test)]
@@ -184,11 +225,10 @@ pub mod freshness {
     }
 
     fn newest_in_csv(path: &Path, field: &str) -> Result<Option<DateTime<Utc>>, String> {
-        let mut reader =
-            csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut reader = super::csv_reader(path).map_err(|e| e.to_string())?;
         let headers = reader
             .headers()
-            .map_err(|e| format!("{}: {e}", path.display()))?
+            .map_err(|e| super::csv_error(path, 1, &e).to_string())?
             .clone();
         let column = headers
             .iter()
@@ -196,16 +236,17 @@ pub mod freshness {
             .ok_or_else(|| format!("{}: no column `{field}` in the header", path.display()))?;
         let mut newest = None;
         for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| format!("{}:{}: {e}", path.display(), i + 2))?;
+            let fallback = i as u64 + 2;
+            let record = record.map_err(|e| super::csv_error(path, fallback, &e).to_string())?;
+            let line = super::record_line(&record, fallback);
             let cell = record.get(column).unwrap_or("").trim();
             if cell.is_empty() {
                 continue;
             }
             let t = parse_timestamp(cell).ok_or_else(|| {
                 format!(
-                    "{}:{}: column `{field}`: {cell:?} is not a timestamp",
-                    path.display(),
-                    i + 2
+                    "{}:{line}: column `{field}`: {cell:?} is not a timestamp",
+                    path.display()
                 )
             })?;
             newest = newest.max(Some(t));
@@ -213,33 +254,59 @@ pub mod freshness {
         Ok(newest)
     }
 
+    /// The newest `field` of an NDJSON file. Rows are not assumed to be in time order (an
+    /// export's may be in any), so every line is read, one at a time: memory is one line,
+    /// at most [`crate::fs::MAX_LINE_BYTES`].
     fn newest_in_ndjson(path: &Path, field: &str) -> Result<Option<DateTime<Utc>>, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let reader = super::open_lines(path).map_err(|e| e.to_string())?;
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
         let mut newest = None;
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let value: serde_json::Value = serde_json::from_str(line)
-                .map_err(|e| format!("{}:{}: invalid JSON: {e}", path.display(), i + 1))?;
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            let read = std::io::BufRead::read_until(&mut reader, b'\n', &mut line);
+            match read {
+                Ok(0) => break,
+                Ok(_) => number += 1,
+                Err(e) => {
+                    return Err(match crate::fs::LineTooLong::within(&e) {
+                        Some(long) => format!(
+                            "{}:{}: longer than {}, the line limit",
+                            path.display(),
+                            long.line,
+                            crate::fs::size(long.limit as u64)
+                        ),
+                        None => format!("{}: cannot read: {e}", path.display()),
+                    })
+                }
+            }
+            let text = if number == 1 {
+                line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
+            } else {
+                &line[..]
+            };
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let value: serde_json::Value = serde_json::from_slice(text)
+                .map_err(|e| format!("{}:{number}: invalid JSON: {e}", path.display()))?;
             match &value[field] {
                 serde_json::Value::Null => {}
                 serde_json::Value::String(s) => {
                     let t = parse_timestamp(s).ok_or_else(|| {
                         format!(
-                            "{}:{}: field `{field}`: {s:?} is not a timestamp",
-                            path.display(),
-                            i + 1
+                            "{}:{number}: field `{field}`: {s:?} is not a timestamp",
+                            path.display()
                         )
                     })?;
                     newest = newest.max(Some(t));
                 }
                 other => {
                     return Err(format!(
-                        "{}:{}: field `{field}`: expected a timestamp string, found {other}",
+                        "{}:{number}: field `{field}`: expected a timestamp string, found {}",
                         path.display(),
-                        i + 1
+                        crate::redact::excerpt(&other.to_string(), 80)
                     ))
                 }
             }
@@ -299,6 +366,28 @@ pub mod freshness {
             let err = newest_value(&dir.path().join("a.csv"), "loaded_at").unwrap_err();
             assert!(
                 err.ends_with("a.csv:3: column `loaded_at`: \"soon\" is not a timestamp"),
+                "{err}"
+            );
+        }
+
+        #[test]
+        fn ndjson_rows_in_any_order_and_a_bom_give_the_newest() {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join("a.ndjson"),
+                "\u{feff}{\"at\": \"2026-11-22T01:00:00Z\"}\n\n{\"at\": null}\n{\"at\": \"2026-11-20T00:00:00Z\"}",
+            )
+            .unwrap();
+            let t = newest_value(&dir.path().join("a.ndjson"), "at").unwrap();
+            assert_eq!(t.to_rfc3339(), "2026-11-22T01:00:00+00:00");
+            let long = format!(
+                "{{\"at\": \"{}\"}}\n",
+                "x".repeat(crate::fs::MAX_LINE_BYTES)
+            );
+            std::fs::write(dir.path().join("b.ndjson"), format!("{{}}\n{long}")).unwrap();
+            let err = newest_value(&dir.path().join("b.ndjson"), "at").unwrap_err();
+            assert!(
+                err.ends_with("b.ndjson:2: longer than 1 MiB, the line limit"),
                 "{err}"
             );
         }

@@ -136,7 +136,7 @@ impl<'a> Metrics<'a> {
                     spec_path(slo, source, "queryFile"),
                 ) {
                     (Some(q), _) => q.to_string(),
-                    (None, Some(file)) => std::fs::read_to_string(&file)
+                    (None, Some(file)) => crate::fs::read_input(&file, crate::fs::MAX_SMALL_BYTES)
                         .map_err(|e| at(format!("spec.queryFile {}: {e}", file.display())))?,
                     (None, None) => return Err(at("spec.query or spec.queryFile: missing".into())),
                 };
@@ -156,8 +156,12 @@ impl<'a> Metrics<'a> {
                         value: crate::domain::rfc3339::format(&self.now),
                     },
                 ];
-                let rows = bq.query(&project, &sql, &params).await?;
-                let table = Arc::new(query_table(&slo.origin, rows)?);
+                let mut table = QueryTable::default();
+                bq.query_pages(&project, &sql, &params, |columns, page| {
+                    table.add_page(&slo.origin, columns, page)
+                })
+                .await?;
+                let table = Arc::new(table.finish());
                 self.queries.insert(key, table.clone());
                 Ok(table)
             }
@@ -350,53 +354,93 @@ fn align_with_zeros(a: &MetricTable, b: &MetricTable) -> (MetricTable, MetricTab
     (fill(a), fill(b))
 }
 
-/// One result row: its time and its numeric cells by column.
-type TimedRow = (DateTime<Utc>, HashMap<String, Option<f64>>);
+/// A query result (`timestamp` + numeric columns) built page by page: each row is kept as a
+/// time and its numbers (no map per row), then sorted into a table.
+#[derive(Default)]
+struct QueryTable {
+    names: Vec<String>,
+    rows: Vec<(DateTime<Utc>, Vec<Option<f64>>)>,
+}
 
-/// A query result (`timestamp` + numeric columns) as a sorted table.
-fn query_table(origin: &str, rows: Vec<super::bigquery::Row>) -> Result<MetricTable, SourceError> {
-    let mut parsed: Vec<TimedRow> = Vec::with_capacity(rows.len());
-    for row in rows {
-        let ts = row
-            .get("timestamp")
-            .and_then(|v| v.as_deref())
-            .and_then(|v| {
-                super::time::timestamp_cell(v).or_else(|| super::time::parse_timestamp(v))
-            })
-            .ok_or_else(|| {
-                SourceError::Input(format!(
-                    "{origin}: the query must return a `timestamp` column"
-                ))
-            })?;
-        let mut values = HashMap::new();
-        for (column, cell) in row.into_iter().filter(|(k, _)| k != "timestamp") {
-            let value = match cell {
-                None => None,
-                Some(text) => Some(
-                    text.parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| {
-                            SourceError::Input(format!(
-                                "{origin}: query column `{column}`: {text:?} is not a number"
-                            ))
-                        })?,
-                ),
-            };
-            values.insert(column, value);
+impl QueryTable {
+    fn add_page(
+        &mut self,
+        origin: &str,
+        columns: &super::bigquery::Columns,
+        page: Vec<gcp_bigquery_client::model::table_row::TableRow>,
+    ) -> Result<(), SourceError> {
+        let timestamp = columns.index("timestamp").ok_or_else(|| {
+            SourceError::Input(format!(
+                "{origin}: the query must return a `timestamp` column"
+            ))
+        })?;
+        let names: Vec<String> = columns
+            .names()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != timestamp)
+            .map(|(_, n)| n.clone())
+            .collect();
+        if self.rows.is_empty() {
+            self.names = names;
+        } else if self.names != names {
+            return Err(SourceError::Upstream(format!(
+                "{origin}: the query's pages have different columns"
+            )));
         }
-        parsed.push((ts, values));
-    }
-    parsed.sort_by_key(|(t, _)| *t);
-    let mut columns: HashMap<String, Vec<Option<f64>>> = HashMap::new();
-    for (_, values) in &parsed {
-        for (k, v) in values {
-            columns.entry(k.clone()).or_default().push(*v);
+        for row in page {
+            let cells = columns.cells(row)?;
+            let ts = cells.values()[timestamp]
+                .as_deref()
+                .and_then(|v| {
+                    super::time::timestamp_cell(v).or_else(|| super::time::parse_timestamp(v))
+                })
+                .ok_or_else(|| {
+                    SourceError::Input(format!(
+                        "{origin}: the query must return a `timestamp` column"
+                    ))
+                })?;
+            let mut values = Vec::with_capacity(self.names.len());
+            for (i, cell) in cells.values().iter().enumerate() {
+                if i == timestamp {
+                    continue;
+                }
+                values.push(match cell {
+                    None => None,
+                    Some(text) => Some(
+                        text.parse::<f64>()
+                            .ok()
+                            .filter(|v| v.is_finite())
+                            .ok_or_else(|| {
+                                SourceError::Input(format!(
+                                    "{origin}: query column `{}`: {:?} is not a number",
+                                    columns.names()[i],
+                                    crate::redact::excerpt(text, 60)
+                                ))
+                            })?,
+                    ),
+                });
+            }
+            self.rows.push((ts, values));
         }
+        Ok(())
     }
-    Ok(MetricTable::new(
-        "BigQuery query",
-        parsed.into_iter().map(|(t, _)| t).collect(),
-        columns,
-    ))
+
+    fn finish(mut self) -> MetricTable {
+        self.rows.sort_by_key(|(t, _)| *t);
+        let mut columns: Vec<Vec<Option<f64>>> =
+            vec![Vec::with_capacity(self.rows.len()); self.names.len()];
+        let mut timestamps = Vec::with_capacity(self.rows.len());
+        for (t, values) in self.rows {
+            timestamps.push(t);
+            for (column, value) in columns.iter_mut().zip(values) {
+                column.push(value);
+            }
+        }
+        MetricTable::new(
+            "BigQuery query",
+            timestamps,
+            self.names.into_iter().zip(columns).collect(),
+        )
+    }
 }

@@ -4,6 +4,7 @@
 //! whether the input was bad (the user must fix something: exit 2) or a service failed
 //! (exit 3).
 
+pub mod alert_state;
 pub mod autoscale_files;
 pub mod aws;
 pub mod bigquery;

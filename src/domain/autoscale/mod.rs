@@ -29,4 +29,4 @@ pub use simulator::{
     DEFAULT_STEP_ALARM_PERIODS,
 };
 pub use target_tracking::{HIGH_ALARM_DATAPOINTS, LOW_ALARM_DATAPOINTS, LOW_ALARM_RATIO};
-pub use trace::{validate_trace, TraceRow};
+pub use trace::{validate_trace, TraceBuilder, TraceRow, MAX_TRACE_MINUTES};

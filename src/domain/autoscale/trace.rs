@@ -17,25 +17,30 @@ pub struct TraceRow {
     pub running_tasks: f64,
 }
 
-/// Checks the rows and returns them gapless: values finite and ≥ 0, timestamps strictly
-/// increasing and whole minutes apart. Errors name the row (1-based data rows, as a reader of
-/// the CSV counts them below its header); callers add the file.
-///
-/// A gap of k missing minutes is filled by carrying the row before it forward k times, so the
-/// demand of the last minute seen stands in for what was not measured (no invented trend). The
-/// number of filled minutes is `returned.len() − rows.len()`: callers report it.
-pub fn validate_trace(rows: &[TraceRow]) -> Result<Vec<TraceRow>, String> {
-    if rows.is_empty() {
-        return Err("the trace has no rows".into());
-    }
-    let minute = Duration::minutes(1);
-    let mut out = Vec::with_capacity(rows.len());
-    let mut previous: Option<TraceRow> = None;
-    for (i, row) in rows.iter().enumerate() {
-        let n = i + 1;
+/// Longest trace replayed, in minutes: a year. CloudWatch keeps one-minute data 15 days, so
+/// real traces are far shorter; the bound keeps a timestamp that jumps years ahead from
+/// asking for memory (and simulated minutes) in proportion to the jump. At 24 bytes a minute,
+/// a full-length trace is 12 MiB.
+pub const MAX_TRACE_MINUTES: i64 = 366 * 24 * 60;
+
+/// Builds a gapless trace row by row, checking each as it comes, so a reader never holds
+/// more than the bounded result (see [`validate_trace`] for the rules).
+#[derive(Default)]
+pub struct TraceBuilder {
+    rows: Vec<TraceRow>,
+    /// Rows pushed (the filled minutes are `rows.len() − pushed`).
+    pushed: usize,
+}
+
+impl TraceBuilder {
+    /// Checks the next row against the ones before it and appends it, filling a gap before it.
+    pub fn push(&mut self, row: TraceRow) -> Result<(), String> {
+        let minute = Duration::minutes(1);
+        self.pushed += 1;
+        let n = self.pushed;
         check_value(n, "cpu_utilization", row.cpu_utilization)?;
         check_value(n, "running_tasks", row.running_tasks)?;
-        if let Some(prev) = previous {
+        if let (Some(first), Some(&prev)) = (self.rows.first(), self.rows.last()) {
             if row.minute == prev.minute {
                 return Err(format!(
                     "row {n}: duplicate timestamp {} (also row {})",
@@ -58,16 +63,48 @@ pub fn validate_trace(rows: &[TraceRow]) -> Result<Vec<TraceRow>, String> {
                     n - 1
                 ));
             }
+            if (row.minute - first.minute).num_minutes() >= MAX_TRACE_MINUTES {
+                return Err(format!(
+                    "row {n}: timestamp {} is more than {} days after the first row's: a trace \
+                     covers at most {MAX_TRACE_MINUTES} minutes",
+                    crate::domain::rfc3339::format(&row.minute),
+                    MAX_TRACE_MINUTES / (24 * 60)
+                ));
+            }
             let mut t = prev.minute + minute;
             while t < row.minute {
-                out.push(TraceRow { minute: t, ..prev });
+                self.rows.push(TraceRow { minute: t, ..prev });
                 t += minute;
             }
         }
-        out.push(*row);
-        previous = Some(*row);
+        self.rows.push(row);
+        Ok(())
     }
-    Ok(out)
+
+    /// The gapless trace and how many minutes were filled.
+    pub fn finish(self) -> Result<(Vec<TraceRow>, usize), String> {
+        if self.rows.is_empty() {
+            return Err("the trace has no rows".into());
+        }
+        let filled = self.rows.len() - self.pushed;
+        Ok((self.rows, filled))
+    }
+}
+
+/// Checks the rows and returns them gapless: values finite and ≥ 0, timestamps strictly
+/// increasing, whole minutes apart and within [`MAX_TRACE_MINUTES`] of the first. Errors name
+/// the row (1-based data rows, as a reader of the CSV counts them below its header); callers
+/// add the file.
+///
+/// A gap of k missing minutes is filled by carrying the row before it forward k times, so the
+/// demand of the last minute seen stands in for what was not measured (no invented trend). The
+/// number of filled minutes is `returned.len() − rows.len()`: callers report it.
+pub fn validate_trace(rows: &[TraceRow]) -> Result<Vec<TraceRow>, String> {
+    let mut builder = TraceBuilder::default();
+    for row in rows {
+        builder.push(*row)?;
+    }
+    builder.finish().map(|(rows, _)| rows)
 }
 
 fn check_value(n: usize, column: &str, value: f64) -> Result<(), String> {
@@ -180,6 +217,25 @@ mod tests {
         assert!(validate_trace(&rows)
             .unwrap_err()
             .starts_with("row 2: timestamp 2026-03-02T00:01:30Z is not a whole number"));
+    }
+
+    #[test]
+    fn a_trace_longer_than_a_year_is_refused_before_anything_is_filled() {
+        let far = row(MAX_TRACE_MINUTES, 1.0, 1.0);
+        let err = validate_trace(&[row(0, 1.0, 1.0), far]).unwrap_err();
+        assert!(
+            err.starts_with(
+                "row 2: timestamp 2027-03-03T00:00:00Z is more than 366 days after the first row's"
+            ),
+            "{err}"
+        );
+        let hundred_years = TraceRow {
+            minute: at(0) + Duration::days(36_525),
+            ..row(0, 1.0, 1.0)
+        };
+        assert!(validate_trace(&[row(0, 1.0, 1.0), hundred_years]).is_err());
+        let longest = validate_trace(&[row(0, 1.0, 1.0), row(MAX_TRACE_MINUTES - 1, 1.0, 1.0)]);
+        assert_eq!(longest.unwrap().len() as i64, MAX_TRACE_MINUTES);
     }
 
     #[test]

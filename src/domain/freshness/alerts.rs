@@ -23,6 +23,38 @@ pub struct AlertState {
     pub checks: BTreeMap<String, CheckState>,
 }
 
+/// Every run's alert state in one file, by scope (the config, or the dbt inputs, a run
+/// checks): runs of different configs sharing a state file keep each other's checks instead
+/// of each replacing the others' and alerting again every time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertStore {
+    /// The file's format: 2 (version 1 held one run's `checks` at the top).
+    pub version: u32,
+    pub scopes: BTreeMap<String, AlertState>,
+}
+
+impl Default for AlertStore {
+    fn default() -> Self {
+        AlertStore {
+            version: 2,
+            scopes: BTreeMap::new(),
+        }
+    }
+}
+
+impl AlertStore {
+    /// The state a scope saved last (nothing yet: every check counts as passing).
+    pub fn scope(&self, scope: &str) -> AlertState {
+        self.scopes.get(scope).cloned().unwrap_or_default()
+    }
+
+    /// The store with `scope`'s state replaced and every other scope's kept.
+    pub fn with_scope(mut self, scope: &str, state: AlertState) -> AlertStore {
+        self.scopes.insert(scope.to_string(), state);
+        self
+    }
+}
+
 /// Which results to post, and the state to save.
 #[derive(Debug, PartialEq)]
 pub struct AlertPlan {
@@ -144,6 +176,33 @@ mod tests {
             at(0),
             "still failing since the first run"
         );
+    }
+
+    #[test]
+    fn scopes_sharing_a_store_keep_each_others_checks() {
+        let a = plan_alerts(
+            &AlertState::default(),
+            &[result("a", 30, at(0))],
+            at(0),
+            None,
+        );
+        let b = plan_alerts(
+            &AlertState::default(),
+            &[result("b", 30, at(0))],
+            at(0),
+            None,
+        );
+        let store = AlertStore::default()
+            .with_scope("config a.toml", a.next)
+            .with_scope("config b.toml", b.next);
+        let again = plan_alerts(
+            &store.scope("config a.toml"),
+            &[result("a", 30, at(15))],
+            at(15),
+            None,
+        );
+        assert!(again.notify.is_empty(), "b's run did not erase a's state");
+        assert_eq!(store.scope("config c.toml"), AlertState::default());
     }
 
     #[test]

@@ -6,7 +6,7 @@ pub mod dbt;
 mod evaluate;
 mod threshold;
 
-pub use alerts::{plan_alerts, AlertPlan, AlertState, CheckState};
+pub use alerts::{plan_alerts, AlertPlan, AlertState, AlertStore, CheckState};
 pub use evaluate::{
     evaluate, sort_for_display, Criteria, FreshnessReport, FreshnessResult, Measurement, Status,
 };

@@ -14,7 +14,7 @@ pub mod terraform;
 
 use super::{OutputError, Report};
 use crate::domain::autoscale::{Policy, TimelineRow, TraceRow};
-use crate::domain::freshness::{AlertState, FreshnessReport};
+use crate::domain::freshness::{AlertStore, FreshnessReport};
 use crate::domain::slo::rules::{self, RuleFile};
 
 /// Renders a whole report.
@@ -70,8 +70,12 @@ pub enum Content {
     Timeline(Vec<TimelineRow>),
     /// A CPU trace in the contract's CSV shape (`--save-trace`).
     Trace(Vec<TraceRow>),
-    /// Freshness alert state (`--state`).
-    AlertState(AlertState),
+    /// Freshness alert state (`--state`), and the lock taken when it was read: held until the
+    /// report (and so this file's write) is done.
+    AlertState {
+        store: AlertStore,
+        lock: std::sync::Arc<crate::fs::Lock>,
+    },
     /// Prometheus rule groups after a comment (`slo rules --out`).
     PrometheusRules { header: String, rules: RuleFile },
 }
@@ -84,7 +88,7 @@ impl Content {
             Content::PolicyFile { comment, policy } => terraform::policy_file(comment, policy),
             Content::Timeline(rows) => csv::timeline(rows),
             Content::Trace(rows) => csv::trace(rows),
-            Content::AlertState(state) => json::pretty(state),
+            Content::AlertState { store, .. } => json::pretty(store),
             Content::PrometheusRules { header, rules } => rules::to_yaml(rules, header)
                 .map(String::into_bytes)
                 .map_err(OutputError::Write),

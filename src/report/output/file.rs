@@ -66,9 +66,9 @@ impl FileTarget {
 }
 
 /// Whether `path` may receive an output, checked while planning: every file target and the
-/// step summary pass here. Every rule about output paths belongs here, so that each
-/// destination is refused before any work or post (issue #13: an existing path must be a
-/// regular file, never a device, FIFO or directory).
-pub(super) fn check_destination(_path: &Path) -> Result<(), String> {
-    Ok(())
+/// step summary pass here, so that each destination is refused before any work or post. The
+/// rules are [`crate::fs::check_output`]'s: an existing path must be a regular file (never a
+/// device, FIFO or directory) and its folder must take a new file.
+pub(super) fn check_destination(path: &Path) -> Result<(), String> {
+    crate::fs::check_output(path)
 }

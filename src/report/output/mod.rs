@@ -203,6 +203,8 @@ impl Outputs {
         let Some(destination) = &self.slack else {
             return Ok(());
         };
+        // Slack gets its own network budget: fetching may have spent the run's.
+        crate::retry::start_delivery();
         if messages.is_empty() {
             self.note("Nothing to post to Slack.");
         } else {
@@ -214,8 +216,14 @@ impl Outputs {
                 self.note(&format!("Uploaded {} chart(s) to Slack.", uploads.len()));
             }
         }
+        // The post went out: a file that fails now is not "nothing was posted" (exit 2) but a
+        // delivery that half failed, and says so.
         for (target, bytes, _) in files.iter().filter(|f| f.2) {
-            target.write(bytes)?;
+            target.write(bytes).map_err(|e| {
+                OutputError::Delivery(format!(
+                    "posted to Slack, but {e}; the next run may post the same again"
+                ))
+            })?;
         }
         Ok(())
     }

@@ -19,7 +19,17 @@ pub async fn load_config(
     who: &str,
     region_hint: &str,
 ) -> Result<aws_config::SdkConfig, SourceError> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    // The run's deadlines, in the SDK's terms: each attempt, and each operation with the SDK's
+    // own retries (resets and timeouts are transient errors to it); `call` also bounds every
+    // operation by what is left of the run's network budget.
+    let deadlines = crate::retry::deadlines();
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(deadlines.attempt.min(std::time::Duration::from_secs(15)))
+        .operation_attempt_timeout(deadlines.attempt)
+        .operation_timeout(deadlines.overall)
+        .build();
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
     if let Some(r) = region {
         loader = loader.region(aws_config::Region::new(r.to_string()));
     }
@@ -32,7 +42,8 @@ pub async fn load_config(
     Ok(config)
 }
 
-/// Runs one SDK call, logging it for `-v` (name, outcome, time), and maps its error.
+/// Runs one SDK call within what is left of the run's network budget, logging it for `-v`
+/// (name, outcome, time), and maps its error.
 pub async fn call<T, E>(
     name: &str,
     request: impl std::future::Future<Output = Result<T, E>>,
@@ -41,7 +52,14 @@ where
     E: ProvideErrorMetadata + std::error::Error,
 {
     let started = std::time::Instant::now();
-    let result = request.await;
+    let Ok(result) = tokio::time::timeout(crate::retry::remaining(), request).await else {
+        tracing::info!(
+            "AWS {name} -> out of time ({} ms)",
+            started.elapsed().as_millis()
+        );
+        let budget = crate::retry::Expired::Budget(crate::retry::deadlines().overall);
+        return Err(SourceError::Upstream(format!("{name}: {budget}")));
+    };
     let ms = started.elapsed().as_millis();
     match &result {
         Ok(_) => tracing::info!("AWS {name} -> ok ({ms} ms)"),
@@ -61,7 +79,7 @@ where
         (Some(code), None) => code.to_string(),
         _ => causes(error),
     };
-    SourceError::Upstream(crate::redact::clean(&format!("{call}: {text}")))
+    SourceError::Upstream(crate::redact::excerpt(&format!("{call}: {text}"), 400))
 }
 
 /// The error and its causes, first line of each, in one line; a missing credential chain

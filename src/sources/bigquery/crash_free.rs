@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{BigQuery, DatasetId, Param, Row};
+use super::{BigQuery, Cells, Columns, DatasetId, Param};
 use crate::domain::crash_free::{
     parse_event_date, Counts, CrashCounts, CrashKind, DayRange, Platform, ReleaseWindow, Window,
 };
@@ -39,6 +39,8 @@ pub async fn dry_run(
     bq.dry_run(&dataset.project, &sql, &params).await
 }
 
+/// The counts, built page by page as the result streams in: memory follows the counts (days ×
+/// platforms × versions), not the rows.
 pub async fn fetch(
     bq: &BigQuery,
     dataset: &DatasetId,
@@ -46,8 +48,19 @@ pub async fn fetch(
     crash: CrashKind,
 ) -> Result<CrashCounts, SourceError> {
     let (sql, params) = query(dataset, range, crash);
-    let rows = bq.query(&dataset.project, &sql, &params).await?;
-    counts_from_rows(dataset, &rows)
+    let mut counts = CrashCounts::default();
+    bq.query_pages(&dataset.project, &sql, &params, |columns, page| {
+        for row in page {
+            let row = Row {
+                columns,
+                cells: columns.cells(row)?,
+            };
+            add_row(dataset, &mut counts, &row)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(counts)
 }
 
 /// The SQL and its parameters for one release window.
@@ -74,10 +87,14 @@ pub async fn fetch_release(
     crash: CrashKind,
 ) -> Result<Vec<(Platform, Counts)>, SourceError> {
     let (sql, params) = release_query(dataset, window, crash);
-    let rows = bq.query(&dataset.project, &sql, &params).await?;
-    rows.iter()
-        .map(|row| {
-            let platform = match Platform::from_export(field(row, "platform").unwrap_or_default()) {
+    let mut release = Vec::new();
+    bq.query_pages(&dataset.project, &sql, &params, |columns, page| {
+        for row in page {
+            let row = Row {
+                columns,
+                cells: columns.cells(row)?,
+            };
+            let platform = match Platform::from_export(row.field("platform").unwrap_or_default()) {
                 Some(Ok(p)) => p,
                 _ => {
                     return Err(SourceError::Upstream(
@@ -86,80 +103,91 @@ pub async fn fetch_release(
                 }
             };
             let counts = Counts {
-                users: number(row, "users")?,
-                crashed_users: number(row, "crashed_users")?,
+                users: row.number("users")?,
+                crashed_users: row.number("crashed_users")?,
             };
-            Ok((platform, counts))
-        })
-        .collect()
-}
-
-fn field<'r>(row: &'r Row, name: &str) -> Option<&'r str> {
-    row.get(name).and_then(|v| v.as_deref())
-}
-
-fn number(row: &Row, name: &str) -> Result<u64, SourceError> {
-    field(row, name)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
-            SourceError::Upstream(format!("BigQuery: result column `{name}` is not a count"))
-        })
-}
-
-/// Turns the query's rows into counts; rows with platforms vitals cannot classify are bad
-/// input, as in the local engine.
-pub fn counts_from_rows(dataset: &DatasetId, rows: &[Row]) -> Result<CrashCounts, SourceError> {
-    let mut counts = CrashCounts::default();
-    for row in rows {
-        let scope = field(row, "scope").unwrap_or_default();
-        let platform_text = field(row, "platform").unwrap_or_default();
-        if scope == "unknown_platform" {
-            return Err(SourceError::Input(format!(
-                "BigQuery {dataset}: field `platform`: unknown value {platform_text:?} in {} rows (first on {}; expected ANDROID, IOS or WEB)",
-                number(row, "users")?,
-                field(row, "day").unwrap_or("?"),
-            )));
+            release.push((platform, counts));
         }
-        let platform = match Platform::from_export(platform_text) {
-            Some(Ok(p)) => p,
-            _ => {
-                return Err(SourceError::Upstream(format!(
-                    "BigQuery: unexpected platform {platform_text:?} in the result"
-                )))
-            }
-        };
-        let c = Counts {
-            users: number(row, "users")?,
-            crashed_users: number(row, "crashed_users")?,
-        };
-        let window = match scope {
-            "day" => {
-                let day = field(row, "day")
-                    .and_then(|d| parse_event_date(d.as_bytes()))
-                    .ok_or_else(|| {
-                        SourceError::Input(format!(
-                            "BigQuery {dataset}: field `event_date`: not a YYYYMMDD date"
-                        ))
-                    })?;
-                counts.daily.insert((platform, day), c);
-                continue;
-            }
-            "7d" => Window::Days7,
-            "30d" => Window::Days30,
-            other => {
-                return Err(SourceError::Upstream(format!(
-                    "BigQuery: unexpected scope {other:?} in the result"
-                )))
-            }
-        };
-        match field(row, "version") {
-            Some(version) => counts
-                .versions
-                .insert((platform, version.to_string(), window), c),
-            None => counts.windows.insert((platform, window), c),
-        };
+        Ok(())
+    })
+    .await?;
+    Ok(release)
+}
+
+/// One result row and where its columns are.
+struct Row<'c> {
+    columns: &'c Columns,
+    cells: Cells,
+}
+
+impl Row<'_> {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.cells.get(self.columns, name)
     }
-    Ok(counts)
+
+    fn number(&self, name: &str) -> Result<u64, SourceError> {
+        self.field(name)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| {
+                SourceError::Upstream(format!("BigQuery: result column `{name}` is not a count"))
+            })
+    }
+}
+
+/// Adds one of the query's rows to the counts; rows with platforms vitals cannot classify are
+/// bad input, as in the local engine.
+fn add_row(dataset: &DatasetId, counts: &mut CrashCounts, row: &Row) -> Result<(), SourceError> {
+    let scope = row.field("scope").unwrap_or_default();
+    let platform_text = row.field("platform").unwrap_or_default();
+    if scope == "unknown_platform" {
+        return Err(SourceError::Input(format!(
+            "BigQuery {dataset}: field `platform`: unknown value {platform_text:?} in {} rows (first on {}; expected ANDROID, IOS or WEB)",
+            row.number("users")?,
+            row.field("day").unwrap_or("?"),
+        )));
+    }
+    let platform = match Platform::from_export(platform_text) {
+        Some(Ok(p)) => p,
+        _ => {
+            return Err(SourceError::Upstream(format!(
+                "BigQuery: unexpected platform {:?} in the result",
+                crate::redact::excerpt(platform_text, 60)
+            )))
+        }
+    };
+    let c = Counts {
+        users: row.number("users")?,
+        crashed_users: row.number("crashed_users")?,
+    };
+    let window = match scope {
+        "day" => {
+            let day = row
+                .field("day")
+                .and_then(|d| parse_event_date(d.as_bytes()))
+                .ok_or_else(|| {
+                    SourceError::Input(format!(
+                        "BigQuery {dataset}: field `event_date`: not a YYYYMMDD date"
+                    ))
+                })?;
+            counts.daily.insert((platform, day), c);
+            return Ok(());
+        }
+        "7d" => Window::Days7,
+        "30d" => Window::Days30,
+        other => {
+            return Err(SourceError::Upstream(format!(
+                "BigQuery: unexpected scope {:?} in the result",
+                crate::redact::excerpt(other, 60)
+            )))
+        }
+    };
+    match row.field("version") {
+        Some(version) => counts
+            .versions
+            .insert((platform, version.to_string(), window), c),
+        None => counts.windows.insert((platform, window), c),
+    };
+    Ok(())
 }
 
 #[cfg(test)]

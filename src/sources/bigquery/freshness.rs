@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{BigQuery, Row};
+use super::BigQuery;
 use crate::domain::freshness::Measurement;
 use crate::sources::time::timestamp_cell;
 use crate::sources::SourceError;
@@ -99,35 +99,40 @@ pub async fn last_modified_batch(bq: &BigQuery, tables: &[TableRef]) -> Vec<Meas
         "SELECT table_id, last_modified_time FROM `{}.{}.__TABLES__`",
         first.project, first.dataset
     );
-    match bq.query(&first.project, &sql, &[]).await {
-        Ok(rows) => {
-            let times: std::collections::HashMap<String, Option<DateTime<Utc>>> = rows
-                .iter()
-                .filter_map(|r: &Row| {
-                    let id = r.get("table_id")?.clone()?;
-                    Some((
-                        id,
-                        r.get("last_modified_time")
-                            .and_then(|v| v.as_deref())
-                            .and_then(millis),
-                    ))
-                })
-                .collect();
-            tables
-                .iter()
-                .map(|t| match times.get(&t.table) {
-                    Some(Some(time)) => Ok(*time),
-                    Some(None) => Err(format!(
-                        "BigQuery {}.{}.{}: no last_modified_time",
-                        t.project, t.dataset, t.table
-                    )),
-                    None => Err(format!(
-                        "BigQuery: Not found: Table {}:{}.{} (notFound)",
-                        t.project, t.dataset, t.table
-                    )),
-                })
-                .collect()
-        }
+    // Streamed: a dataset of date-sharded tables lists thousands; only the checked ones stay.
+    let wanted: std::collections::HashSet<&str> = tables.iter().map(|t| t.table.as_str()).collect();
+    let mut times: std::collections::HashMap<String, Option<DateTime<Utc>>> =
+        std::collections::HashMap::new();
+    let listed = bq
+        .query_pages(&first.project, &sql, &[], |columns, page| {
+            for row in page {
+                let cells = columns.cells(row)?;
+                if let Some(id) = cells
+                    .get(columns, "table_id")
+                    .filter(|id| wanted.contains(id))
+                {
+                    let time = cells.get(columns, "last_modified_time").and_then(millis);
+                    times.insert(id.to_string(), time);
+                }
+            }
+            Ok(())
+        })
+        .await;
+    match listed {
+        Ok(()) => tables
+            .iter()
+            .map(|t| match times.get(&t.table) {
+                Some(Some(time)) => Ok(*time),
+                Some(None) => Err(format!(
+                    "BigQuery {}.{}.{}: no last_modified_time",
+                    t.project, t.dataset, t.table
+                )),
+                None => Err(format!(
+                    "BigQuery: Not found: Table {}:{}.{} (notFound)",
+                    t.project, t.dataset, t.table
+                )),
+            })
+            .collect(),
         Err(_) => {
             let mut out = Vec::with_capacity(tables.len());
             for t in tables {

@@ -36,7 +36,8 @@ use crate::redact;
 use crate::retry::{self, Attempt, RetryPolicy};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
-const PAGE_ROWS: i32 = 10_000;
+/// Rows asked for per page: what a result streams through memory at a time.
+pub const PAGE_ROWS: i32 = 10_000;
 const MAX_ATTEMPTS: u32 = 4;
 
 /// `project.dataset`, validated: identifiers are spliced into SQL, so only BigQuery's own
@@ -108,7 +109,7 @@ impl Authenticator for ExternalAccount {
     }
 }
 
-/// One result row, by column name (BigQuery returns every scalar as a string).
+/// One row of a small result, by column name (BigQuery returns every scalar as a string).
 pub type Row = std::collections::HashMap<String, Option<String>>;
 
 /// A named query parameter.
@@ -178,13 +179,17 @@ fn upstream(e: BQError) -> SourceError {
         BQError::RequestError(e) => format!("BigQuery: {}", crate::http::describe(e)),
         other => format!("BigQuery: {other}"),
     };
-    SourceError::Upstream(redact::clean(&format!("{}{hint}", text.replace('\n', " "))))
+    SourceError::Upstream(format!("{}{hint}", redact::excerpt(&text, ERROR_CHARS)))
 }
+
+/// Characters of a BigQuery error shown (its message may quote the query, or a server's page).
+const ERROR_CHARS: usize = 400;
 
 fn retriable(e: &BQError) -> bool {
     match e {
         BQError::ResponseError { error } => matches!(error.error.code, 429 | 500 | 502 | 503 | 504),
-        BQError::RequestError(e) => e.is_connect() || e.is_timeout(),
+        // Every call here is idempotent: a reset, a stall or a reply cut off is tried again.
+        BQError::RequestError(e) => crate::http::interrupted(e) || e.is_timeout() || e.is_body(),
         _ => false,
     }
 }
@@ -201,6 +206,7 @@ impl BigQuery {
         };
         let client = if let Some(token) = std::env::var("GOOGLE_OAUTH_ACCESS_TOKEN")
             .ok()
+            .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
         {
             redact::register(&token);
@@ -214,11 +220,11 @@ impl BigQuery {
             .filter(|p| !p.is_empty())
         {
             // A missing or unreadable key file is local configuration: bad input, not upstream.
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                SourceError::Input(format!(
-                    "GOOGLE_APPLICATION_CREDENTIALS: cannot read {path}: {e}"
-                ))
-            })?;
+            let text =
+                crate::fs::read_input(std::path::Path::new(&path), crate::fs::MAX_SMALL_BYTES)
+                    .map_err(|e| {
+                        SourceError::Input(format!("GOOGLE_APPLICATION_CREDENTIALS {path}: {e}"))
+                    })?;
             let kind = serde_json::from_str::<serde_json::Value>(&text)
                 .ok()
                 .and_then(|v| v["type"].as_str().map(str::to_string))
@@ -363,11 +369,8 @@ impl BigQuery {
                     Err(e) => Attempt::Fail(upstream(e)),
                 }
             },
-            |limit| Attempt::Retry {
-                error: SourceError::Upstream(format!(
-                    "BigQuery {what}: no reply within {} s",
-                    limit.as_secs()
-                )),
+            |why| Attempt::Retry {
+                error: SourceError::Upstream(format!("BigQuery {what}: {why}")),
                 after: None,
             },
         )
@@ -396,13 +399,15 @@ impl BigQuery {
     }
 
     /// Runs the query to completion (polling while BigQuery says the job is not complete) and
-    /// returns every row of every page.
-    pub async fn query(
+    /// hands each page of rows to `page` as it arrives, so memory holds one page (at most
+    /// [`PAGE_ROWS`] rows), never the result. Polling ends with the run's network budget.
+    pub async fn query_pages(
         &self,
         project: &str,
         sql: &str,
         params: &[Param],
-    ) -> Result<Vec<Row>, SourceError> {
+        mut page: impl FnMut(&Columns, Vec<TableRow>) -> Result<(), SourceError>,
+    ) -> Result<(), SourceError> {
         let mut request = Self::request(sql, params);
         // One request id for all attempts makes a retried jobs.query idempotent.
         request.request_id = Some(request_id());
@@ -412,17 +417,19 @@ impl BigQuery {
             })
             .await?;
         check_errors(response.errors.as_deref())?;
-        let job = response.job_reference.clone().unwrap_or_default();
+        let job = response.job_reference.unwrap_or_default();
         let mut complete = response.job_complete.unwrap_or(false);
-        let mut schema = response.schema.clone();
-        let mut rows = response.rows.clone().unwrap_or_default();
-        let mut page_token = response.page_token.clone();
-        // Polling a job that is not done yet is bounded like any call: by the overall deadline.
-        let deadline = std::time::Instant::now() + retry::deadlines().overall;
+        let mut columns = Columns::new(response.schema.as_ref());
+        if complete {
+            page(&columns, response.rows.unwrap_or_default())?;
+        }
+        let mut page_token = response.page_token;
+        let deadline = retry::phase_deadline();
         while !complete || page_token.is_some() {
             if !complete && std::time::Instant::now() >= deadline {
                 return Err(SourceError::Upstream(format!(
-                    "BigQuery: the query did not finish within {} s",
+                    "BigQuery: the query did not finish within the run's network time \
+                     (--timeout {} s)",
                     retry::deadlines().overall.as_secs()
                 )));
             }
@@ -439,28 +446,117 @@ impl BigQuery {
                 // hold float-second TIMESTAMPs (the readers accept both).
                 ..Default::default()
             };
-            let page = self
+            let reply = self
                 .retry("jobs.getQueryResults", || {
                     self.client
                         .job()
                         .get_query_results(project, &job_id, params.clone())
                 })
                 .await?;
-            check_errors(page.errors.as_deref())?;
-            if !page.job_complete.unwrap_or(false) {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+            check_errors(reply.errors.as_deref())?;
+            if !reply.job_complete.unwrap_or(false) {
+                let pause = Duration::from_millis(500).min(retry::remaining());
+                tokio::time::sleep(pause).await;
                 continue;
             }
-            if !complete {
-                // The first complete answer starts the row set afresh.
-                complete = true;
-                rows.clear();
+            // The first complete answer starts the rows (an unfinished job sent none).
+            complete = true;
+            if let Some(schema) = reply.schema.as_ref() {
+                columns = Columns::new(Some(schema));
             }
-            schema = page.schema.or(schema);
-            rows.extend(page.rows.unwrap_or_default());
-            page_token = page.page_token;
+            page(&columns, reply.rows.unwrap_or_default())?;
+            page_token = reply.page_token;
         }
-        rows_by_name(schema.as_ref(), rows)
+        Ok(())
+    }
+
+    /// Every row of a small result (table metadata, one row per check), by column name.
+    pub async fn query(
+        &self,
+        project: &str,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Vec<Row>, SourceError> {
+        let mut rows = Vec::new();
+        self.query_pages(project, sql, params, |columns, page| {
+            for row in page {
+                rows.push(columns.cells(row)?.by_name(columns));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(rows)
+    }
+}
+
+/// A result's column names, found by name in each row: BigQuery does not promise column
+/// order, and a row's cells are kept as they came (no map per row).
+pub struct Columns {
+    names: Vec<String>,
+}
+
+/// One result row's cells, in the order of [`Columns`].
+pub struct Cells(Vec<Option<String>>);
+
+impl Columns {
+    fn new(schema: Option<&TableSchema>) -> Columns {
+        Columns {
+            names: schema
+                .and_then(|s| s.fields.as_ref())
+                .map(|f| f.iter().map(|f| f.name.clone()).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The row's cells (every scalar as text, as BigQuery sends them), checked against the
+    /// schema's width.
+    pub fn cells(&self, row: TableRow) -> Result<Cells, SourceError> {
+        let cells = row.columns.unwrap_or_default();
+        if cells.len() != self.names.len() {
+            return Err(SourceError::Upstream(format!(
+                "BigQuery: a row has {} cells for {} columns",
+                cells.len(),
+                self.names.len()
+            )));
+        }
+        Ok(Cells(
+            cells
+                .into_iter()
+                .map(|c| match c.value {
+                    Some(serde_json::Value::String(s)) => Some(s),
+                    Some(serde_json::Value::Null) | None => None,
+                    Some(other) => Some(other.to_string()),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Where column `name` is.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+impl Cells {
+    /// The cell of column `name` (`None` for NULL or a column the result does not have).
+    pub fn get<'c>(&'c self, columns: &Columns, name: &str) -> Option<&'c str> {
+        columns
+            .index(name)
+            .and_then(|i| self.0.get(i))
+            .and_then(|c| c.as_deref())
+    }
+
+    /// The cells in column order.
+    pub fn values(&self) -> &[Option<String>] {
+        &self.0
+    }
+
+    fn by_name(self, columns: &Columns) -> Row {
+        columns.names.iter().cloned().zip(self.0).collect()
     }
 }
 
@@ -485,38 +581,6 @@ fn check_errors(
     }
 }
 
-/// Rows keyed by column name: BigQuery does not promise column order.
-fn rows_by_name(
-    schema: Option<&TableSchema>,
-    rows: Vec<TableRow>,
-) -> Result<Vec<Row>, SourceError> {
-    let names: Vec<String> = schema
-        .and_then(|s| s.fields.as_ref())
-        .map(|f| f.iter().map(|f| f.name.clone()).collect())
-        .unwrap_or_default();
-    rows.into_iter()
-        .map(|row| {
-            let cells = row.columns.unwrap_or_default();
-            if cells.len() != names.len() {
-                return Err(SourceError::Upstream(format!(
-                    "BigQuery: a row has {} cells for {} columns",
-                    cells.len(),
-                    names.len()
-                )));
-            }
-            Ok(names
-                .iter()
-                .cloned()
-                .zip(cells.into_iter().map(|c| match c.value {
-                    Some(serde_json::Value::String(s)) => Some(s),
-                    Some(serde_json::Value::Null) | None => None,
-                    Some(other) => Some(other.to_string()),
-                }))
-                .collect())
-        })
-        .collect()
-}
-
 /// The project the credentials belong to, read offline: `GOOGLE_CLOUD_PROJECT` (or
 /// `GCLOUD_PROJECT`), else the key file's `project_id` / `quota_project_id`
 /// (`GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's application default credentials file).
@@ -532,7 +596,8 @@ pub fn credentials_project() -> Option<String> {
                 std::path::Path::new(&h).join(".config/gcloud/application_default_credentials.json")
             })
         })?;
-    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    let text = crate::fs::read_input(&file, crate::fs::MAX_SMALL_BYTES).ok()?;
+    let key: serde_json::Value = serde_json::from_str(&text).ok()?;
     ["project_id", "quota_project_id"].iter().find_map(|k| {
         key[*k]
             .as_str()

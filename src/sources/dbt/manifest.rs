@@ -107,25 +107,25 @@ fn rule(file: &Path, id: &str, key: &str, time: Option<Time>) -> Result<Option<R
 /// The tables a manifest says `dbt source freshness` checks.
 pub(crate) fn read(file: &Path) -> Result<Vec<Table>, SourceError> {
     let bad = |message: String| SourceError::Input(format!("{}: {message}", file.display()));
-    let text = std::fs::read_to_string(file).map_err(|e| bad(format!("cannot read: {e}")))?;
-    let manifest: Manifest = serde_path_to_error::deserialize(
-        &mut serde_json::Deserializer::from_str(&text),
-    )
-    .map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            bad(format!(
-                "not JSON (line {}, column {}): is this dbt's target/manifest.json?",
-                inner.line(),
-                inner.column()
-            ))
-        } else if path == "." {
-            bad(format!("not a dbt manifest: {inner}"))
-        } else {
-            bad(format!("{path}: {inner}"))
-        }
-    })?;
+    // Streamed: a large project's manifest is hundreds of MiB, of which only the sources stay.
+    let reader = crate::fs::open_input_stream(file, crate::fs::MAX_MANIFEST_BYTES).map_err(bad)?;
+    let manifest: Manifest =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_reader(reader))
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    bad(format!(
+                        "not JSON (line {}, column {}): is this dbt's target/manifest.json?",
+                        inner.line(),
+                        inner.column()
+                    ))
+                } else if path == "." {
+                    bad(format!("not a dbt manifest: {inner}"))
+                } else {
+                    bad(format!("{path}: {inner}"))
+                }
+            })?;
     let version = schema_version(&manifest.metadata.dbt_schema_version)
         .filter(|v| VERSIONS.contains(v))
         .ok_or_else(|| {

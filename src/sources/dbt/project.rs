@@ -90,8 +90,7 @@ pub fn parse_cli_vars(pairs: &[String]) -> Result<Map<String, Json>, SourceError
 }
 
 fn read_tree(path: &Path) -> Result<Node, SourceError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", path.display())))?;
+    let text = super::read_yaml(path)?;
     tree::parse(&text).map_err(|e| match e.at {
         Some((line, column)) => {
             SourceError::Input(format!("{}:{line}:{column}: {}", path.display(), e.message))
@@ -349,13 +348,12 @@ impl Project {
     pub fn source_files(&self) -> Result<Vec<PathBuf>, SourceError> {
         let mut files = Vec::new();
         for dir in &self.model_paths {
-            walk(dir, &mut files);
+            walk(dir, 0, &mut files);
         }
         files.sort();
         let mut with_sources = Vec::new();
         for file in files {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", file.display())))?;
+            let text = super::read_yaml(&file)?;
             if text.lines().any(|l| l.starts_with("sources:")) {
                 with_sources.push(file);
             }
@@ -410,18 +408,29 @@ impl Project {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Folders below a model path that are searched: deeper ones (a symlink loop) are not.
+const MAX_WALK_DEPTH: usize = 32;
+
+/// The YAML files below `dir`; anything but a regular file (a FIFO, a device) is left out.
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yml" | "yaml")
-        ) {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if depth < MAX_WALK_DEPTH {
+                walk(&path, depth + 1, out);
+            }
+        } else if meta.is_file()
+            && matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yml" | "yaml")
+            )
+        {
             out.push(path);
         }
     }

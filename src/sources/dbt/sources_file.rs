@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 use super::jinja::{Renderer, Scope};
 use super::project::Project;
 use super::tree::{self, Node, Yaml};
-use super::{input_error, render_error, Table};
+use super::{input_error, read_yaml, render_error, Table};
 use crate::domain::freshness::dbt::{self as rules, Block, Layer, LoadedAtSettings, Rule};
 use crate::domain::freshness::Period;
 use crate::sources::SourceError;
@@ -197,8 +197,7 @@ pub(crate) fn read(
     cli_vars: &Map<String, Json>,
     env: &BTreeMap<String, String>,
 ) -> Result<Vec<Table>, SourceError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", file.display())))?;
+    let text = read_yaml(file)?;
     let root = tree::parse(&text).map_err(|e| match e.at {
         Some((line, column)) => {
             SourceError::Input(format!("{}:{line}:{column}: {}", file.display(), e.message))

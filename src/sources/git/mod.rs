@@ -33,6 +33,54 @@ fn git_error(path: &Path, e: git2::Error) -> SourceError {
     SourceError::Input(format!("{}: git: {}", path.display(), e.message()))
 }
 
+/// A tag glob as `git tag -l` reads it (wildmatch), checked: an unclosed `[` or a trailing
+/// `\` makes libgit2 match nothing at all, which would look like a repository without
+/// deployments instead of a typo.
+pub fn tag_glob(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("an empty pattern matches no tag".into());
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if i + 1 == bytes.len() => {
+                return Err(format!("{text:?}: a `\\` at the end escapes nothing"))
+            }
+            b'\\' => i += 2,
+            b'[' => {
+                // `]` right after `[` (or `[!`, `[^`) is a member, not the end.
+                let mut j = i + 1;
+                if matches!(bytes.get(j), Some(b'!' | b'^')) {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                while j < bytes.len() && bytes[j] != b']' {
+                    // A class such as `[:alpha:]` holds a `]` of its own.
+                    if bytes[j] == b'[' && bytes.get(j + 1) == Some(&b':') {
+                        if let Some(end) = text[j + 2..].find(":]") {
+                            j += end + 4;
+                            continue;
+                        }
+                    }
+                    j += 1;
+                }
+                if j >= bytes.len() {
+                    return Err(format!(
+                        "{text:?}: the `[` at character {} is never closed (write `\\[` for a literal one)",
+                        i + 1
+                    ));
+                }
+                i = j + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(text.to_string())
+}
+
 /// What to read.
 pub struct GitQuery<'a> {
     pub tag_glob: &'a str,
@@ -269,9 +317,10 @@ pub fn deploy_records(path: &Path) -> Result<Vec<DeployRecord>, SourceError> {
         super::files::csv_columns(path, ["id", "deployed_at", "commit"])?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+        let fallback = i as u64 + 2;
+        let record = record.map_err(|e| super::files::csv_error(path, fallback, &e))?;
+        let line = super::files::record_line(&record, fallback);
         let origin = format!("{}:{line}", path.display());
-        let record = record.map_err(|e| SourceError::Input(format!("{origin}: {e}")))?;
         let cell = |c: usize, name: &str| -> Result<String, SourceError> {
             let text = record.get(c).unwrap_or("").trim();
             if text.is_empty() {
@@ -301,13 +350,13 @@ pub fn deploy_records(path: &Path) -> Result<Vec<DeployRecord>, SourceError> {
 /// empty).
 pub fn incidents(path: &Path) -> Result<Vec<crate::domain::four_keys::Incident>, SourceError> {
     use super::time::parse_timestamp;
-    let bad = |m: String| SourceError::Input(format!("{}: {m}", path.display()));
     let (mut reader, [id, opened, resolved, caused]) =
         super::files::csv_columns(path, ["id", "opened_at", "resolved_at", "caused_by"])?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let fallback = i as u64 + 2;
+        let record = record.map_err(|e| super::files::csv_error(path, fallback, &e))?;
+        let line = super::files::record_line(&record, fallback);
         let cell = |c: usize| record.get(c).unwrap_or("").trim().to_string();
         let when = |c: usize, name: &str| -> Result<Option<DateTime<Utc>>, SourceError> {
             let text = cell(c);
@@ -336,4 +385,27 @@ pub fn incidents(path: &Path) -> Result<Vec<crate::domain::four_keys::Incident>,
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tag_glob_tests {
+    use super::tag_glob;
+
+    #[test]
+    fn an_unclosed_bracket_or_a_dangling_escape_is_refused() {
+        for bad in ["[", "deploy/[", "deploy/[abc", "deploy\\", "", "[]"] {
+            assert!(tag_glob(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "deploy/*",
+            "v[0-9]*",
+            "[]]x",
+            "[!a]*",
+            "\\[literal",
+            "[[:digit:]]*",
+            "**",
+        ] {
+            assert_eq!(tag_glob(good).as_deref(), Ok(good), "{good:?}");
+        }
+    }
 }

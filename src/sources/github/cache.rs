@@ -41,7 +41,9 @@ impl Cache {
 
     /// The entry for `url`; a missing, unreadable or foreign file is a miss.
     pub fn load(&self, url: &str) -> Option<Entry> {
-        let text = std::fs::read_to_string(self.dir.join(file_name(url))).ok()?;
+        let text =
+            crate::fs::read_input(&self.dir.join(file_name(url)), crate::fs::MAX_SMALL_BYTES)
+                .ok()?;
         let entry: Entry = serde_json::from_str(&text).ok()?;
         (entry.url == url).then_some(entry)
     }

@@ -127,8 +127,8 @@ fn string_field<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
 /// The objects of one file: each document, a document that is a sequence counting as its
 /// items.
 fn objects(file: &Path) -> Result<Vec<Raw>, SourceError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| SourceError::Input(format!("{}: cannot read: {e}", file.display())))?;
+    let text = crate::fs::read_input(file, super::yaml::MAX_BYTES as u64)
+        .map_err(|why| SourceError::Input(format!("{}: {why}", file.display())))?;
     let documents = super::yaml::documents(&text).map_err(|e| {
         SourceError::Input(format!(
             "{}: invalid YAML: {}",

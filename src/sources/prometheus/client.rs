@@ -107,12 +107,13 @@ impl Client {
                     }
                 }
             },
-            |limit| Attempt::Retry {
-                error: Failure::Http(HttpError::Transport(format!(
-                    "no reply within {} s",
-                    limit.as_secs()
-                ))),
-                after: None,
+            // A slow attempt is asked again; a spent budget is the end.
+            |why| {
+                let error = Failure::Http(HttpError::Transport(why.to_string()));
+                match why {
+                    retry::Expired::Attempt(_) => Attempt::Retry { error, after: None },
+                    retry::Expired::Budget(_) => Attempt::Fail(error),
+                }
             },
         )
         .await;

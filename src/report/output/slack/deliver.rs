@@ -22,7 +22,13 @@ impl Destination {
     /// Picks the destination from the environment: a bot token with a channel wins, else the
     /// webhook. Registers the secrets for redaction.
     pub fn from_env(channel: Option<&str>) -> Result<Destination, OutputError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        // Trimmed: a secret stored with `echo` ends in a newline.
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let token = var("SLACK_BOT_TOKEN");
         let webhook = var("SLACK_WEBHOOK_URL");
         if let Some(t) = &token {
@@ -73,10 +79,10 @@ pub(super) async fn web_api_reply(
         OutputError::Delivery(format!("{what}: unreadable reply: {}", http::describe(e)))
     })?;
     if reply["ok"] != Value::Bool(true) {
-        let code = reply["error"].as_str().unwrap_or("unknown error");
-        return Err(OutputError::Delivery(crate::redact::clean(&format!(
+        let code = crate::redact::excerpt(reply["error"].as_str().unwrap_or("unknown error"), 200);
+        return Err(OutputError::Delivery(format!(
             "{what}: Slack refused the request: {code}"
-        ))));
+        )));
     }
     Ok(reply)
 }
