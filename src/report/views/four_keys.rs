@@ -160,7 +160,7 @@ pub fn view(r: &FourKeysReport, tz: Tz) -> View {
     blocks.extend(impact_blocks(r));
     let percent_of =
         |ratio: Option<f64>| ratio.map_or("—".into(), |r| format!("{:.1} %", r * 100.0));
-    let highlights: Vec<Highlight> = [
+    let mut highlights: Vec<Highlight> = [
         level_highlight(
             "deployment frequency",
             format!("{:.1}/week", m.deployment_frequency.per_week),
@@ -185,6 +185,13 @@ pub fn view(r: &FourKeysReport, tz: Tz) -> View {
     .into_iter()
     .flatten()
     .collect();
+    // Deployments that burned budget (--impact) are worth a look, whatever the levels say.
+    highlights.extend(
+        r.deployments
+            .iter()
+            .filter(|d| d.suspect == Some(true))
+            .map(|d| Highlight::new(Tone::Warn, format!("suspect: {}", why_suspect(d)))),
+    );
     let days = (m.window.end - m.window.start).num_days();
     View {
         title: "Four keys".into(),
