@@ -8,21 +8,41 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const ABOUT: &str = "Reliability numbers from where the data already is: crash-free users, SLOs, \
 freshness, autoscaling and DORA metrics, reported to a terminal, JSON, Markdown or Slack.";
 
+/// The top-level examples: the path from nothing to a scheduled digest. Every example block
+/// is printed as written (each line fits 80 columns; `\` continues a command), so it can be
+/// copied into a shell.
 const EXAMPLES: &str = "\
-Examples:
-  vitals crash-free --config examples/vitals.toml
-  vitals crash-free --events 'exports/events_*.ndjson.gz' --days 30 --format json
-  vitals crash-free --bigquery my-project.analytics_123456 --tz Asia/Tokyo --slack
-  vitals crash-free --bigquery my-project.analytics_123456 --dry-run
+Getting started:
+  vitals init            # write a commented vitals.toml
+  vitals config check    # what each section would read, with which credentials
+  vitals digest          # every configured check in one report
 
-Exit codes: 0 all objectives met, 1 an objective is violated, 2 bad usage, config or input
-(nothing was posted), 3 an upstream service failed.";
+Examples:
+  # The bundled example data, offline
+  vitals digest --config examples/vitals.toml
+
+  # One check, as JSON
+  vitals crash-free --events 'exports/*.ndjson.gz' --days 30 --format json
+
+  # Post the digest: verdicts in the channel, details and charts in the thread
+  vitals digest --slack --slack-thread --slack-charts
+
+Exit codes: 0 all objectives met, 1 an objective is violated, 2 bad usage,
+config or input (nothing was posted), 3 an upstream service failed.";
 
 /// `0.1.0 (1a2b3c4d5e6f 2026-12-03)`: the commit and build date, from build.rs.
 const VERSION: &str = env!("VITALS_LONG_VERSION");
 
 #[derive(Debug, Parser)]
-#[command(name = "vitals", version = VERSION, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+#[command(
+    name = "vitals",
+    version = VERSION,
+    about = ABOUT,
+    after_long_help = EXAMPLES,
+    after_help = "Start with `vitals init`, then `vitals config check` and `vitals digest`; \
+                  `vitals --help` has examples.",
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -30,8 +50,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every subcommand accepts.
+/// Options every subcommand accepts, listed under their own heading in every `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file [default: ./vitals.toml when it exists]
     #[arg(long, global = true, value_name = "PATH")]
@@ -61,8 +82,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub slack_channel: Option<String>,
 
-    /// A report too long for one message: post the first to the channel and the rest as
-    /// replies in its thread (needs SLACK_BOT_TOKEN)
+    /// Post the verdicts to the channel and the details (and charts) as replies in their
+    /// thread (needs SLACK_BOT_TOKEN)
     #[arg(long, global = true)]
     pub slack_thread: bool,
 
@@ -102,11 +123,21 @@ pub enum Command {
 7- and 30-day windows against each platform's SLO (defaults IOS 0.9995, ANDROID 0.996), and the \
 daily rate with its 7- and 30-day simple moving averages. The report ends on the last complete \
 day before --now in --tz. Exits 1 when a platform's window misses its SLO.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example data
   vitals crash-free --config examples/vitals.toml
+
+  # Local exports, iOS only, fatal crashes only
   vitals crash-free --events 'export/*.ndjson.gz' --platform ios --crash fatal
-  vitals crash-free --events export.parquet --chart crash-free.svg --format markdown
+
+  # The chart as PNG (or .svg) and the report as Markdown
+  vitals crash-free --events export.parquet --chart crash-free.png \\
+      --format markdown
+
+  # What the BigQuery query would scan, without running it
   vitals crash-free --bigquery my-project.analytics_123456 --dry-run
+
+  # The Slack message it would post
   vitals crash-free --config vitals.toml --slack-dry-run"
     )]
     CrashFree(CrashFreeArgs),
@@ -120,13 +151,24 @@ local files by newest modification time (or newest loaded_at_field value). Check
 (--dbt-manifest: exactly the sources `dbt source freshness` checks), or its sources.yml files \
 (--dbt-sources, --dbt-project), rendered and merged as dbt does. Exits 1 on an error or runtime \
 error (on a warn too with --strict).",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example checks
   vitals freshness --config examples/vitals.toml
-  vitals freshness --dbt-manifest target/manifest.json --write-dbt-artifact target/sources.json
+
+  # Exactly the sources dbt checks, and dbt's sources.json for dbt docs
+  vitals freshness --dbt-manifest target/manifest.json \\
+      --write-dbt-artifact target/sources.json
+
+  # A dbt project's sources.yml files, rendered with a var
   vitals freshness --dbt-project . --dbt-var env=prod
-  vitals freshness --dbt-sources models/sources.yml
-  vitals freshness --config vitals.toml --slack --state .vitals/freshness-state.json --remind-every 6h
-  vitals freshness --dbt-sources models/staging/*.yml --concurrency 16 --timeout 30s --format json"
+
+  # Alert in Slack only when a check changes, reminding every 6 hours
+  vitals freshness --config vitals.toml --slack \\
+      --state .vitals/freshness-state.json --remind-every 6h
+
+  # Many sources at once, as JSON
+  vitals freshness --dbt-sources 'models/staging/*.yml' --concurrency 16 \\
+      --timeout 30s --format json"
     )]
     Freshness(FreshnessArgs),
 
@@ -138,10 +180,17 @@ the SLI over the window (rolling, or the current calendar period in the spec's t
 error budget left, burn rates over 1h/6h/1d/3d, the SRE-workbook multiwindow alerts and a linear \
 exhaustion forecast. Budgeting methods Occurrences, Timeslices and RatioTimeslices. Exits 1 when \
 an SLO is violated (at_risk and no_data too with --strict).",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example SLOs
   vitals slo --config examples/vitals.toml
+
+  # Every spec of a folder, as JSON
   vitals slo --spec 'slo/*.yaml' --format json
-  vitals slo --spec slo/api.yaml --chart burn-down.svg --slack
+
+  # The budget burn-down as PNG, and the verdict in Slack
+  vitals slo --spec slo/api.yaml --chart burn-down.png --slack
+
+  # Prometheus recording and alerting rules from the same specs
   vitals slo rules --spec slo/api.yaml --out prometheus/slo-rules.yaml"
     )]
     Slo(SloArgs),
@@ -153,10 +202,17 @@ report: a verdict line per section, then its details. A section that fails to ru
 failed with its error; the others still run. Exit code: the worst of the sections'. Under GitHub \
 Actions (GITHUB_ACTIONS=true) the Markdown report is appended to $GITHUB_STEP_SUMMARY and \
 violated / at-risk sections become ::error / ::warning annotations.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The bundled example data
   vitals digest --config examples/vitals.toml
-  vitals digest --config vitals.toml --slack
+
+  # Verdicts in the channel; details and PNG charts in their thread
+  vitals digest --config vitals.toml --slack --slack-thread --slack-charts
+
+  # Two sections, as JSON
   vitals digest --only crash-free,slo --format json
+
+  # Outside GitHub Actions, still write a step summary and annotations
   vitals digest --skip freshness --github-summary --annotations"
     )]
     Digest(DigestArgs),
@@ -170,13 +226,19 @@ CPU, plus optional step scaling for spikes), following AWS's documented alarm, c
 rules; `tune` searches ~15,000 policies around the current one for the cheapest that is no worse \
 on overload and spike recovery; `show` reads what is live and `apply` makes it match a policy \
 file (plan first, changes only with --yes).",
-        after_help = "Examples:
-  vitals autoscale simulate --trace examples/autoscale/api-cpu.csv --policy examples/autoscale/with-step.toml
-  vitals autoscale simulate --config examples/vitals.toml --timeline timeline.csv --chart autoscale.svg
-  vitals autoscale tune --trace api-cpu.csv --policy api.toml --emit-terraform terraform.tfvars.json
+        after_long_help = "Examples:
+  # Replay the bundled trace under a policy, with a chart
+  vitals autoscale simulate --config examples/vitals.toml --chart autoscale.png
+
+  # Find a cheaper policy and write it for the Terraform module
+  vitals autoscale tune --trace api-cpu.csv --policy api.toml \\
+      --emit-terraform terraform.tfvars.json
+
+  # What is live, saved as a policy file
   vitals autoscale show --cluster prod --service api --as-policy api.toml
-  vitals autoscale simulate --cluster prod --service api --since 14d --save-trace api-cpu.csv --policy api.toml
-  vitals autoscale apply --cluster prod --service api --policy tuned.toml        # plan only
+
+  # Plan, then apply
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml
   vitals autoscale apply --cluster prod --service api --policy tuned.toml --yes"
     )]
     Autoscale(AutoscaleArgs),
@@ -188,11 +250,23 @@ file (plan first, changes only with --yes).",
 equal length. Deployments are tags matching --deploy-tag; a deployment's changes are the commits \
 reachable from its tag and from no earlier deployment's tag, so a commit counts once, at the first \
 deployment that shipped it, whatever --since is. --git may name any directory of a clone.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # Deploy tags of this repository over 90 days
   vitals four-keys --git . --deploy-tag 'deploy/*' --since 90d
-  vitals four-keys --git ../monorepo --path services/api --incidents incidents.csv --format json
+
+  # One service of a monorepo, with incidents, as JSON
+  vitals four-keys --git ../monorepo --path services/api \\
+      --incidents incidents.csv --format json
+
+  # From GitHub's Deployments API, with the weekly trend as a chart
+  vitals four-keys --github my-org/api --since 90d --chart four-keys.png
+
+  # What the SLOs saw after each deployment of the bundled example
   vitals four-keys --config examples/vitals.toml --impact
-  vitals four-keys --git . --impact --spec 'slo/*.yaml' --failures-from both --impact-window 2h"
+
+  # Deployments failed by an incident or by burning an SLO within 2h
+  vitals four-keys --git . --impact --spec 'slo/*.yaml' \\
+      --failures-from both --impact-window 2h"
     )]
     FourKeys(FourKeysArgs),
 
@@ -204,14 +278,26 @@ ahead: allowed (exit 0), or blocked (exit 1) when an SLO is violated, has less e
 7-day window is below its SLO (at_risk too with --strict; no_data never blocks). A check that cannot \
 run is never an \"allowed\": exit 3 (2 for bad config or input). Under GitHub Actions the verdict goes \
 to $GITHUB_STEP_SUMMARY and each reason becomes an ::error annotation.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # May the bundled example deploy? (blocked: exit 1)
   vitals gate --config examples/vitals.toml
+
+  # Block below 10 % of error budget left, as JSON
   vitals gate --min-budget 0.1 --format json
+
+  # Only SLOs, at_risk blocks too, the verdict in Slack
   vitals gate --spec 'slo/*.yaml' --strict --slack"
     )]
     Gate(GateArgs),
 
     /// Write a commented vitals.toml to start from (asks nothing)
+    #[command(after_long_help = "Examples:
+  # ./vitals.toml, then check what it would read
+  vitals init
+  vitals config check
+
+  # Somewhere else, replacing what is there
+  vitals init --path ops/vitals.toml --force")]
     Init {
         /// Where to write it
         #[arg(long, value_name = "PATH", default_value = "vitals.toml")]
@@ -222,12 +308,24 @@ to $GITHUB_STEP_SUMMARY and each reason becomes an ::error annotation.",
     },
 
     /// Inspect the configuration
+    #[command(after_long_help = "Examples:
+  vitals config check
+  vitals config check --config ops/vitals.toml")]
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
 
-    /// Print a shell completion script: vitals completions bash > /etc/bash_completion.d/vitals
+    /// Print a shell completion script
+    #[command(after_long_help = "Examples:
+  # bash, for every user
+  vitals completions bash > /etc/bash_completion.d/vitals
+
+  # zsh, into a folder on $fpath
+  vitals completions zsh > ~/.zfunc/_vitals
+
+  # fish
+  vitals completions fish > ~/.config/fish/completions/vitals.fish")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -290,6 +388,9 @@ pub struct FourKeysArgs {
     /// [config: four_keys.cache_dir]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Also draw the weekly deployments, lead time and change failure rate (.svg or .png)
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
     /// Also show what the SLOs saw after each deployment: burn rates in the impact window and
     /// the day before, budget consumed, suspect (needs [slo] or --spec) [config: four_keys.impact]
     #[arg(long)]
@@ -359,6 +460,9 @@ pub enum CommitTimeArg {
 pub enum ConfigCommand {
     /// Validate the config and show which inputs and credentials each section would use,
     /// without calling anything
+    #[command(after_long_help = "Examples:
+  vitals config check
+  vitals config check --config examples/vitals.toml")]
     Check,
 }
 
@@ -372,13 +476,42 @@ pub struct AutoscaleArgs {
 pub enum AutoscaleCommand {
     /// Print an ECS service's live scalable target, scaling policies, their alarms and task
     /// counts; --as-policy writes them as a policy file for simulate
+    #[command(after_long_help = "Examples:
+  vitals autoscale show --cluster prod --service api
+
+  # Save what is live as a policy file, to simulate and tune it
+  vitals autoscale show --cluster prod --service api --as-policy api.toml")]
     Show(ShowArgs),
     /// Replay the trace under the policy
+    #[command(after_long_help = "Examples:
+  # A trace file and a policy file
+  vitals autoscale simulate --trace examples/autoscale/api-cpu.csv \\
+      --policy examples/autoscale/with-step.toml
+
+  # The per-minute timeline and the chart, from the config's trace and policy
+  vitals autoscale simulate --config examples/vitals.toml \\
+      --timeline timeline.csv --chart autoscale.svg
+
+  # Two weeks of a live service from CloudWatch, saved for later replays
+  vitals autoscale simulate --cluster prod --service api --since 14d \\
+      --save-trace api-cpu.csv --policy api.toml")]
     Simulate(SimulateArgs),
     /// Search policies: fewest task-hours, no worse on overload and spike recovery
+    #[command(after_long_help = "Examples:
+  vitals autoscale tune --config examples/vitals.toml
+
+  # Allow a little overload, and write the best policy for Terraform
+  vitals autoscale tune --trace api-cpu.csv --policy api.toml \\
+      --max-overload-minutes 30 --emit-terraform terraform.tfvars.json")]
     Tune(TuneArgs),
     /// Make an ECS service's scaling match a policy file: prints the plan, changes nothing
     /// without --yes; a second apply finds nothing to do
+    #[command(after_long_help = "Examples:
+  # The plan only: nothing changes
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml
+
+  # Make the changes
+  vitals autoscale apply --cluster prod --service api --policy tuned.toml --yes")]
     Apply(ApplyArgs),
 }
 
@@ -390,8 +523,8 @@ pub struct SimulateArgs {
     /// Also write the per-minute timeline (demand, capacity, CPU, alarms, actions) as CSV
     #[arg(long, value_name = "FILE.csv")]
     pub timeline: Option<PathBuf>,
-    /// Also draw CPU and capacity over time with the policy's thresholds (.svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw CPU and capacity over time with the policy's thresholds (.svg or .png)
+    #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
 }
 
@@ -534,8 +667,8 @@ pub struct SloArgs {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub spec: Vec<PathBuf>,
 
-    /// Also draw each SLO's error-budget burn-down over its window (.svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw each SLO's error-budget burn-down over its window (.svg or .png)
+    #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
 }
 
@@ -551,8 +684,11 @@ over 6×) and <Name>ErrorBudgetBurnTicket (1d & 2h over 3×, or 3d & 6h over 1×
 and thresholds `vitals slo` reports. Each query needs the {{window}} placeholder (Sloth's \
 {{.window}} too). Threshold metrics and SLIs from elsewhere are skipped with a warning; exits \
 2 when nothing can be written.",
-        after_help = "Examples:
+        after_long_help = "Examples:
+  # The rules of one spec, on stdout
   vitals slo rules --spec slo/api.yaml
+
+  # The config's SLOs into a rule file, then Prometheus's own check
   vitals slo rules --config vitals.toml --out prometheus/slo-rules.yaml
   promtool check rules prometheus/slo-rules.yaml"
     )]
@@ -633,8 +769,8 @@ pub struct CrashFreeArgs {
     #[arg(long, value_enum)]
     pub crash: Option<CrashArg>,
 
-    /// Also draw daily rate, SMA-7 and SMA-30 per platform with the SLO line (.svg)
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw daily rate, SMA-7 and SMA-30 per platform with the SLO line (.svg or .png)
+    #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
 
     /// With --bigquery: print the bytes the query would scan, and run nothing

@@ -63,6 +63,8 @@ pub struct FourKeysSection {
     /// `commit`, `first-commit` or `pr-opened`.
     pub lead_time_start: Option<Spanned<String>>,
     pub cache_dir: Option<Spanned<PathBuf>>,
+    /// A dashboard or runbook for this section, linked from its reports.
+    pub link: Option<Spanned<LinkSetting>>,
     /// Deploy impact from the `[slo]` section on every run (the digest's too).
     pub impact: Option<Spanned<bool>>,
     /// After-window of the impact, e.g. "1h".
@@ -85,6 +87,8 @@ pub struct AutoscaleSection {
     pub region: Option<Spanned<String>>,
     /// CloudWatch history to fetch, e.g. "14d".
     pub since: Option<Spanned<String>>,
+    /// A dashboard or runbook for this section, linked from its reports.
+    pub link: Option<Spanned<LinkSetting>>,
 }
 
 /// `[network]`: limits on every upstream call.
@@ -100,6 +104,35 @@ pub struct NetworkSection {
 pub struct SlackSection {
     /// Channel for `SLACK_BOT_TOKEN` posts.
     pub channel: Option<Spanned<String>>,
+    /// How much a post without `--slack-thread` holds: `summary` (the verdicts and what
+    /// needs attention) or `full` (every table too).
+    pub detail: Option<Spanned<String>>,
+}
+
+/// `link = "https://…"`, or `link = { url = "https://…", label = "Runbook" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum LinkSetting {
+    Url(String),
+    Labelled { url: String, label: Option<String> },
+}
+
+impl LinkSetting {
+    /// The URL and its label (the host when none is given), if the URL is http(s).
+    pub fn resolve(&self) -> Result<(String, String), String> {
+        let (url, label) = match self {
+            LinkSetting::Url(url) => (url.trim(), None),
+            LinkSetting::Labelled { url, label } => (url.trim(), label.as_deref()),
+        };
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .filter(|rest| !rest.is_empty() && !url.contains(char::is_whitespace))
+            .ok_or_else(|| format!("{url:?} is not an http(s) URL"))?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let label = label.map_or_else(|| host.to_string(), |l| l.trim().to_string());
+        Ok((url.to_string(), label))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +149,8 @@ pub struct CrashFreeSection {
     pub platform: Option<Spanned<String>>,
     /// Write the chart here on every run.
     pub chart: Option<Spanned<PathBuf>>,
+    /// A dashboard or runbook for this section, linked from its reports.
+    pub link: Option<Spanned<LinkSetting>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +160,8 @@ pub struct SloSection {
     pub specs: Option<Spanned<OneOrMany>>,
     /// Write the burn-down chart here on every run.
     pub chart: Option<Spanned<PathBuf>>,
+    /// A dashboard or runbook for this section, linked from its reports.
+    pub link: Option<Spanned<LinkSetting>>,
     /// The Prometheus server of `type: Prometheus` sources whose DataSource names none.
     pub prometheus_url: Option<Spanned<String>>,
 }
@@ -149,6 +186,8 @@ pub struct FreshnessSection {
     pub state: Option<Spanned<PathBuf>>,
     /// Remind about a still-failing check this often, e.g. "6h".
     pub remind_every: Option<Spanned<String>>,
+    /// A dashboard or runbook for this section, linked from its reports.
+    pub link: Option<Spanned<LinkSetting>>,
 }
 
 /// One `[[freshness.checks]]` entry: a local `path` or a BigQuery `table`.
@@ -162,6 +201,20 @@ pub struct FreshnessCheck {
     pub filter: Option<Spanned<String>>,
     pub warn_after: Option<Spanned<crate::domain::freshness::Threshold>>,
     pub error_after: Option<Spanned<crate::domain::freshness::Threshold>>,
+}
+
+impl ConfigFile {
+    /// The `link` of a section's table (`crash_free`, `slo`, …), if it has one.
+    pub fn section_link(&self, table: &str) -> Option<&Spanned<LinkSetting>> {
+        match table {
+            "crash_free" => self.crash_free.as_ref()?.link.as_ref(),
+            "slo" => self.slo.as_ref()?.link.as_ref(),
+            "freshness" => self.freshness.as_ref()?.link.as_ref(),
+            "autoscale" => self.autoscale.as_ref()?.link.as_ref(),
+            "four_keys" => self.four_keys.as_ref()?.link.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// `events = "a.ndjson"` or `events = ["a", "b"]`.
@@ -357,6 +410,28 @@ deploy_tag = "deploy/*"
             "{err}"
         );
         assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn section_links_are_http_urls_labelled_by_their_host_unless_named() {
+        let config = parse(
+            "[slo]\nlink = \"https://grafana.example.com/d/slo?x=1\"\n[four_keys]\nlink = { url = \"https://wiki/runbook\", label = \"Runbook\" }\n[crash_free]\nlink = \"ftp://x\"\n",
+        )
+        .unwrap();
+        let link = |t: &str| config.file.section_link(t).unwrap().get_ref().resolve();
+        assert_eq!(
+            link("slo").unwrap(),
+            (
+                "https://grafana.example.com/d/slo?x=1".to_string(),
+                "grafana.example.com".to_string()
+            )
+        );
+        assert_eq!(link("four_keys").unwrap().1, "Runbook");
+        assert_eq!(
+            link("crash_free").unwrap_err(),
+            "\"ftp://x\" is not an http(s) URL"
+        );
+        assert!(config.file.section_link("freshness").is_none());
     }
 
     #[test]

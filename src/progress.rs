@@ -41,6 +41,24 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A bar over `total` items with the time left, for work whose size is known (the
+    /// policies `tune` simulates, the SLOs fetched, the sources checked). Within 80 columns.
+    pub fn items(message: &str, total: u64, unit: &str, quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = bars().add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} · ETA {{eta}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(message.to_string());
+        Progress { bar }
+    }
+
     /// A spinner for work of unknown length (a remote query).
     pub fn spinner(message: &str, quiet: bool) -> Progress {
         if quiet || !std::io::stderr().is_terminal() {
@@ -78,9 +96,10 @@ impl Progress {
         self.bar.set_message(message);
     }
 
+    /// Counts `n` more bytes or items done.
     #[inline]
-    pub fn advance(&self, bytes: u64) {
-        self.bar.inc(bytes);
+    pub fn advance(&self, n: u64) {
+        self.bar.inc(n);
     }
 
     pub fn finish(&self) {

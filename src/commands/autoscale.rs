@@ -366,14 +366,10 @@ impl Plan for SimulatePlan {
             chart,
         } = *self;
         let ((trace, policy, params), saved) = simulation.load(ctx).await?;
-        // The per-minute timeline only when a file or chart shows it.
-        let record = timeline.is_some() || chart.is_some();
+        // One simulation with its per-minute timeline is milliseconds: always recorded, so
+        // the chart is there for a file and for the digest's Slack upload alike.
         let (simulation, policy) = blocking(move || {
-            let simulation = if record {
-                simulate(&policy, &trace, &params)
-            } else {
-                simulate_figures(&policy, &trace, &params)
-            };
+            let simulation = simulate(&policy, &trace, &params);
             Ok((simulation, policy))
         })
         .await?;
@@ -384,21 +380,20 @@ impl Plan for SimulatePlan {
                 Content::Timeline(simulation.timeline.clone()),
             ));
         }
-        let chart = chart.map(|target| {
-            Chart::new(
-                "autoscale",
-                views::autoscale::chart(&simulation, &policy),
-                Some(target),
-            )
-        });
+        let chart = Chart::new(
+            "autoscale",
+            "Autoscaling simulation: CPU and tasks per minute",
+            views::autoscale::chart(&simulation, &policy, ctx.tz),
+            chart,
+        );
         let report = SimulationReport::new(ctx.now, simulation);
         let mut out = Report::new(
             Report::document(&report)?,
-            views::autoscale::simulation_view(&report, &policy),
+            views::autoscale::simulation_view(&report, &policy, ctx.tz),
             Verdict::Met,
         );
         out.artifacts = artifacts;
-        out.charts.extend(chart);
+        out.charts.push(chart);
         Ok(out)
     }
 }
@@ -458,18 +453,22 @@ impl Plan for TunePlan {
         let plan = *self;
         let ((trace, policy, params), saved) = plan.simulation.load(ctx).await?;
         let candidates = autoscale::tuner::candidates(&policy);
-        let progress = crate::progress::Progress::spinner(
-            &format!("simulating {} policies", candidates.len()),
+        let progress = std::sync::Arc::new(crate::progress::Progress::items(
+            "simulating",
+            candidates.len() as u64,
+            "policies",
             ctx.quiet,
-        );
+        ));
         let started = std::time::Instant::now();
         let minutes = trace.len();
         // Thousands of simulations: rayon's pool, from a blocking thread.
+        let counter = progress.clone();
         let evaluated: Vec<(Policy, autoscale::Simulation)> = blocking(move || {
             Ok(candidates
                 .into_par_iter()
                 .map(|p| {
                     let figures = simulate_figures(&p, &trace, &params);
+                    counter.advance(1);
                     (p, figures)
                 })
                 .collect())

@@ -326,12 +326,13 @@ impl Plan for CrashFreePlan {
         let verdict = Verdict::violated_if(report.misses_slo() || (ctx.strict && unknown));
         let mut out = Report::new(
             Report::document(&report)?,
-            views::crash_free::view(&report, ctx.tz.name()),
+            views::crash_free::view(&report, ctx.tz),
             verdict,
         );
         out.charts.push(Chart::new(
             "crash-free",
-            views::crash_free::chart(&report),
+            "Crash-free users per platform, daily",
+            views::crash_free::chart(&report, ctx.tz.name()),
             plan.chart,
         ));
         Ok(out)

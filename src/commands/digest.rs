@@ -67,12 +67,27 @@ fn selected(ctx: &Context, args: &DigestArgs) -> Result<Vec<&'static dyn Entry>>
             .iter()
             .map(|e| format!("[{}]", e.table()))
             .collect();
-        return Err(Error::Usage(format!(
-            "digest: no sections to run (the config has none of {})",
-            tables.join(", ")
-        )));
+        return Err(Error::Usage(match &ctx.config.path {
+            None => format!(
+                "digest: no config (./{} does not exist): run `vitals init` to write one, then                  `vitals config check`, or pass --config PATH",
+                crate::config::DEFAULT_PATH
+            ),
+            Some(path) if only_or_skip(args) => format!(
+                "digest: --only/--skip leave no section of {} to run",
+                path.display()
+            ),
+            Some(path) => format!(
+                "digest: {} has none of {}: add one (`vitals init --path example.toml` writes                  a commented example)",
+                path.display(),
+                tables.join(", ")
+            ),
+        }));
     }
     Ok(sections)
+}
+
+fn only_or_skip(args: &DigestArgs) -> bool {
+    !(args.only.is_empty() && args.skip.is_empty())
 }
 
 pub async fn run(ctx: &Context, mut outputs: Outputs, args: &DigestArgs) -> Result<ExitCode> {
@@ -153,9 +168,11 @@ fn digest_report(
         .map(|(s, o)| SectionView {
             title: s.title(),
             outcome: o.as_ref().map(|r| &r.view).map_err(|e| e.to_string()),
+            // Checked when the context was made.
+            link: ctx.section_link(s.table()).ok().flatten(),
         })
         .collect();
-    let view = views::digest::view(&views, ctx.now);
+    let view = views::digest::view(&views, ctx.now, ctx.tz);
     let annotations = sections
         .iter()
         .zip(&outcomes)
@@ -163,12 +180,8 @@ fn digest_report(
         .collect();
     let mut report = Report::new(document, view, Verdict::violated_if(code > ExitCode::Ok));
     report.annotations = annotations;
-    for (section, outcome) in sections.iter().zip(outcomes) {
-        let Ok(part) = outcome else { continue };
-        for mut chart in part.charts {
-            chart.title = format!("{}: {}", section.title(), chart.title);
-            report.charts.push(chart);
-        }
+    for part in outcomes.into_iter().flatten() {
+        report.charts.extend(part.charts);
         // Files that record a section's own Slack post have no place beside the digest's.
         report
             .artifacts
@@ -182,10 +195,10 @@ fn digest_report(
 fn annotation(title: &str, outcome: &Result<Report>) -> Option<Annotation> {
     let (level, text) = match outcome {
         Ok(report) if report.view.tone == Tone::Bad => {
-            (AnnotationLevel::Error, report.view.headline.clone())
+            (AnnotationLevel::Error, report.view.verdict())
         }
         Ok(report) if report.view.tone == Tone::Warn => {
-            (AnnotationLevel::Warning, report.view.headline.clone())
+            (AnnotationLevel::Warning, report.view.verdict())
         }
         Ok(_) => return None,
         Err(e) => (AnnotationLevel::Error, format!("failed: {e}")),

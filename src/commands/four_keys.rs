@@ -11,7 +11,7 @@ use regex::Regex;
 use crate::cli::{CommitTimeArg, CrashFreeArgs, FailuresFromArg, FourKeysArgs, LeadTimeStartArg};
 use crate::commands::crash_free::{CrashFree, CrashFreePlan};
 use crate::commands::slo::SloSpecs;
-use crate::commands::{blocking, parse_duration, Context, Digestible, Plan, Section};
+use crate::commands::{blocking, flag_path, parse_duration, Context, Digestible, Plan, Section};
 use crate::config::{ConfigFile, FourKeysSection};
 use crate::domain::crash_free::{ReleaseHealth, ReleaseWindow};
 use crate::domain::four_keys::{
@@ -21,7 +21,7 @@ use crate::domain::four_keys::{
 use crate::domain::slo::SpendLedger;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::report::{views, Report, Verdict};
+use crate::report::{views, Chart, FileTarget, Report, Verdict};
 use crate::sources::git::{self, CommitTime, DeployRecord, GitQuery};
 use crate::sources::github::{self, DeploySource, GitHubQuery, LeadTimeStart};
 use crate::sources::SourceError;
@@ -98,6 +98,7 @@ impl GitWalk {
 /// touched: `digest` and `config check` run it before anything else.
 pub struct FourKeysPlan {
     since: chrono::Duration,
+    chart: Option<FileTarget>,
     paths: Vec<String>,
     csv_incidents: Option<Vec<Incident>>,
     source: Source,
@@ -247,6 +248,7 @@ impl Section for FourKeys {
         };
         Ok(FourKeysPlan {
             since,
+            chart: FileTarget::optional_chart(flag_path("--chart", &args.chart))?,
             paths: args.paths.clone(),
             csv_incidents,
             source,
@@ -460,6 +462,7 @@ impl Plan for FourKeysPlan {
     async fn execute(self: Box<Self>, ctx: &Context) -> Result<Report> {
         let FourKeysPlan {
             since,
+            chart,
             paths,
             csv_incidents,
             source,
@@ -522,11 +525,18 @@ impl Plan for FourKeysPlan {
         for warning in &report.warnings {
             ctx.warn(warning);
         }
-        Ok(Report::new(
+        let mut out = Report::new(
             Report::document(&report)?,
-            views::four_keys::view(&report),
+            views::four_keys::view(&report, ctx.tz),
             Verdict::Met,
-        ))
+        );
+        out.charts.push(Chart::new(
+            "four-keys",
+            "Four keys, weekly",
+            views::four_keys::chart(&report, ctx.tz.name()),
+            chart,
+        ));
+        Ok(out)
     }
 }
 

@@ -306,30 +306,32 @@ async fn measure(
         None
     };
     let jobs = plan_jobs(checks);
-    let progress = crate::progress::Progress::spinner(
-        &format!("checking {} sources", checks.len()),
-        ctx.quiet,
-    );
+    let progress =
+        crate::progress::Progress::items("checking", checks.len() as u64, "sources", ctx.quiet);
     let outcomes: Vec<Vec<(usize, Measurement)>> = futures::stream::iter(jobs.iter())
         .map(|job| {
             let bq = bq.as_ref();
+            let progress = &progress;
             async move {
                 let left = crate::retry::remaining();
-                match tokio::time::timeout(timeout.min(left), run_job(job, checks, bq)).await {
-                    Ok(done) => done,
-                    Err(_) => {
-                        let why = if timeout < left {
-                            format!("timed out after {}s", timeout.as_millis().div_ceil(1000))
-                        } else {
-                            let budget = crate::retry::deadlines().overall;
-                            crate::retry::Expired::Budget(budget).to_string()
-                        };
-                        job_ids(job)
-                            .into_iter()
-                            .map(|i| (i, Err(why.clone())))
-                            .collect()
-                    }
-                }
+                let done =
+                    match tokio::time::timeout(timeout.min(left), run_job(job, checks, bq)).await {
+                        Ok(done) => done,
+                        Err(_) => {
+                            let why = if timeout < left {
+                                format!("timed out after {}s", timeout.as_millis().div_ceil(1000))
+                            } else {
+                                let budget = crate::retry::deadlines().overall;
+                                crate::retry::Expired::Budget(budget).to_string()
+                            };
+                            job_ids(job)
+                                .into_iter()
+                                .map(|i| (i, Err(why.clone())))
+                                .collect()
+                        }
+                    };
+                progress.advance(done.len() as u64);
+                done
             }
         })
         .buffer_unordered(concurrency)
@@ -476,13 +478,17 @@ impl Plan for FreshnessPlan {
         };
         let mut out = Report::new(
             Report::document(&report)?,
-            views::freshness::view(&report, None),
+            views::freshness::view(&report, None, ctx.tz),
             Verdict::violated_if(report.violated(ctx.strict)),
         );
         out.slack = if alert_ids.is_empty() {
             SlackView::Nothing
         } else {
-            SlackView::Only(views::freshness::view(&report, Some(&alert_ids)))
+            SlackView::Only(Box::new(views::freshness::view(
+                &report,
+                Some(&alert_ids),
+                ctx.tz,
+            )))
         };
         if let (Some(target), Some((alerts, store, lock))) = (plan.state, alerts) {
             out.artifacts.push(Artifact {

@@ -119,7 +119,7 @@ impl GatePlan {
         let decision = decide(slo_outcome, crash_outcome, self.rules, ctx.now);
         let mut report = Report::new(
             Report::document(&decision)?,
-            views::gate::view(&decision),
+            views::gate::view(&decision, ctx.tz),
             Verdict::violated_if(!decision.allowed),
         );
         report.annotations = views::gate::annotations(&decision);

@@ -36,7 +36,10 @@ use crate::cli::{Format, GlobalArgs};
 use crate::config::Config;
 use crate::error::{ExitCode, Result};
 use crate::redact;
+use crate::report::export::slack::Detail;
+use crate::report::output::github::{self, StepSummary};
 use crate::report::output::{OutputSettings, SlackRequest};
+use crate::report::view::Link;
 use crate::report::Outputs;
 
 /// Everything a section needs besides its own flags: resolved once, before any work.
@@ -84,13 +87,18 @@ impl Context {
             .parse(parse_positive_duration)?
             .unwrap_or(DEFAULT_NETWORK_TIMEOUT);
         crate::retry::set_deadlines(crate::retry::Deadlines::from_timeout(timeout));
-        Ok(Context {
+        let ctx = Context {
             now,
             tz,
             strict: args.strict,
             quiet: args.quiet,
             config,
-        })
+        };
+        // A section's `link` is checked with the rest of the config, before anything runs.
+        for entry in digest::SECTIONS {
+            ctx.section_link(entry.table())?;
+        }
+        Ok(ctx)
     }
 
     /// The run's outputs from the global options (Slack credentials checked now).
@@ -115,9 +123,34 @@ impl Context {
                 .or_key("slack.channel", slack.and_then(|s| s.channel.as_ref()))
                 .owned(),
             slack_thread: args.slack_thread,
+            slack_detail: self
+                .config
+                .key::<str, _>("slack.detail", slack.and_then(|s| s.detail.as_ref()))
+                .parse(|text| match text {
+                    "summary" => Ok(Detail::Summary),
+                    "full" => Ok(Detail::Full),
+                    other => Err(format!("{other:?} is not summary or full")),
+                })?
+                .unwrap_or_default(),
             quiet: args.quiet,
         };
-        Ok(Outputs::new(settings)?)
+        let mut outputs = Outputs::new(settings)?;
+        // Every subcommand's report goes to the step summary in GitHub Actions, and its
+        // verdict becomes an annotation when it needs attention (digest adds its flags).
+        outputs.github(StepSummary::from_env(false)?, github::in_actions());
+        Ok(outputs)
+    }
+
+    /// The `link` of a section's config table, checked (exit 2 on a URL that is not one).
+    pub fn section_link(&self, table: &str) -> Result<Option<Link>> {
+        let Some(setting) = self.config.file.section_link(table) else {
+            return Ok(None);
+        };
+        let (url, label) = setting
+            .get_ref()
+            .resolve()
+            .map_err(|why| self.config.error_at(setting, &format!("{table}.link"), why))?;
+        Ok(Some(Link { label, url }))
     }
 
     /// A warning on stderr (suppressed by nothing: warnings matter even with `--quiet`).
@@ -130,7 +163,15 @@ impl Context {
 /// returns the report's exit code.
 pub async fn run<S: Section>(ctx: &Context, outputs: Outputs, args: &S::Args) -> Result<ExitCode> {
     let plan = S::plan(ctx, args)?;
-    let report = Box::new(plan).execute(ctx).await?;
+    let mut report = Box::new(plan).execute(ctx).await?;
+    // A digest section's own report carries its `link` too.
+    let kind = report.document["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(entry) = digest::SECTIONS.iter().find(|e| e.kind() == kind) {
+        report.view.links.extend(ctx.section_link(entry.table())?);
+    }
     outputs.deliver(&report).await?;
     Ok(report.verdict.into())
 }

@@ -18,6 +18,9 @@ timezone = "UTC"
 [slack]
 # Used with SLACK_BOT_TOKEN; an incoming webhook (SLACK_WEBHOOK_URL) needs no channel.
 # channel = "#reliability"
+# Without --slack-thread: "summary" posts the verdicts and what needs attention, "full" every
+# table too.
+# detail = "summary"
 
 # [crash_free]
 # events = ["data/ga4/*.ndjson.gz"]         # GA4 export files (NDJSON, .gz, Parquet), or:
@@ -25,6 +28,7 @@ timezone = "UTC"
 # days = 60
 # slo = { IOS = 0.9995, ANDROID = 0.996 }
 # crash = "any"                             # or "fatal"
+# link = "https://grafana.example.com/d/crash"  # any section: linked from Slack posts
 
 # [slo]
 # specs = ["slo/*.yaml"]                    # OpenSLO v1 specs (CSV, CloudWatch, BigQuery, Prometheus)

@@ -170,8 +170,13 @@ impl SloSpecs {
             .with_prometheus_url(self.prometheus_url.clone());
         let mut fetched = Vec::with_capacity(self.objectives.len());
         // Remote metric sources can take a while per SLO: say which one is being fetched.
-        let progress = crate::progress::Progress::spinner("fetching SLO data", ctx.quiet);
         let total = self.objectives.len();
+        let progress = crate::progress::Progress::items(
+            "fetching SLO data",
+            total as u64,
+            "objectives",
+            ctx.quiet,
+        );
         for (n, &(i, j)) in self.objectives.iter().enumerate() {
             let (slo, resolved) = (&self.slos[i], &self.slos[i].objectives[j]);
             progress.set_message(format!("SLO {}/{total}: {}", n + 1, slo.name));
@@ -194,6 +199,7 @@ impl SloSpecs {
                 objective: resolved.objective.clone(),
                 series,
             });
+            progress.advance(1);
         }
         progress.finish();
         Ok(fetched)
@@ -240,12 +246,13 @@ impl Plan for SloPlan {
         let report = self.report(ctx).await?;
         let mut out = Report::new(
             Report::document(&report)?,
-            views::slo::view(&report),
+            views::slo::view(&report, ctx.tz),
             Verdict::violated_if(report.violated(ctx.strict)),
         );
         out.charts.push(Chart::new(
             "slo-burn-down",
-            views::slo::chart(&report),
+            "Error budget left per objective",
+            views::slo::chart(&report, ctx.tz),
             self.chart,
         ));
         Ok(out)

@@ -262,6 +262,6 @@ fn summary(sources: &[RuleSource], skipped: &[Skipped], target: &FileTarget) -> 
         },
         headline: format!("{groups} written: 7 recordings and 2 burn-rate alerts each"),
         blocks,
-        footer: String::new(),
+        ..View::default()
     }
 }

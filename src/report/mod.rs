@@ -5,7 +5,6 @@
 //! [`OutputError`] to an exit code, like every other error).
 
 pub mod chart;
-pub mod chart_png;
 pub mod export;
 pub mod format;
 pub mod output;
@@ -74,7 +73,7 @@ impl Report {
     pub fn slack_view(&self) -> Option<&View> {
         match &self.slack {
             SlackView::Same => Some(&self.view),
-            SlackView::Only(view) => Some(view),
+            SlackView::Only(view) => Some(view.as_ref()),
             SlackView::Nothing => None,
         }
     }
@@ -102,7 +101,7 @@ impl Verdict {
 #[derive(Debug)]
 pub enum SlackView {
     Same,
-    Only(View),
+    Only(Box<View>),
     Nothing,
 }
 
@@ -110,23 +109,22 @@ pub enum SlackView {
 pub struct Chart {
     /// File name (without extension) for an upload, e.g. `crash-free`.
     pub name: String,
-    /// Shown above an uploaded chart (the PNG has no text of its own).
+    /// The file's title where it is shared (a Slack upload).
     pub title: String,
     pub panels: Vec<chart::Panel>,
     pub file: Option<FileTarget>,
 }
 
 impl Chart {
-    /// A chart titled by its panels.
-    pub fn new(name: &str, panels: Vec<chart::Panel>, file: Option<FileTarget>) -> Chart {
-        let title = panels
-            .iter()
-            .map(|p| p.title.as_str())
-            .collect::<Vec<_>>()
-            .join(" · ");
+    pub fn new(
+        name: &str,
+        title: &str,
+        panels: Vec<chart::Panel>,
+        file: Option<FileTarget>,
+    ) -> Chart {
         Chart {
             name: name.to_string(),
-            title,
+            title: title.to_string(),
             panels,
             file,
         }

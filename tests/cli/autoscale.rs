@@ -75,7 +75,7 @@ fn timeline_and_chart_are_written() {
     assert!(text.starts_with("minute,demand,desired,serving,cpu,metric_seen,tt_alarm_high,tt_alarm_low,step_alarm,action\n"));
     assert_eq!(text.lines().count(), 14 * 1440 + 1);
     let svg = std::fs::read_to_string(&chart).unwrap();
-    assert!(svg.contains("Simulated CPU") && svg.contains("step ≥70%"));
+    assert!(svg.contains("Simulated CPU") && svg.contains("step alarm ≥ 70 %"));
 }
 
 #[test]

@@ -195,6 +195,10 @@ async fn access_denied_exits_3_with_the_reason_and_no_token() {
         "{stderr}"
     );
     assert!(stderr.contains("accessDenied"));
+    assert!(
+        stderr.contains("credentials used: GOOGLE_OAUTH_ACCESS_TOKEN"),
+        "a refusal names the credentials, never their value: {stderr}"
+    );
     assert!(!stderr.contains(TOKEN) && !stdout.contains(TOKEN));
     assert_eq!(
         server.received_requests().await.unwrap().len(),

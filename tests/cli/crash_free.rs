@@ -222,7 +222,7 @@ fn table_and_markdown_render_the_same_figures() {
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.starts_with("✓ Crash-free users"), "{text}");
-    assert!(text.contains("ANDROID  SLO 99.600 %"));
+    assert!(text.contains("ANDROID · SLO 99.600 %"));
     assert!(
         !text.contains('\x1b'),
         "no colour when stdout is not a terminal"
@@ -265,7 +265,7 @@ fn chart_draws_an_svg_per_platform_with_the_slo_line() {
     let svg = std::fs::read_to_string(&chart).unwrap();
     assert!(svg.starts_with("<svg"));
     assert!(svg.contains("ANDROID crash-free users") && svg.contains("IOS crash-free users"));
-    assert!(svg.contains("SLO 99.950 %") && svg.contains("SMA-30"));
+    assert!(svg.contains("SLO 99.950 %") && svg.contains("30-day average"));
 }
 
 #[test]

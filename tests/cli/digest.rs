@@ -63,8 +63,27 @@ fn markdown_and_slack_lead_with_one_verdict_per_section() {
         .output()
         .unwrap();
     let md = String::from_utf8(md.stdout).unwrap();
-    assert!(md.starts_with("## ❌ Reliability digest"), "{md}");
-    assert!(md.contains("### ✅ Crash-free users") && md.contains("### ❌ Data freshness"));
+    assert!(md.starts_with("# ❌ Reliability digest\n"), "{md}");
+    // Each verdict its own list item; `##` a section, `###` below it.
+    assert!(
+        md.contains("\n- ✅ **Crash-free users**: ANDROID 99.930 %"),
+        "{md}"
+    );
+    assert!(md.contains("\n- ❌ **Data freshness**: 1 error · 1 warn · 2 pass\n"));
+    assert!(md.contains("\n## ✅ Crash-free users\n") && md.contains("\n## ❌ Data freshness\n"));
+    assert!(md.contains("\n### ✅ IOS · SLO 99.950 %"));
+    assert!(
+        md.contains("Daily, last 30 days `"),
+        "sparklines in backticks"
+    );
+    assert!(
+        md.contains("| Change failure rate | 21.4 % | low |"),
+        "a level, not a failure"
+    );
+    assert!(
+        md.contains("runs out 2026-11-30 02:17 Asia/Tokyo"),
+        "in the config's zone"
+    );
     let out = vitals()
         .args([
             "digest",
@@ -75,20 +94,22 @@ fn markdown_and_slack_lead_with_one_verdict_per_section() {
         .output()
         .unwrap();
     let messages: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let first = &messages[0]["blocks"];
-    assert_eq!(first[0]["type"], "header");
-    let verdicts = first[1]["text"]["text"].as_str().unwrap();
-    assert!(
-        verdicts.contains("Crash-free users")
-            && verdicts.contains("Service level objectives")
-            && verdicts.contains("Data freshness"),
-        "{verdicts}"
+    assert_eq!(
+        messages.as_array().unwrap().len(),
+        1,
+        "a summary: one message"
     );
-    assert!(messages
-        .as_array()
-        .unwrap()
+    let first = messages[0]["blocks"].as_array().unwrap();
+    assert!(first.len() <= 12, "{} blocks", first.len());
+    assert_eq!(first[0]["type"], "header");
+    let verdicts: Vec<&str> = first[2..7]
         .iter()
-        .all(|m| m["blocks"].as_array().unwrap().len() <= 50));
+        .map(|b| b["text"]["text"].as_str().unwrap())
+        .collect();
+    assert!(verdicts[0].starts_with("✅ *Crash-free users*  ANDROID 99.930 %"));
+    assert!(verdicts[1].starts_with("❌ *Service level objectives*  1 violated"));
+    assert!(verdicts[2].starts_with("❌ *Data freshness*"));
+    assert!(verdicts[4].starts_with("ℹ️ *Four keys*"));
 }
 
 #[test]
@@ -176,7 +197,7 @@ fn under_github_actions_it_writes_the_step_summary_and_annotations() {
     assert_eq!(out.status.code(), Some(1));
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        text.starts_with("# earlier step\n## ❌ Reliability digest"),
+        text.starts_with("# earlier step\n# ❌ Reliability digest"),
         "appended: {text}"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -23,3 +23,4 @@ mod shipping;
 mod slack;
 mod slo;
 mod support;
+mod visual;

@@ -17,6 +17,12 @@ pub fn vitals() -> Command {
         "GOOGLE_OAUTH_ACCESS_TOKEN",
         "VITALS_BIGQUERY_API_URL",
         "GITHUB_TOKEN",
+        // A test run inside GitHub Actions must not write to the job's own summary.
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_SERVER_URL",
+        "GITHUB_REPOSITORY",
+        "GITHUB_RUN_ID",
         "PROMETHEUS_URL",
         "PROMETHEUS_TOKEN",
     ] {

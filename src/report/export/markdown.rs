@@ -1,7 +1,7 @@
 //! GitHub-flavoured Markdown, for `$GITHUB_STEP_SUMMARY`, pull requests and wikis.
 
 use super::Exporter;
-use crate::report::view::{Align, Block, Grid, View};
+use crate::report::view::{Align, Block, Grid, Link, View};
 use crate::report::{OutputError, Report};
 
 pub struct MarkdownExporter;
@@ -31,7 +31,7 @@ pub fn grid(grid: &Grid) -> String {
         let cells: Vec<String> = row
             .iter()
             .map(|c| {
-                let mark = c.tone.emoji();
+                let mark = c.mark();
                 if mark.is_empty() {
                     escape(&c.text)
                 } else {
@@ -44,29 +44,121 @@ pub fn grid(grid: &Grid) -> String {
     out
 }
 
-pub fn render_view(view: &View) -> String {
-    let mut out = String::new();
-    if !view.title.is_empty() {
-        let mark = view.tone.emoji();
-        out.push_str(&format!("## {} {}\n\n", mark, view.title).replace("##  ", "## "));
-    }
+/// `# ` … `###### ` for a level.
+fn heading(level: usize, mark: &str, text: &str) -> String {
+    let mark = if mark.is_empty() {
+        String::new()
+    } else {
+        format!("{mark} ")
+    };
+    format!("{} {mark}{text}\n\n", "#".repeat(level.clamp(1, 6)))
+}
+
+fn links(links: &[Link]) -> String {
+    links
+        .iter()
+        .map(|l| {
+            format!(
+                "[{}]({})",
+                l.label.replace(['[', ']'], ""),
+                l.url.replace(' ', "%20")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A view's body: its verdict, what needs attention, its blocks; headings one level below
+/// `level`.
+fn body(out: &mut String, view: &View, level: usize) {
     if !view.subtitle.is_empty() {
         out.push_str(&format!("_{}_\n\n", view.subtitle));
     }
     if !view.headline.is_empty() {
         out.push_str(&format!("**{}**\n\n", view.headline));
     }
+    if !view.change.is_empty() {
+        out.push_str(&format!("{}\n\n", view.change));
+    }
+    if !view.highlights.is_empty() {
+        for h in &view.highlights {
+            let mark = h.tone.emoji();
+            out.push_str(&format!(
+                "- {mark}{}{}\n",
+                if mark.is_empty() { "" } else { " " },
+                h.text
+            ));
+        }
+        out.push('\n');
+    }
+    if !view.links.is_empty() {
+        out.push_str(&format!("{}\n\n", links(&view.links)));
+    }
     for block in &view.blocks {
         match block {
-            Block::Heading { text, tone } => {
-                let mark = tone.emoji();
-                out.push_str(&format!("### {mark} {text}\n\n").replace("###  ", "### "));
+            Block::Heading { text, tone } => out.push_str(&heading(level + 1, tone.emoji(), text)),
+            // Each line its own: a hard break, so lines do not run into one paragraph.
+            Block::Text(text) => out.push_str(&format!(
+                "{}\n\n",
+                text.lines()
+                    .map(str::trim_end)
+                    .collect::<Vec<_>>()
+                    .join("  \n")
+            )),
+            Block::List(items) => {
+                for item in items {
+                    out.push_str(&format!("- {item}\n"));
+                }
+                out.push('\n');
             }
-            Block::Text(text) => out.push_str(&format!("{text}\n\n")),
+            Block::Sparkline { label, line } => out.push_str(&format!("{label} `{line}`\n\n")),
             Block::Table(g) => {
                 out.push_str(&grid(g));
                 out.push('\n');
             }
+        }
+    }
+}
+
+/// A report as GitHub renders it: `##` for the report (`#` for a digest, whose sections are
+/// `##`), `###` for its groups; each verdict its own list item.
+pub fn render_view(view: &View) -> String {
+    let mut out = String::new();
+    if view.title.is_empty() {
+        body(&mut out, view, 2);
+        return out;
+    }
+    if view.sections.is_empty() {
+        out.push_str(&heading(2, view.tone.status_emoji(), &view.title));
+        body(&mut out, view, 2);
+    } else {
+        out.push_str(&heading(1, view.tone.status_emoji(), &view.title));
+        if !view.subtitle.is_empty() {
+            out.push_str(&format!("_{}_\n\n", view.subtitle));
+        }
+        for s in &view.sections {
+            let verdict = s.verdict();
+            let link = if s.links.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", links(&s.links))
+            };
+            out.push_str(&format!(
+                "- {} **{}**{}{verdict}{link}\n",
+                s.tone.status_emoji(),
+                s.title,
+                if verdict.is_empty() { "" } else { ": " }
+            ));
+        }
+        out.push('\n');
+        for s in &view.sections {
+            out.push_str(&heading(2, s.tone.status_emoji(), &s.title));
+            let section = View {
+                headline: String::new(),
+                change: String::new(),
+                ..s.clone()
+            };
+            body(&mut out, &section, 2);
         }
     }
     if !view.footer.is_empty() {

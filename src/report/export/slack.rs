@@ -1,22 +1,72 @@
-//! Block Kit rendering. Slack rejects a message with more than 50 blocks or a section text
-//! over 3,000 characters, so long views are split into several messages, each with the header.
-//! [`SlackExporter`] is what `--slack-dry-run` prints: the messages a post would send.
+//! Block Kit rendering for people who glance at a channel. The first message is the
+//! verdicts: a header, one line per section (status emoji, key figure, change, link), and,
+//! unless details go to a thread, what needs attention, all within [`MAX_VERDICT_BLOCKS`].
+//! The details (tables, notes, sparklines) follow as further messages, in the thread with
+//! `--slack-thread`, in the channel with `[slack] detail = "full"`, and not at all with the
+//! default `summary`, unless they are short enough to fit the first message.
+//!
+//! mrkdwn rules kept here: `&`, `<`, `>` escaped; emphasis never spans a line break; no
+//! emoji inside code blocks (they break the column alignment of monospace tables).
+//! Slack rejects a message with more than 50 blocks or a section text over 3,000 characters,
+//! so long details are split into several messages. [`SlackExporter`] is what
+//! `--slack-dry-run` prints: the messages a post would send.
 
 use serde_json::{json, Value};
 
 use super::Exporter;
-use crate::report::view::{Align, Block, Grid, View};
+use crate::report::view::{Align, Block, Grid, Link, Tone, View};
 use crate::report::{OutputError, Report};
 
 pub const MAX_BLOCKS: usize = 50;
 pub const MAX_SECTION_TEXT: usize = 3000;
 const MAX_HEADER_TEXT: usize = 150;
+/// The first message fits one screen: the contract's bound for the channel message.
+pub const MAX_VERDICT_BLOCKS: usize = 12;
+/// Highlights listed per section in a compact post; a line says how many more there are.
+const HIGHLIGHTS_PER_SECTION: usize = 3;
+
+/// How much goes where.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// The verdicts and what needs attention (the details too when they fit the message).
+    #[default]
+    Summary,
+    /// Every table and note as well, in further messages.
+    Full,
+}
+
+/// The post's shape: the detail, whether details go to a thread, and the links every post
+/// carries (the GitHub Actions run that made it).
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub detail: Detail,
+    pub thread: bool,
+    pub links: Vec<Link>,
+}
 
 /// `&`, `<` and `>` are control characters in Slack's mrkdwn.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Bold that Slack renders: one line, no `*` inside.
+fn bold(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("*{}*", escape(l.trim()).replace('*', "∗")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn link(l: &Link) -> String {
+    let url = l
+        .url
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace('|', "%7C");
+    format!("<{url}|{}>", escape(&l.label).replace('|', "/"))
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -32,18 +82,38 @@ fn section(text: String) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&text, MAX_SECTION_TEXT)}})
 }
 
-/// A grid as aligned monospace lines.
+fn context(text: String) -> Value {
+    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(&text, MAX_SECTION_TEXT)}]})
+}
+
+fn header(text: &str) -> Value {
+    json!({"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT), "emoji": true}})
+}
+
+/// The title with its status emoji.
+fn title(view: &View) -> String {
+    format!("{} {}", view.tone.status_emoji(), view.title)
+        .trim()
+        .to_string()
+}
+
+/// A monospace table's marker for a cell's verdict: characters that keep one column.
+fn table_mark(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Bad => " ✗",
+        Tone::Warn => " !",
+        _ => "",
+    }
+}
+
+/// A grid as aligned monospace lines (no emoji: they are wider than a column).
 fn grid_lines(grid: &Grid) -> Vec<String> {
     let rows: Vec<Vec<String>> = std::iter::once(grid.header.clone())
         .chain(grid.rows.iter().map(|r| {
             r.iter()
                 .map(|c| {
-                    let mark = c.tone.emoji();
-                    if mark.is_empty() || c.tone == crate::report::view::Tone::Good {
-                        c.text.clone()
-                    } else {
-                        format!("{} {}", c.text, mark)
-                    }
+                    let mark = if c.marked { table_mark(c.tone) } else { "" };
+                    format!("{}{mark}", c.text)
                 })
                 .collect()
         }))
@@ -95,64 +165,255 @@ fn grid_sections(grid: &Grid) -> Vec<Value> {
     sections
 }
 
+/// A view's own blocks (headings, tables, notes) as Block Kit.
 fn body_blocks(view: &View) -> Vec<Value> {
     let mut blocks = Vec::new();
-    let mut intro = String::new();
-    if !view.headline.is_empty() {
-        intro.push_str(&format!("*{}*", escape(&view.headline)));
-    }
-    if !view.subtitle.is_empty() {
-        intro.push_str(&format!("\n_{}_", escape(&view.subtitle)));
-    }
-    if !intro.is_empty() {
-        blocks.push(section(intro.trim().to_string()));
-    }
+    let mut view_last: Option<&Block> = None;
     for block in &view.blocks {
         match block {
             Block::Heading { text, tone } => {
                 blocks.push(json!({"type": "divider"}));
                 blocks.push(section(
-                    format!("{} *{}*", tone.emoji(), escape(text))
+                    format!("{} {}", tone.emoji(), bold(text))
                         .trim()
                         .to_string(),
                 ));
             }
             Block::Text(text) => blocks.push(section(escape(text))),
+            Block::List(items) => {
+                let list = items
+                    .iter()
+                    .map(|i| format!("• {}", escape(i)))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                // A list right under its line of text is one block with it.
+                match blocks.last_mut() {
+                    Some(last) if matches!(view_last, Some(Block::Text(_))) => {
+                        let text = last["text"]["text"].as_str().unwrap_or_default();
+                        *last = section(format!("{text}\n{list}"));
+                    }
+                    _ => blocks.push(section(list)),
+                }
+            }
+            Block::Sparkline { label, line } => {
+                blocks.push(section(format!("{} `{}`", escape(label), line)))
+            }
             Block::Table(grid) => blocks.extend(grid_sections(grid)),
+        }
+        view_last = Some(block);
+    }
+    blocks
+}
+
+/// `  · <url|label>` for each link, or nothing.
+fn links_suffix(links: &[Link]) -> String {
+    links.iter().map(|l| format!(" · {}", link(l))).collect()
+}
+
+/// One section's verdict line: `✅ *Crash-free users*  IOS 99.95 % … · <url|dashboard>`.
+fn verdict_line(view: &View) -> String {
+    let verdict = view.verdict();
+    let mut line = format!("{} {}", view.tone.status_emoji(), bold(&view.title));
+    if !verdict.is_empty() {
+        line.push_str("  ");
+        line.push_str(&escape(&verdict));
+    }
+    line.push_str(&links_suffix(&view.links));
+    line.trim().to_string()
+}
+
+/// The highlights as bullet lines, at most `max`, then how many were left out.
+fn highlight_lines(view: &View, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = view
+        .highlights
+        .iter()
+        .take(max)
+        .map(|h| format!("• {}", escape(&h.text)))
+        .collect();
+    if view.highlights.len() > max {
+        lines.push(format!("• …and {} more", view.highlights.len() - max));
+    }
+    lines
+}
+
+/// The first message's body: the verdicts and, when `attention`, what needs it.
+fn verdict_blocks(view: &View, attention: bool) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    if view.sections.is_empty() {
+        let mut text = escape(&view.verdict());
+        if !view.links.is_empty() {
+            text.push_str(&links_suffix(&view.links));
+        }
+        if !text.trim().is_empty() {
+            blocks.push(section(text.trim().trim_start_matches(" · ").to_string()));
+        }
+        if attention && !view.highlights.is_empty() {
+            blocks.push(section(highlight_lines(view, 10).join("\n")));
+        }
+        return blocks;
+    }
+    let lines: Vec<String> = view.sections.iter().map(verdict_line).collect();
+    // One block a section reads best; many sections share one block to stay on one screen.
+    if lines.len() + 4 <= MAX_VERDICT_BLOCKS {
+        blocks.extend(lines.into_iter().map(section));
+    } else {
+        blocks.push(section(lines.join("\n")));
+    }
+    if attention {
+        let needs: Vec<String> = view
+            .sections
+            .iter()
+            .filter(|s| !s.highlights.is_empty() && matches!(s.tone, Tone::Bad | Tone::Warn))
+            .map(|s| {
+                let mut lines = vec![bold(&s.title)];
+                lines.extend(highlight_lines(s, HIGHLIGHTS_PER_SECTION));
+                lines.join("\n")
+            })
+            .collect();
+        if !needs.is_empty() {
+            blocks.push(section(needs.join("\n")));
         }
     }
     blocks
 }
 
-/// The view as Block Kit messages (`text` fallback + `blocks`), split to Slack's limits.
-pub fn messages(view: &View) -> Vec<Value> {
-    let title = format!("{} {}", view.tone.emoji(), view.title)
-        .trim()
-        .to_string();
-    let footer =
-        json!({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(&view.footer)}]});
-    let mut body = body_blocks(view);
-    if !view.footer.is_empty() {
-        body.push(footer);
+/// A section's details, as the messages of a thread (or of a full post) show them.
+fn detail_blocks(view: &View, with_header: bool) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    if with_header {
+        blocks.push(header(&title(view)));
+        let mut about = escape(&view.subtitle);
+        about.push_str(&links_suffix(&view.links));
+        let about = about.trim().trim_start_matches(" · ").to_string();
+        if !about.is_empty() {
+            blocks.push(context(about));
+        }
+        if !view.verdict().is_empty() {
+            blocks.push(section(escape(&view.verdict())));
+        }
     }
-    let per_message = MAX_BLOCKS - 1; // one for the header
-    let chunks: Vec<&[Value]> = if body.is_empty() {
-        vec![&[]]
-    } else {
-        body.chunks(per_message).collect()
-    };
+    if !view.highlights.is_empty() {
+        blocks.push(section(highlight_lines(view, 20).join("\n")));
+    }
+    blocks.extend(body_blocks(view));
+    blocks
+}
+
+/// Blocks split into messages of at most [`MAX_BLOCKS`], each opened by a header.
+fn split(title: &str, body: Vec<Value>, fallback: &str) -> Vec<Value> {
+    let per_message = MAX_BLOCKS - 1;
+    let chunks: Vec<&[Value]> = body.chunks(per_message).collect();
     let total = chunks.len();
     chunks
         .into_iter()
         .enumerate()
         .map(|(i, chunk)| {
-            let header = if total > 1 { format!("{title} ({}/{total})", i + 1) } else { title.clone() };
-            let mut blocks = vec![json!({"type": "header", "text": {"type": "plain_text", "text": truncate(&header, MAX_HEADER_TEXT), "emoji": true}})];
+            let head = if total > 1 {
+                format!("{title} ({}/{total})", i + 1)
+            } else {
+                title.to_string()
+            };
+            let mut blocks = vec![header(&head)];
             blocks.extend(chunk.iter().cloned());
-            let fallback = if view.headline.is_empty() { header.clone() } else { format!("{header}: {}", view.headline) };
-            json!({"text": truncate(&fallback, MAX_SECTION_TEXT), "blocks": blocks})
+            json!({"text": truncate(&format!("{head}: {fallback}"), MAX_SECTION_TEXT), "blocks": blocks})
         })
         .collect()
+}
+
+/// The notification text: what a phone shows before the message is opened.
+fn fallback(view: &View) -> String {
+    if view.sections.is_empty() {
+        return format!("{}: {}", title(view), view.verdict());
+    }
+    let needing: Vec<String> = view
+        .sections
+        .iter()
+        .filter(|s| matches!(s.tone, Tone::Bad | Tone::Warn))
+        .map(|s| format!("{} {}", s.tone.emoji(), s.title))
+        .collect();
+    if needing.is_empty() {
+        format!("{}: every section is fine", title(view))
+    } else {
+        format!("{}: {} need attention", title(view), needing.join(", "))
+    }
+}
+
+/// The view as Block Kit messages (`text` fallback + `blocks`): the verdict message first,
+/// then the details the layout asks for, each within Slack's limits.
+pub fn messages(view: &View, layout: &Layout) -> Vec<Value> {
+    if view.title.is_empty() {
+        // Plain text (a dry run's estimate): its blocks, nothing more.
+        return split("vitals", body_blocks(view), "");
+    }
+    let details: Vec<Vec<Value>> = if view.sections.is_empty() {
+        vec![detail_blocks(view, false)]
+            .into_iter()
+            .filter(|b| !b.is_empty())
+            .collect()
+    } else {
+        view.sections
+            .iter()
+            .map(|s| detail_blocks(s, true))
+            .collect()
+    };
+    let footer = {
+        let mut parts = vec![escape(&view.footer)];
+        parts.extend(layout.links.iter().map(link));
+        if layout.thread && !details.is_empty() {
+            parts.push("details in the thread".into());
+        }
+        parts.retain(|p| !p.is_empty());
+        parts.join(" · ")
+    };
+    let mut first = vec![header(&title(view))];
+    if !view.subtitle.is_empty() && !view.sections.is_empty() {
+        first.push(context(escape(&view.subtitle)));
+    }
+    first.extend(verdict_blocks(view, !layout.thread));
+    let footer_block = (!footer.is_empty()).then(|| context(footer));
+    // Short details ride along in a summary rather than being dropped.
+    let fits = |extra: usize| {
+        first.len() + extra + usize::from(footer_block.is_some()) <= MAX_VERDICT_BLOCKS
+    };
+    let inline = !layout.thread
+        && view.sections.is_empty()
+        && details.len() == 1
+        && fits(details[0].len() - usize::from(!view.highlights.is_empty()));
+    if inline {
+        let skip = usize::from(!view.highlights.is_empty());
+        first.extend(details[0].iter().skip(skip).cloned());
+    }
+    first.extend(footer_block);
+    let mut out =
+        vec![json!({"text": truncate(&fallback(view), MAX_SECTION_TEXT), "blocks": first})];
+    let send_details = layout.thread || layout.detail == Detail::Full;
+    if send_details && !inline {
+        for body in details {
+            if view.sections.is_empty() {
+                out.extend(split(
+                    &format!("{} · details", title(view)),
+                    body,
+                    &view.verdict(),
+                ));
+            } else {
+                // A section's details open with its own header block.
+                let mut chunks = split_with_own_header(body);
+                out.append(&mut chunks);
+            }
+        }
+    }
+    out
+}
+
+/// A section's detail blocks (already opened by its header) split to Slack's limits.
+fn split_with_own_header(body: Vec<Value>) -> Vec<Value> {
+    let title = body
+        .first()
+        .and_then(|b| b["text"]["text"].as_str())
+        .unwrap_or("details")
+        .to_string();
+    let rest: Vec<Value> = body.into_iter().skip(1).collect();
+    split(&title, rest, "details")
 }
 
 /// Stands in for the first message's `ts` in `--slack-dry-run` output.
@@ -175,14 +436,16 @@ pub fn threaded(messages: &[Value], thread_ts: &str) -> Vec<Value> {
 
 /// The report's Slack messages as a JSON array (empty when nothing is worth posting).
 pub struct SlackExporter {
-    /// `--slack-thread`: replies carry a placeholder for the first message's `ts`.
-    pub thread: bool,
+    pub layout: Layout,
 }
 
 impl Exporter for SlackExporter {
     fn export(&self, report: &Report) -> Result<Vec<u8>, OutputError> {
-        let messages = report.slack_view().map(messages).unwrap_or_default();
-        let messages = if self.thread {
+        let messages = report
+            .slack_view()
+            .map(|v| messages(v, &self.layout))
+            .unwrap_or_default();
+        let messages = if self.layout.thread {
             threaded(&messages, THREAD_TS_PLACEHOLDER)
         } else {
             messages
@@ -196,44 +459,98 @@ impl Exporter for SlackExporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::view::{Cell, Tone};
+    use crate::report::view::{Cell, Highlight};
 
-    fn view_with_rows(rows: usize, tables: usize) -> View {
-        let grid = Grid {
+    fn grid(rows: usize, tone: Tone) -> Grid {
+        Grid {
             header: vec!["Name".into(), "Value".into()],
             align: vec![Align::Left, Align::Right],
             rows: (0..rows)
                 .map(|i| {
                     vec![
                         Cell::new(format!("row-{i:05}-{}", "x".repeat(40))),
-                        Cell::toned(i.to_string(), Tone::Bad),
+                        Cell::toned(i.to_string(), tone),
                     ]
                 })
                 .collect(),
-        };
+        }
+    }
+
+    fn section_view(title: &str, tone: Tone, rows: usize) -> View {
         View {
-            title: "Test".into(),
-            tone: Tone::Bad,
+            title: title.into(),
+            subtitle: "the last 7 days".into(),
+            tone,
             headline: "a < b & c".into(),
-            blocks: (0..tables)
-                .flat_map(|i| {
-                    [
-                        Block::Heading {
-                            text: format!("group {i}"),
-                            tone: Tone::Good,
-                        },
-                        Block::Table(grid.clone()),
-                    ]
-                })
-                .collect(),
-            footer: "generated".into(),
+            change: "+1 pt vs last week".into(),
+            highlights: vec![Highlight::new(tone, "row-00001 needs a look")],
+            blocks: vec![
+                Block::Heading {
+                    text: "group".into(),
+                    tone,
+                },
+                Block::Table(grid(rows, tone)),
+            ],
+            links: vec![Link {
+                label: "dashboard".into(),
+                url: "https://grafana.example.com/d/x?a=1&b=2".into(),
+            }],
+            footer: "section footer".into(),
             ..View::default()
         }
     }
 
+    fn digest(rows: usize) -> View {
+        View {
+            title: "Reliability digest".into(),
+            subtitle: "2026-11-22 09:00 Asia/Tokyo".into(),
+            tone: Tone::Bad,
+            sections: vec![
+                section_view("Crash-free users", Tone::Good, rows),
+                section_view("Service level objectives", Tone::Bad, rows),
+                section_view("Data freshness", Tone::Warn, rows),
+                section_view("Autoscaling", Tone::Good, rows),
+                section_view("Four keys", Tone::Plain, rows),
+            ],
+            footer: "vitals digest".into(),
+            ..View::default()
+        }
+    }
+
+    fn layout(detail: Detail, thread: bool) -> Layout {
+        Layout {
+            detail,
+            thread,
+            links: vec![Link {
+                label: "GitHub Actions run".into(),
+                url: "https://github.com/o/r/actions/runs/1".into(),
+            }],
+        }
+    }
+
+    fn blocks(message: &Value) -> &Vec<Value> {
+        message["blocks"].as_array().unwrap()
+    }
+
+    /// Every mrkdwn text of the messages.
+    fn texts(messages: &[Value]) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in messages {
+            for b in blocks(m) {
+                if let Some(t) = b["text"]["text"].as_str() {
+                    out.push(t.to_string());
+                }
+                for e in b["elements"].as_array().into_iter().flatten() {
+                    out.extend(e["text"].as_str().map(str::to_string));
+                }
+            }
+        }
+        out
+    }
+
     fn all_within_limits(messages: &[Value]) {
         for m in messages {
-            let blocks = m["blocks"].as_array().unwrap();
+            let blocks = blocks(m);
             assert!(blocks.len() <= MAX_BLOCKS, "{} blocks", blocks.len());
             assert_eq!(blocks[0]["type"], "header");
             for b in blocks {
@@ -247,75 +564,149 @@ mod tests {
     }
 
     #[test]
-    fn a_small_view_is_one_message_with_header_sections_and_context() {
-        let m = messages(&view_with_rows(2, 1));
-        assert_eq!(m.len(), 1);
-        let types: Vec<_> = m[0]["blocks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["type"].as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(
-            types,
-            ["header", "section", "divider", "section", "section", "context"]
+    fn the_channel_gets_one_verdict_line_per_section_on_one_screen() {
+        let m = messages(&digest(30), &layout(Detail::Summary, false));
+        assert_eq!(m.len(), 1, "summary: no detail messages");
+        assert!(blocks(&m[0]).len() <= MAX_VERDICT_BLOCKS);
+        let text = texts(&m).join("\n");
+        assert!(text.contains("✅ *Crash-free users*  a &lt; b &amp; c · +1 pt vs last week"));
+        assert!(
+            text.contains("ℹ️ *Four keys*"),
+            "informational, not a pass or fail"
         );
-        assert_eq!(m[0]["blocks"][1]["text"]["text"], "*a &lt; b &amp; c*");
-        assert!(m[0]["text"].as_str().unwrap().starts_with("❌ Test"));
+        assert!(text.contains("<https://grafana.example.com/d/x?a=1&b=2|dashboard>"));
+        assert!(text.contains("<https://github.com/o/r/actions/runs/1|GitHub Actions run>"));
+        assert!(text.contains("*Service level objectives*\n• row-00001 needs a look"));
+        assert!(!text.contains("```"), "no tables in a summary");
+        assert!(m[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("❌ Service level objectives, ⚠️ Data freshness need attention"));
     }
 
     #[test]
-    fn long_tables_split_into_sections_under_3000_characters() {
-        let m = messages(&view_with_rows(400, 1));
+    fn with_a_thread_the_details_are_replies_one_section_each() {
+        let m = messages(&digest(30), &layout(Detail::Summary, true));
+        assert!(blocks(&m[0]).len() <= MAX_VERDICT_BLOCKS);
+        let first = texts(&m[..1]).join("\n");
+        assert!(
+            !first.contains("needs a look"),
+            "attention goes to the thread"
+        );
+        assert!(first.contains("details in the thread"));
+        assert_eq!(m.len(), 6, "the verdicts, then a reply per section");
+        assert_eq!(
+            blocks(&m[2])[0]["text"]["text"],
+            "❌ Service level objectives"
+        );
+        assert!(texts(&m[2..3]).join("\n").contains("```"));
         all_within_limits(&m);
-        let sections = m[0]["blocks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|b| b["type"] == "section")
-            .count();
-        assert!(sections > 5);
     }
 
-    /// A view whose body is exactly `n` blocks (no intro, no footer).
+    #[test]
+    fn full_detail_follows_the_verdicts_in_the_channel() {
+        let m = messages(&digest(30), &layout(Detail::Full, false));
+        assert_eq!(m.len(), 6);
+        assert!(m.iter().all(|m| m.get("thread_ts").is_none()));
+    }
+
+    #[test]
+    fn emphasis_never_spans_a_line_and_tables_hold_no_emoji() {
+        for layout in [layout(Detail::Full, false), layout(Detail::Summary, true)] {
+            for text in texts(&messages(&digest(5), &layout)) {
+                for line in text.lines() {
+                    assert_eq!(
+                        line.matches('*').count() % 2,
+                        0,
+                        "unbalanced bold: {line:?}"
+                    );
+                }
+                if let Some(table) = text.strip_prefix("```") {
+                    assert!(
+                        !table.contains(['✅', '❌', '⚠']),
+                        "emoji in a table: {table}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_single_report_is_posted_whole_in_a_summary() {
+        let view = section_view("Data freshness", Tone::Warn, 3);
+        let m = messages(&view, &layout(Detail::Summary, false));
+        assert_eq!(m.len(), 1);
+        let text = texts(&m).join("\n");
+        assert!(text.contains("```") && text.contains("needs a look"));
+        assert!(blocks(&m[0]).len() <= MAX_VERDICT_BLOCKS);
+        let long = section_view("Data freshness", Tone::Warn, 400);
+        let m = messages(&long, &layout(Detail::Summary, false));
+        assert_eq!(m.len(), 1, "too long to fit: the summary only");
+        assert!(!texts(&m).join("\n").contains("```"));
+    }
+
+    #[test]
+    fn long_tables_split_into_sections_and_messages_within_slacks_limits() {
+        let m = messages(&digest(400), &layout(Detail::Full, false));
+        all_within_limits(&m);
+        let sections = m
+            .iter()
+            .flat_map(|m| blocks(m).iter())
+            .filter(|b| b["type"] == "section")
+            .count();
+        assert!(sections > 20);
+    }
+
+    /// A single view whose details are exactly `n` text blocks.
     fn view_of_texts(n: usize, text: &str) -> View {
         View {
             title: "Limits".into(),
+            headline: "h".into(),
             blocks: (0..n).map(|_| Block::Text(text.to_string())).collect(),
             ..View::default()
         }
     }
 
     #[test]
-    fn forty_nine_body_blocks_fit_one_message_of_exactly_fifty() {
-        let m = messages(&view_of_texts(MAX_BLOCKS - 1, "x"));
-        assert_eq!(m.len(), 1);
-        assert_eq!(m[0]["blocks"].as_array().unwrap().len(), MAX_BLOCKS);
-        assert_eq!(m[0]["blocks"][0]["text"]["text"], "Limits", "no (1/1)");
+    fn forty_nine_detail_blocks_fit_one_message_of_exactly_fifty() {
+        let m = messages(
+            &view_of_texts(MAX_BLOCKS - 1, "x"),
+            &layout(Detail::Full, false),
+        );
+        assert_eq!(m.len(), 2, "the verdict, then the details");
+        assert_eq!(blocks(&m[1]).len(), MAX_BLOCKS);
+        assert_eq!(
+            blocks(&m[1])[0]["text"]["text"],
+            "ℹ️ Limits · details",
+            "no (1/1)"
+        );
     }
 
     #[test]
-    fn fifty_body_blocks_need_a_second_message() {
-        let m = messages(&view_of_texts(MAX_BLOCKS, "x"));
-        assert_eq!(m.len(), 2);
-        assert_eq!(m[0]["blocks"].as_array().unwrap().len(), MAX_BLOCKS);
-        assert_eq!(
-            m[1]["blocks"].as_array().unwrap().len(),
-            2,
-            "header + the 50th"
+    fn fifty_detail_blocks_need_a_second_message() {
+        let m = messages(
+            &view_of_texts(MAX_BLOCKS, "x"),
+            &layout(Detail::Full, false),
         );
-        assert_eq!(m[1]["blocks"][0]["text"]["text"], "Limits (2/2)");
+        assert_eq!(m.len(), 3);
+        assert_eq!(blocks(&m[1]).len(), MAX_BLOCKS);
+        assert_eq!(blocks(&m[2]).len(), 2, "header + the 50th");
+        assert_eq!(
+            blocks(&m[2])[0]["text"]["text"],
+            "ℹ️ Limits · details (2/2)"
+        );
         all_within_limits(&m);
     }
 
     #[test]
     fn section_text_of_exactly_3000_characters_is_kept_and_3001_is_cut() {
         let exact = "é".repeat(MAX_SECTION_TEXT); // characters, not bytes
-        let m = messages(&view_of_texts(1, &exact));
-        assert_eq!(m[0]["blocks"][1]["text"]["text"], exact.as_str());
+        let m = messages(&view_of_texts(1, &exact), &layout(Detail::Full, false));
+        let last = |m: &[Value]| texts(m).into_iter().find(|t| t.starts_with('é')).unwrap();
+        assert_eq!(last(&m), exact);
         let over = "é".repeat(MAX_SECTION_TEXT + 1);
-        let m = messages(&view_of_texts(1, &over));
-        let text = m[0]["blocks"][1]["text"]["text"].as_str().unwrap();
+        let m = messages(&view_of_texts(1, &over), &layout(Detail::Full, false));
+        let text = last(&m);
         assert_eq!(text.chars().count(), MAX_SECTION_TEXT);
         assert!(text.ends_with('…'));
     }
@@ -341,13 +732,12 @@ mod tests {
     }
 
     #[test]
-    fn more_than_fifty_blocks_split_into_several_messages() {
-        let m = messages(&view_with_rows(2, 40));
-        assert!(m.len() >= 2);
-        all_within_limits(&m);
-        assert_eq!(
-            m[1]["blocks"][0]["text"]["text"],
-            format!("❌ Test (2/{})", m.len())
-        );
+    fn many_sections_share_one_verdict_block() {
+        let mut view = digest(1);
+        let more = view.sections.clone();
+        view.sections.extend(more);
+        let m = messages(&view, &layout(Detail::Summary, true));
+        assert!(blocks(&m[0]).len() <= MAX_VERDICT_BLOCKS);
+        assert_eq!(m.len(), 11);
     }
 }

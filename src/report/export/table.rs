@@ -8,6 +8,9 @@ use super::{Exporter, Style};
 use crate::report::view::{Align, Block, Grid, Tone, View};
 use crate::report::{OutputError, Report};
 
+/// The terminal width the text around tables is laid out for.
+const WIDTH: usize = 80;
+
 pub struct TableExporter {
     pub style: Style,
 }
@@ -80,25 +83,9 @@ impl TableExporter {
         table.to_string()
     }
 
-    pub fn render_view(&self, view: &View) -> String {
-        let mut out = String::new();
-        if !view.title.is_empty() {
-            let mark = symbol(view.tone);
-            out.push_str(&self.paint(
-                format!("{mark} {}", view.title).trim_start(),
-                view.tone,
-                true,
-            ));
-            if !view.subtitle.is_empty() {
-                out.push_str("  ");
-                out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
-            }
-            out.push('\n');
-        }
-        if !view.headline.is_empty() {
-            out.push_str(&view.headline);
-            out.push('\n');
-        }
+    /// A view's blocks and its links. (Highlights are for compact posts: the terminal shows
+    /// the blocks they summarise.)
+    fn body(&self, out: &mut String, view: &View) {
         for block in &view.blocks {
             match block {
                 Block::Heading { text, tone } => {
@@ -111,10 +98,87 @@ impl TableExporter {
                     out.push_str(text);
                     out.push('\n');
                 }
+                Block::List(items) => {
+                    for item in items {
+                        out.push_str(&format!("  • {item}\n"));
+                    }
+                }
+                Block::Sparkline { label, line } => {
+                    // Sparklines of one view line up, label under label.
+                    let width = view
+                        .blocks
+                        .iter()
+                        .filter_map(|b| match b {
+                            Block::Sparkline { label, .. } => Some(label.chars().count()),
+                            _ => None,
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    let pad = " ".repeat(width - label.chars().count());
+                    out.push_str(&format!("{label}{pad}  {line}\n"));
+                }
                 Block::Table(grid) => {
                     out.push_str(&self.grid(grid));
                     out.push('\n');
                 }
+            }
+        }
+        for link in &view.links {
+            out.push_str(&format!("{}: {}\n", link.label, link.url));
+        }
+    }
+
+    fn title(&self, out: &mut String, view: &View) {
+        let mark = symbol(view.tone);
+        let title = format!("{mark} {}", view.title).trim_start().to_string();
+        out.push_str(&self.paint(&title, view.tone, true));
+        if !view.subtitle.is_empty() {
+            // Beside the title when both fit 80 columns, else under it.
+            let beside = title.chars().count() + 2 + view.subtitle.chars().count() <= WIDTH;
+            out.push_str(if beside { "  " } else { "\n" });
+            out.push_str(&self.paint(&view.subtitle, Tone::Muted, false));
+        }
+        out.push('\n');
+    }
+
+    pub fn render_view(&self, view: &View) -> String {
+        let mut out = String::new();
+        if !view.title.is_empty() {
+            self.title(&mut out, view);
+        }
+        if view.sections.is_empty() {
+            // The verdict on one line when 80 columns hold it, else the change below.
+            let verdict = view.verdict();
+            if verdict.chars().count() <= WIDTH {
+                if !verdict.is_empty() {
+                    out.push_str(&verdict);
+                    out.push('\n');
+                }
+            } else {
+                out.push_str(&format!("{}\n{}\n", view.headline, view.change));
+            }
+            self.body(&mut out, view);
+        } else {
+            for s in &view.sections {
+                // The headline on the verdict's line, the change below it: 80 columns hold
+                // one, rarely both.
+                let mark = symbol(s.tone);
+                let line = format!(
+                    "{} {}: {}",
+                    if mark.is_empty() { "·" } else { mark },
+                    s.title,
+                    s.headline
+                );
+                out.push_str(&self.paint(line.trim_end_matches(": "), s.tone, false));
+                out.push('\n');
+                if !s.change.is_empty() {
+                    out.push_str(&format!("  {}\n", s.change));
+                }
+            }
+            for s in &view.sections {
+                out.push('\n');
+                self.title(&mut out, s);
+                self.body(&mut out, s);
             }
         }
         if !view.footer.is_empty() {

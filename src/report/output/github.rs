@@ -5,11 +5,53 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::redact;
+use crate::report::view::{Link, Tone, View};
 use crate::report::{Annotation, AnnotationLevel, OutputError};
 
 /// Whether the run is a GitHub Actions step (`GITHUB_ACTIONS=true`).
 pub fn in_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// The workflow run this step belongs to (`GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/
+/// GITHUB_RUN_ID`), when running in GitHub Actions: a Slack post links back to it.
+pub fn run_link() -> Option<Link> {
+    if !in_actions() {
+        return None;
+    }
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| v.trim().trim_end_matches('/').to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let (server, repo, run) = (
+        var("GITHUB_SERVER_URL")?,
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_RUN_ID")?,
+    );
+    if !(server.starts_with("https://") || server.starts_with("http://")) {
+        return None;
+    }
+    Some(Link {
+        label: "GitHub Actions run".into(),
+        url: format!("{server}/{repo}/actions/runs/{run}"),
+    })
+}
+
+/// The annotations of a report that brings none of its own: its verdict, when it needs
+/// attention (a digest brings one per section).
+pub fn annotations_of(view: &View) -> Vec<Annotation> {
+    let level = match view.tone {
+        Tone::Bad => AnnotationLevel::Error,
+        Tone::Warn => AnnotationLevel::Warning,
+        _ => return Vec::new(),
+    };
+    vec![Annotation {
+        level,
+        title: view.title.clone(),
+        text: view.verdict(),
+    }]
 }
 
 /// `$GITHUB_STEP_SUMMARY`, opened for appending while planning, so an unwritable summary stops

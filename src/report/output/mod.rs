@@ -15,7 +15,7 @@ use std::io::Write;
 
 pub use file::FileTarget;
 
-use super::export::slack::SlackExporter;
+use super::export::slack::{self as slack_export, Detail, Layout, SlackExporter};
 use super::export::{exporter_for, markdown, Exporter, Format, Style};
 use super::{OutputError, Report};
 use crate::redact;
@@ -41,6 +41,8 @@ pub struct OutputSettings {
     pub slack_channel: Option<String>,
     /// `--slack-thread`.
     pub slack_thread: bool,
+    /// `[slack] detail`: how much a post without a thread holds.
+    pub slack_detail: Detail,
     /// `--quiet`: no notes on stderr about what was posted.
     pub quiet: bool,
 }
@@ -51,7 +53,7 @@ pub struct Outputs {
     slack_request: SlackRequest,
     /// Set with `--slack`: checked credentials.
     slack: Option<Destination>,
-    slack_thread: bool,
+    slack_layout: Layout,
     upload_charts: bool,
     step_summary: Option<github::StepSummary>,
     annotations: bool,
@@ -82,7 +84,11 @@ impl Outputs {
             format: settings.format,
             slack_request: settings.slack,
             slack,
-            slack_thread: settings.slack_thread,
+            slack_layout: Layout {
+                detail: settings.slack_detail,
+                thread: settings.slack_thread,
+                links: github::run_link().into_iter().collect(),
+            },
             upload_charts: false,
             step_summary: None,
             annotations: false,
@@ -122,7 +128,7 @@ impl Outputs {
     fn stdout_exporter(&self) -> Box<dyn Exporter + Send + Sync> {
         match self.slack_request {
             SlackRequest::DryRun => Box::new(SlackExporter {
-                thread: self.slack_thread,
+                layout: self.slack_layout.clone(),
             }),
             SlackRequest::Off | SlackRequest::Post => exporter_for(self.format, Style::detect()),
         }
@@ -165,7 +171,7 @@ impl Outputs {
         let messages = match &self.slack {
             Some(_) => report
                 .slack_view()
-                .map(super::export::slack::messages)
+                .map(|view| slack_export::messages(view, &self.slack_layout))
                 .unwrap_or_default(),
             None => Vec::new(),
         };
@@ -178,7 +184,11 @@ impl Outputs {
         }
         print_stdout(&stdout);
         if self.annotations {
-            github::annotate(&report.annotations);
+            if report.annotations.is_empty() {
+                github::annotate(&github::annotations_of(&report.view));
+            } else {
+                github::annotate(&report.annotations);
+            }
         }
         if self.slack_request == SlackRequest::DryRun {
             for file in &uploads {
@@ -198,10 +208,11 @@ impl Outputs {
         if messages.is_empty() {
             self.note("Nothing to post to Slack.");
         } else {
-            let posted = slack::post(destination, &messages, self.slack_thread).await?;
+            let thread = self.slack_layout.thread;
+            let posted = slack::post(destination, &messages, thread).await?;
             self.note("Posted to Slack.");
             if !uploads.is_empty() {
-                slack::upload(destination, &posted, self.slack_thread, &uploads).await?;
+                slack::upload(destination, &posted, thread, &uploads).await?;
                 self.note(&format!("Uploaded {} chart(s) to Slack.", uploads.len()));
             }
         }
@@ -218,7 +229,7 @@ impl Outputs {
     }
 }
 
-/// Each chart with panels as a PNG file, titled (the image itself has no text).
+/// Each chart with panels as a PNG file, titled where Slack shares it.
 fn chart_uploads(report: &Report) -> Result<Vec<SlackFile>, OutputError> {
     report
         .charts
@@ -228,7 +239,7 @@ fn chart_uploads(report: &Report) -> Result<Vec<SlackFile>, OutputError> {
             Ok(SlackFile {
                 filename: format!("{}.png", c.name),
                 title: c.title.clone(),
-                bytes: super::chart_png::png(&c.panels)?,
+                bytes: super::chart::png(&c.panels)?,
             })
         })
         .collect()
@@ -275,8 +286,9 @@ mod tests {
         // A chart target that skipped FileTarget::chart's check: rendering it fails.
         report.charts.push(Chart::new(
             "chart",
+            "a chart",
             Vec::new(),
-            Some(target(dir.path(), "chart.png")),
+            Some(target(dir.path(), "chart.jpg")),
         ));
         let outputs = Outputs::new(OutputSettings {
             quiet: true,

@@ -3,9 +3,11 @@
 
 use crate::domain::autoscale::tuner::{worst_recovery, Scored, Tuning};
 use crate::domain::autoscale::{Policy, Simulation, SimulationReport};
-use crate::domain::rfc3339;
-use crate::report::chart::{Panel, Rule, Series};
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use chrono_tz::Tz;
+
+use crate::report::chart::{Panel, Rule, Series, TimeAxis, YAxis};
+use crate::report::format::{count, local_minute, local_time};
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 /// A policy in one line: `TT 60% in 60s/out 30s · step ≥70% +3/+5/+10 cd 30s · 5–50`.
 pub fn describe(p: &Policy) -> String {
@@ -53,7 +55,8 @@ fn figures_rows(columns: &[&Simulation]) -> Vec<Vec<Cell>> {
     ]
 }
 
-pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
+/// The view of a simulation; times read in `tz`.
+pub fn simulation_view(report: &SimulationReport, policy: &Policy, tz: Tz) -> View {
     let s = &report.simulation;
     let mut blocks = vec![Block::Table(Grid {
         header: vec!["Figure".into(), "Value".into()],
@@ -63,7 +66,7 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
     if !s.spikes.is_empty() {
         blocks.push(Block::Table(Grid::new(
             &[
-                ("Spike start", Align::Left),
+                (&format!("Spike start ({})", tz.name()), Align::Left),
                 ("Peak CPU", Align::Right),
                 ("Recovery", Align::Right),
             ],
@@ -72,7 +75,7 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
                 .take(10)
                 .map(|sp| {
                     vec![
-                        Cell::new(sp.start.format("%Y-%m-%d %H:%M").to_string()),
+                        Cell::new(local_minute(&sp.start, tz)),
                         Cell::new(format!("{:.0} %", sp.peak_cpu)),
                         Cell::toned(
                             format!("{} min", sp.recovery_minutes),
@@ -95,19 +98,59 @@ pub fn simulation_view(report: &SimulationReport, policy: &Policy) -> View {
         } else {
             Tone::Warn
         },
+        // Overload first: it is what needs attention; the cost, then the span replayed.
         headline: format!(
-            "{} minutes · {:.1} task-hours · {} overload minutes · worst spike {} min",
-            s.minutes,
-            s.task_hours,
+            "{} overload min · worst spike {} min · {} task-hours in {}",
             s.overload_minutes,
-            worst_recovery(s)
+            worst_recovery(s),
+            count(s.task_hours.round() as u64),
+            span(s.minutes)
         ),
+        highlights: spike_highlights(s, tz),
         blocks,
         footer: format!(
             "vitals autoscale simulate · generated {}",
-            rfc3339::format(&report.generated_at)
+            local_time(&report.generated_at, tz)
         ),
+        ..View::default()
     }
+}
+
+/// `14 days`, `36 hours`, `90 minutes`: the length of a replayed trace.
+fn span(minutes: usize) -> String {
+    match minutes {
+        m if m >= 2 * 1440 && m % 1440 == 0 => format!("{} days", m / 1440),
+        m if m >= 120 && m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
+    }
+}
+
+/// Overload in one line, then the slowest spike.
+fn spike_highlights(s: &Simulation, tz: Tz) -> Vec<Highlight> {
+    if s.overload_minutes == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![Highlight::new(
+        Tone::Warn,
+        format!(
+            "{} overload minutes (CPU ≥ {} %) in {} spikes",
+            s.overload_minutes,
+            s.overload_threshold,
+            s.spikes.len()
+        ),
+    )];
+    if let Some(worst) = s.spikes.iter().max_by_key(|sp| sp.recovery_minutes) {
+        out.push(Highlight::new(
+            Tone::Warn,
+            format!(
+                "slowest recovery {} min from {} (peak {:.0} %)",
+                worst.recovery_minutes,
+                local_minute(&worst.start, tz),
+                worst.peak_cpu
+            ),
+        ));
+    }
+    out
 }
 
 pub fn tuning_view(t: &Tuning) -> View {
@@ -150,47 +193,49 @@ pub fn tuning_view(t: &Tuning) -> View {
         subtitle: format!("{} policies simulated", t.evaluated),
         tone: if saved > 0.0 { Tone::Good } else { Tone::Plain },
         headline: format!(
-            "best saves {saved:.1} task-hours ({:.1} %) with ≤ {} overload minutes and ≤ {} min spike recovery",
-            if t.current.figures.task_hours > 0.0 { 100.0 * saved / t.current.figures.task_hours } else { 0.0 },
+            "best saves {saved:.1} task-hours ({:.1} %) · overload ≤ {} min · spikes ≤ {} min",
+            if t.current.figures.task_hours > 0.0 {
+                100.0 * saved / t.current.figures.task_hours
+            } else {
+                0.0
+            },
             t.limits.max_overload_minutes,
             t.limits.max_recovery_minutes
         ),
         blocks,
         footer: "vitals autoscale tune".into(),
+        ..View::default()
     }
 }
 
-/// CPU and capacity over time, with the target and step threshold lines.
-pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
-    let labels: Vec<String> = s
-        .timeline
-        .iter()
-        .map(|r| r.minute.format("%m-%d %H:%M").to_string())
-        .collect();
+/// CPU and capacity over time (in `tz`), with the target and step threshold lines.
+pub fn chart(s: &Simulation, policy: &Policy, tz: Tz) -> Vec<Panel> {
+    let x = TimeAxis::instants(s.timeline.iter().map(|r| r.minute), tz);
     let mut rules = Vec::new();
     if let Some(tt) = &policy.target_tracking {
         rules.push(Rule {
-            label: format!("target {}%", tt.target_value),
+            label: format!("target {} %", tt.target_value),
             value: tt.target_value,
             color: "#2ca02c",
         });
     }
     if let Some(st) = &policy.step_scaling {
         rules.push(Rule {
-            label: format!("step ≥{}%", st.threshold),
+            label: format!("step alarm ≥ {} %", st.threshold),
             value: st.threshold,
             color: "#ff7f0e",
         });
     }
     rules.push(Rule {
-        label: format!("overload {}%", s.overload_threshold),
+        label: format!("overload ≥ {} %", s.overload_threshold),
         value: s.overload_threshold,
         color: "#d62728",
     });
     vec![
         Panel {
-            title: "Simulated CPU".into(),
-            x_labels: labels.clone(),
+            title: "Simulated CPU, per minute".into(),
+            x: x.clone(),
+            y: YAxis::non_negative(" %"),
             series: vec![Series {
                 name: "CPU".into(),
                 color: "#1f77b4",
@@ -198,14 +243,14 @@ pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
                 values: s.timeline.iter().map(|r| Some(r.cpu)).collect(),
             }],
             rules,
-            y_format: |v| format!("{v:.0} %"),
         },
         Panel {
-            title: "Tasks".into(),
-            x_labels: labels,
+            title: "Tasks, per minute".into(),
+            x,
+            y: YAxis::non_negative(""),
             series: vec![
                 Series {
-                    name: "serving".into(),
+                    name: "serving tasks".into(),
                     color: "#1f77b4",
                     width: 1.5,
                     values: s
@@ -215,14 +260,13 @@ pub fn chart(s: &Simulation, policy: &Policy) -> Vec<Panel> {
                         .collect(),
                 },
                 Series {
-                    name: "demand".into(),
+                    name: "demand (task-units)".into(),
                     color: "#999",
                     width: 1.0,
                     values: s.timeline.iter().map(|r| Some(r.demand)).collect(),
                 },
             ],
             rules: vec![],
-            y_format: |v| format!("{v:.0}"),
         },
     ]
 }

@@ -126,6 +126,7 @@ pub fn setup_view(setup: &LiveSetup) -> View {
         ),
         blocks,
         footer: "vitals autoscale show".into(),
+        ..View::default()
     }
 }
 
@@ -206,5 +207,6 @@ pub fn plan_view(
         headline,
         blocks,
         footer: "vitals autoscale apply".into(),
+        ..View::default()
     }
 }

@@ -1,11 +1,13 @@
 //! How a crash-free report reads: per platform, its windows against the SLO, the daily trend
 //! as a sparkline, and the versions driving it.
 
+use chrono_tz::Tz;
+
 use crate::domain::crash_free::{CrashFreeReport, PlatformReport, Trend, Window, WindowStats};
-use crate::domain::rfc3339;
-use crate::report::format::{count, percent};
+use crate::report::chart::{Panel, Rule, Series, TimeAxis, YAxis};
+use crate::report::format::{count, local_time, percent, points};
 use crate::report::sparkline::sparkline;
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 /// Versions listed per platform; a line counts the rest.
 pub const TOP_VERSIONS: usize = 8;
@@ -99,36 +101,87 @@ fn versions_grid(p: &PlatformReport) -> Grid {
     )
 }
 
-fn daily_line(p: &PlatformReport) -> String {
+fn daily_blocks(p: &PlatformReport) -> [Block; 2] {
     let tail = &p.daily[p.daily.len().saturating_sub(SPARKLINE_DAYS)..];
     let rates: Vec<Option<f64>> = tail.iter().map(|d| d.crash_free_rate).collect();
     let last = p.daily.last();
-    format!(
-        "Daily, last {} days  {}\nLast day {} · SMA-7 {} · SMA-30 {}",
-        tail.len(),
-        sparkline(&rates),
-        percent(last.and_then(|d| d.crash_free_rate)),
-        percent(last.and_then(|d| d.sma_7d)),
-        percent(last.and_then(|d| d.sma_30d)),
-    )
+    [
+        Block::Sparkline {
+            label: format!("Daily, last {} days", tail.len()),
+            line: sparkline(&rates),
+        },
+        Block::Text(format!(
+            "Last day {} · SMA-7 {} · SMA-30 {}",
+            percent(last.and_then(|d| d.crash_free_rate)),
+            percent(last.and_then(|d| d.sma_7d)),
+            percent(last.and_then(|d| d.sma_30d)),
+        )),
+    ]
 }
 
-/// The view of a crash-free report; `tz` names the calendar the days are in.
-pub fn view(report: &CrashFreeReport, tz: &str) -> View {
+/// The 7-day average's change over the last 7 days, if both ends have one.
+fn week_change(p: &PlatformReport) -> Option<f64> {
+    let n = p.daily.len();
+    let now = p.daily.last()?.sma_7d?;
+    let before = p.daily.get(n.checked_sub(8)?)?.sma_7d?;
+    Some(now - before)
+}
+
+/// What a compact post lists: windows missing the SLO, then the biggest versions missing it.
+fn highlights(p: &PlatformReport) -> Vec<Highlight> {
+    let mut out = Vec::new();
+    for w in Window::ALL {
+        let s = p.windows.get(w);
+        if s.meets_slo == Some(false) {
+            out.push(Highlight::new(
+                Tone::Bad,
+                format!(
+                    "{} {} crash-free {} misses the SLO {}",
+                    p.platform,
+                    w.label(),
+                    percent(s.crash_free_rate),
+                    percent(Some(p.slo))
+                ),
+            ));
+        }
+    }
+    for v in p
+        .versions
+        .iter()
+        .filter(|v| v.windows.days7.meets_slo == Some(false))
+        .take(3)
+    {
+        out.push(Highlight::new(
+            Tone::Warn,
+            format!(
+                "{} {}: {} over 7 days ({} users)",
+                p.platform,
+                v.version,
+                percent(v.windows.days7.crash_free_rate),
+                count(v.windows.days7.users)
+            ),
+        ));
+    }
+    out
+}
+
+/// The view of a crash-free report; `tz` is the calendar the days are in.
+pub fn view(report: &CrashFreeReport, tz: Tz) -> View {
     let mut blocks = Vec::new();
     let mut headline = Vec::new();
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
     for p in &report.platforms {
         let tone = platform_tone(p);
         let d7 = &p.windows.days7;
-        headline.push(format!(
-            "{} {} {} (7d)",
-            tone.emoji(),
-            p.platform,
-            percent(d7.crash_free_rate)
-        ));
+        headline.push(format!("{} {}", p.platform, percent(d7.crash_free_rate)));
+        if let Some(delta) = week_change(p) {
+            changes.push(format!("{} {}", p.platform, points(delta)));
+        }
+        notes.extend(highlights(p));
         blocks.push(Block::Heading {
             text: format!(
-                "{}  SLO {}  trend {}",
+                "{} · SLO {} · trend {}",
                 p.platform,
                 percent(Some(p.slo)),
                 trend_text(p.trend)
@@ -136,7 +189,7 @@ pub fn view(report: &CrashFreeReport, tz: &str) -> View {
             tone,
         });
         blocks.push(Block::Table(windows_grid(p)));
-        blocks.push(Block::Text(daily_line(p)));
+        blocks.extend(daily_blocks(p));
         if !p.versions.is_empty() {
             blocks.push(Block::Table(versions_grid(p)));
             if p.versions.len() > TOP_VERSIONS {
@@ -158,37 +211,43 @@ pub fn view(report: &CrashFreeReport, tz: &str) -> View {
     } else {
         Tone::Muted
     };
+    notes.sort_by_key(|h| std::cmp::Reverse(h.tone.severity()));
     View {
         title: "Crash-free users".into(),
         subtitle: format!(
-            "{} → {} ({tz}) · crash: {}",
+            "{} → {} ({}) · crash: {}",
             report.first_day,
             report.last_day,
+            tz.name(),
             report.crash.as_str()
         ),
         tone,
-        headline: headline.join("   ").trim().to_string(),
+        headline: format!("{} (7d)", headline.join(" · ")),
+        change: if changes.is_empty() {
+            String::new()
+        } else {
+            format!("7-day average {} vs a week before", changes.join(", "))
+        },
+        highlights: notes,
         blocks,
         footer: format!(
             "vitals crash-free · generated {}",
-            rfc3339::format(&report.generated_at)
+            local_time(&report.generated_at, tz)
         ),
+        ..View::default()
     }
 }
 
-/// Chart panels: per platform, the daily rate, SMA-7 and SMA-30 with the SLO line.
-pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
-    use crate::report::chart::{Panel, Rule, Series};
+/// Chart panels: per platform, the daily rate, SMA-7 and SMA-30 with the SLO line; `tz`
+/// names the calendar the days are in.
+pub fn chart(report: &CrashFreeReport, tz: &str) -> Vec<Panel> {
     report
         .platforms
         .iter()
         .map(|p| Panel {
-            title: format!("{} crash-free users", p.platform),
-            x_labels: p
-                .daily
-                .iter()
-                .map(|d| d.date.format("%m-%d").to_string())
-                .collect(),
+            title: format!("{} crash-free users, daily", p.platform),
+            x: TimeAxis::days(p.daily.iter().map(|d| d.date), tz),
+            y: YAxis::RATE,
             series: vec![
                 Series {
                     name: "daily".into(),
@@ -197,13 +256,13 @@ pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
                     values: p.daily.iter().map(|d| d.crash_free_rate).collect(),
                 },
                 Series {
-                    name: "SMA-7".into(),
+                    name: "7-day average".into(),
                     color: "#1f77b4",
                     width: 2.2,
                     values: p.daily.iter().map(|d| d.sma_7d).collect(),
                 },
                 Series {
-                    name: "SMA-30".into(),
+                    name: "30-day average".into(),
                     color: "#ff7f0e",
                     width: 2.2,
                     values: p.daily.iter().map(|d| d.sma_30d).collect(),
@@ -214,7 +273,6 @@ pub fn chart(report: &CrashFreeReport) -> Vec<crate::report::chart::Panel> {
                 value: p.slo,
                 color: "#d62728",
             }],
-            y_format: |v| format!("{:.2} %", v * 100.0),
         })
         .collect()
 }

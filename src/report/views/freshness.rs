@@ -1,8 +1,10 @@
 //! How a freshness report reads: the checks needing attention first, with age and limits.
 
+use chrono_tz::Tz;
+
 use crate::domain::freshness::{FreshnessReport, FreshnessResult, Status};
-use crate::domain::rfc3339;
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use crate::report::format::local_time;
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 fn tone(status: Status) -> Tone {
     match status {
@@ -36,8 +38,35 @@ fn row(r: &FreshnessResult) -> Vec<Cell> {
     ]
 }
 
-/// The view of the report; `only` restricts it to some checks (a Slack alert).
-pub fn view(report: &FreshnessReport, only: Option<&[String]>) -> View {
+/// A check that needs attention in one line: `crm.accounts: error, 2d 18h old (SLA 24h)`.
+fn highlight(r: &FreshnessResult) -> Option<Highlight> {
+    let name = r.unique_id.trim_start_matches("source.");
+    let limit = |t: Option<crate::domain::freshness::Threshold>, what: &str| {
+        t.map_or(String::new(), |t| format!(" ({what} {t})"))
+    };
+    let text = match r.status {
+        Status::Pass => return None,
+        Status::RuntimeError => format!(
+            "{name}: runtime error: {}",
+            r.error.as_deref().unwrap_or("unknown error")
+        ),
+        Status::Error | Status::Warn => format!(
+            "{name}: {}, {} old{}",
+            r.status.as_str(),
+            r.max_loaded_at_time_ago_in_s.map_or("—".to_string(), age),
+            if r.status == Status::Error {
+                limit(r.criteria.error_after, "SLA")
+            } else {
+                limit(r.criteria.warn_after, "SLO")
+            }
+        ),
+    };
+    Some(Highlight::new(tone(r.status), text))
+}
+
+/// The view of the report; `only` restricts it to some checks (a Slack alert); times read
+/// in `tz`.
+pub fn view(report: &FreshnessReport, only: Option<&[String]>, tz: Tz) -> View {
     let shown: Vec<&FreshnessResult> = report
         .results
         .iter()
@@ -78,6 +107,8 @@ pub fn view(report: &FreshnessReport, only: Option<&[String]>) -> View {
             r.error.as_deref().unwrap_or("unknown error")
         )));
     }
+    let mut highlights: Vec<Highlight> = shown.iter().filter_map(|r| highlight(r)).collect();
+    highlights.sort_by_key(|h| std::cmp::Reverse(h.tone.severity()));
     View {
         title: "Data freshness".into(),
         subtitle: match only {
@@ -90,11 +121,13 @@ pub fn view(report: &FreshnessReport, only: Option<&[String]>) -> View {
         },
         tone: worst,
         headline: counts.join(" · "),
+        highlights,
         blocks,
         footer: format!(
             "vitals freshness · snapshot {}",
-            rfc3339::format(&report.generated_at)
+            local_time(&report.generated_at, tz)
         ),
+        ..View::default()
     }
 }
 

@@ -1,9 +1,11 @@
 //! How the deploy gate reads: allowed or blocked in the title, then one row per reason and
 //! per warning; and the `::error` / `::warning` annotations a GitHub Actions run shows.
 
+use chrono_tz::Tz;
+
 use crate::domain::gate::{Finding, GateDecision};
-use crate::domain::rfc3339;
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use crate::report::format::local_time;
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 use crate::report::{Annotation, AnnotationLevel};
 
 /// `api-availability · 99.9 % of requests succeed`, or `IOS`.
@@ -46,7 +48,8 @@ fn table(findings: &[Finding], tone: Tone) -> Block {
     ))
 }
 
-pub fn view(d: &GateDecision) -> View {
+/// The gate's verdict; times read in `tz`.
+pub fn view(d: &GateDecision, tz: Tz) -> View {
     let tone = if d.allowed { Tone::Good } else { Tone::Bad };
     let checks: Vec<&str> = d.checks.iter().map(|c| c.as_str()).collect();
     let headline = match d.reasons.len() {
@@ -97,11 +100,22 @@ pub fn view(d: &GateDecision) -> View {
         subtitle: format!("checked {}", checks.join(", ")),
         tone,
         headline,
+        highlights: d
+            .reasons
+            .iter()
+            .map(|f| Highlight::new(Tone::Bad, format!("{}: {}", subject(f), f.why)))
+            .chain(
+                d.warnings
+                    .iter()
+                    .map(|f| Highlight::new(Tone::Warn, format!("{}: {}", subject(f), f.why))),
+            )
+            .collect(),
         blocks,
         footer: format!(
             "vitals gate · generated {}",
-            rfc3339::format(&d.generated_at)
+            local_time(&d.generated_at, tz)
         ),
+        ..View::default()
     }
 }
 
@@ -173,7 +187,7 @@ mod tests {
                 "no users in the last 7 days: not checked",
             )],
         );
-        let v = view(&d);
+        let v = view(&d, chrono_tz::UTC);
         assert_eq!(v.title, "Deploy gate");
         assert_eq!(v.tone, Tone::Bad);
         assert_eq!(v.headline, "Blocked: api");
@@ -190,7 +204,7 @@ mod tests {
 
     #[test]
     fn an_allowed_gate_says_so() {
-        let v = view(&decision(vec![], vec![]));
+        let v = view(&decision(vec![], vec![]), chrono_tz::UTC);
         assert_eq!(v.title, "Deploy gate");
         assert_eq!(v.tone, Tone::Good);
         assert_eq!(v.headline, "Allowed: every check passed");

@@ -1,10 +1,12 @@
 //! How an SLO report reads: one row per objective (violations and risks first), the budget
 //! left as a bar, burn rates, and a line on what fires and when the budget runs out.
 
-use crate::domain::rfc3339;
 use crate::domain::slo::{SloReport, SloResult, Status};
-use crate::report::chart::{Panel, Rule, Series};
-use crate::report::view::{Align, Block, Cell, Grid, Tone, View};
+use chrono_tz::Tz;
+
+use crate::report::chart::{Domain, Panel, Rule, Series, TimeAxis, Unit, YAxis};
+use crate::report::format::local_time;
+use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
 fn tone(status: Status) -> Tone {
     match status {
@@ -82,7 +84,56 @@ fn sorted(report: &SloReport) -> Vec<&SloResult> {
     rows
 }
 
-pub fn view(report: &SloReport) -> View {
+/// A status as people read it: `at risk`, `no data`.
+fn status_text(status: Status) -> String {
+    status.as_str().replace('_', " ")
+}
+
+/// How much of the budget went in the last 24 hours (a drop is negative), from the
+/// burn-down; `None` when it does not reach back that far.
+fn day_change(r: &SloResult) -> Option<f64> {
+    let (last_t, last) = r.burn_down.last()?;
+    let since = *last_t - chrono::Duration::hours(24);
+    let (_, before) = r.burn_down.iter().rev().find(|(t, _)| *t <= since)?;
+    Some(last - before)
+}
+
+/// The objective's notes: burn rates, alerts, when the budget runs out (in `tz`).
+fn notes(r: &SloResult, tz: Tz) -> Vec<String> {
+    let mut notes = vec![format!(
+        "burn 1h {} · 6h {} · 1d {} · 3d {}",
+        burn(r.burn_rates.h1),
+        burn(r.burn_rates.h6),
+        burn(r.burn_rates.d1),
+        burn(r.burn_rates.d3)
+    )];
+    if r.error_budget.remaining_ratio.is_some_and(|x| x < 0.0) {
+        notes.push("the budget is spent".into());
+    }
+    if !r.alerts.is_empty() {
+        notes.push(format!(
+            "firing {}",
+            r.alerts
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(t) = r.exhaustion_forecast {
+        notes.push(format!("runs out {} at this 1d burn", local_time(&t, tz)));
+    }
+    if let Some(m) = r.budget_remaining_minutes {
+        notes.push(format!("{m:.0} bad minutes left"));
+    }
+    if r.status == Status::NoData {
+        notes.push("no data in the window".into());
+    }
+    notes
+}
+
+/// The view of an SLO report; times read in `tz`.
+pub fn view(report: &SloReport, tz: Tz) -> View {
     let multi = |name: &str| report.slos.iter().filter(|r| r.name == name).count() > 1;
     let rows = sorted(report);
     let grid = Grid::new(
@@ -100,98 +151,93 @@ pub fn view(report: &SloReport) -> View {
                     Cell::new(label(r, multi(&r.name))),
                     Cell::new(pct(r.sli, false)),
                     Cell::new(pct(Some(r.target), true)),
-                    Cell::toned(budget_bar(r.error_budget.remaining_ratio), tone(r.status)),
+                    Cell::coloured(budget_bar(r.error_budget.remaining_ratio), tone(r.status)),
                     Cell::new(burn(r.burn_rates.h1)),
-                    Cell::toned(r.status.as_str(), tone(r.status)),
+                    Cell::toned(status_text(r.status), tone(r.status)),
                 ]
             })
             .collect(),
     );
     let mut blocks = vec![Block::Table(grid)];
+    let mut highlights = Vec::new();
     for r in rows.iter().filter(|r| r.status != Status::Ok) {
-        let mut notes = vec![format!(
-            "burn 1h {} · 6h {} · 1d {} · 3d {}",
-            burn(r.burn_rates.h1),
-            burn(r.burn_rates.h6),
-            burn(r.burn_rates.d1),
-            burn(r.burn_rates.d3)
-        )];
-        if r.error_budget.remaining_ratio.is_some_and(|x| x < 0.0) {
-            notes.push("the budget is spent".into());
-        }
-        if !r.alerts.is_empty() {
-            notes.push(format!(
-                "firing {}",
-                r.alerts
-                    .iter()
-                    .map(|a| a.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if let Some(t) = r.exhaustion_forecast {
-            notes.push(format!(
-                "runs out {} at this 1d burn",
-                t.format("%Y-%m-%d %H:%M UTC")
-            ));
-        }
-        if let Some(m) = r.budget_remaining_minutes {
-            notes.push(format!("{m:.0} bad minutes left"));
-        }
-        if r.status == Status::NoData {
-            notes.push("no data in the window".into());
-        }
-        blocks.push(Block::Text(format!(
-            "{} ({}):\n  {}",
-            label(r, multi(&r.name)),
-            r.status.as_str(),
-            notes.join("\n  ")
-        )));
+        let name = label(r, multi(&r.name));
+        let notes = notes(r, tz);
+        blocks.push(Block::Text(format!("{name} ({}):", status_text(r.status))));
+        blocks.push(Block::List(notes.clone()));
+        let budget = r.error_budget.remaining_ratio.map_or(String::new(), |b| {
+            format!(", budget left {:.0} %", b * 100.0)
+        });
+        let why = notes.get(1).map_or(String::new(), |n| format!(" · {n}"));
+        highlights.push(Highlight::new(
+            tone(r.status),
+            format!("{name}: {}{budget}{why}", status_text(r.status)),
+        ));
     }
     let counts: Vec<String> = [Status::Violated, Status::AtRisk, Status::NoData, Status::Ok]
         .iter()
         .filter_map(|&s| {
             let n = report.count(s);
-            (n > 0).then(|| format!("{n} {}", s.as_str().replace('_', " ")))
+            (n > 0).then(|| format!("{n} {}", status_text(s)))
         })
         .collect();
+    // The objective whose budget fell most over the last day.
+    let change = report
+        .slos
+        .iter()
+        .filter_map(|r| Some((r, day_change(r)?)))
+        .filter(|(_, d)| *d < -0.005)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(String::new(), |(r, d)| {
+            let delta = format!("{:+.0}", d * 100.0).replace('-', "−");
+            format!("{} budget {delta} pt in 24 h", label(r, multi(&r.name)))
+        });
     View {
         title: "Service level objectives".into(),
         subtitle: format!("{} objectives", report.slos.len()),
         tone: rows.first().map_or(Tone::Muted, |r| tone(r.status)),
         headline: counts.join(" · "),
+        change,
+        highlights,
         blocks,
         footer: format!(
             "vitals slo · generated {}",
-            rfc3339::format(&report.generated_at)
+            local_time(&report.generated_at, tz)
         ),
+        ..View::default()
     }
 }
 
-/// One panel per objective: the remaining budget over the window, with the zero line.
-pub fn chart(report: &SloReport) -> Vec<Panel> {
+/// One panel per objective: the budget left over its window (in `tz`), with the zero line.
+pub fn chart(report: &SloReport, tz: Tz) -> Vec<Panel> {
+    // An objective's display name says what it promises; a bare index only tells apart
+    // the objectives of one SLO.
+    let multi = |name: &str| report.slos.iter().filter(|r| r.name == name).count() > 1;
+    let named = |r: &SloResult| r.objective.parse::<usize>().is_err();
     report
         .slos
         .iter()
         .map(|r| Panel {
-            title: format!("{} · {} — error budget left", r.name, r.objective),
-            x_labels: r
-                .burn_down
-                .iter()
-                .map(|(t, _)| t.format("%m-%d %H:%M").to_string())
-                .collect(),
+            title: format!(
+                "{} — error budget left",
+                label(r, named(r) || multi(&r.name))
+            ),
+            x: TimeAxis::instants(r.burn_down.iter().map(|(t, _)| *t), tz),
+            y: YAxis {
+                unit: Unit::Ratio,
+                domain: Domain::AT_MOST_ONE,
+            },
             series: vec![Series {
-                name: "budget left".into(),
+                name: format!("budget left (target {})", pct(Some(r.target), true)),
                 color: "#1f77b4",
                 width: 2.0,
                 values: r.burn_down.iter().map(|(_, v)| Some(*v)).collect(),
             }],
             rules: vec![Rule {
-                label: "exhausted".into(),
+                label: "budget exhausted".into(),
                 value: 0.0,
                 color: "#d62728",
             }],
-            y_format: |v| format!("{:.0} %", v * 100.0),
         })
         .collect()
 }

@@ -135,7 +135,33 @@ pub struct BigQuery {
     calls: std::sync::atomic::AtomicU64,
 }
 
+/// Which credentials the client used, named (never their contents) for a failure that may
+/// be theirs: an unreachable endpoint or a refused token.
+fn credentials_hint() -> String {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    let which = if set("GOOGLE_OAUTH_ACCESS_TOKEN") {
+        "GOOGLE_OAUTH_ACCESS_TOKEN".to_string()
+    } else if let Ok(path) = std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
+        format!("GOOGLE_APPLICATION_CREDENTIALS ({path})")
+    } else {
+        "application default credentials (`gcloud auth application-default login`, or the \
+         metadata server)"
+            .to_string()
+    };
+    format!("; credentials used: {which} (`vitals config check` lists them per section)")
+}
+
 fn upstream(e: BQError) -> SourceError {
+    let auth_or_network = match &e {
+        BQError::ResponseError { error } => matches!(error.error.code, 401 | 403),
+        BQError::RequestError(e) => e.is_connect() || e.is_timeout(),
+        _ => false,
+    };
+    let hint = if auth_or_network {
+        credentials_hint()
+    } else {
+        String::new()
+    };
     let text = match e {
         BQError::ResponseError { error } => {
             let reason = error
@@ -153,7 +179,7 @@ fn upstream(e: BQError) -> SourceError {
         BQError::RequestError(e) => format!("BigQuery: {}", crate::http::describe(e)),
         other => format!("BigQuery: {other}"),
     };
-    SourceError::Upstream(redact::excerpt(&text, ERROR_CHARS))
+    SourceError::Upstream(format!("{}{hint}", redact::excerpt(&text, ERROR_CHARS)))
 }
 
 /// Characters of a BigQuery error shown (its message may quote the query, or a server's page).
