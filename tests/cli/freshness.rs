@@ -203,11 +203,7 @@ fn dbt_sources_from_the_command_line_are_read_unchanged() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_state_file_posts_changes_and_reminders_only() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&server)
-        .await;
+    let server = slack_webhook_ok().await;
     let scratch = Scratch::new();
     let config = config_with(&scratch, WARN_ONLY);
     let state = scratch.path("state/freshness.json");

@@ -259,11 +259,7 @@ fn slack_run(base: &str, bot: bool, budget: u64) -> assert_cmd::Command {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reset_slack_connection_is_retried_and_the_report_posted_once() {
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&slack)
-        .await;
+    let slack = slack_webhook_ok().await;
     let proxy = FaultProxy::start(
         Some(slack.address().to_string()),
         &[Fault::Reset, Fault::Half],
@@ -689,11 +685,7 @@ impl Drop for LockedFolder {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_2_means_nothing_was_posted() {
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&slack)
-        .await;
+    let slack = slack_webhook_ok().await;
     let scratch = Scratch::new();
     std::fs::copy(
         "examples/autoscale/api-cpu.csv",
@@ -773,11 +765,7 @@ fn failing_config(scratch: &Scratch, name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn runs_started_together_on_one_state_file_post_once() {
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&slack)
-        .await;
+    let slack = slack_webhook_ok().await;
     let scratch = Scratch::new();
     let config = failing_config(&scratch, "orders");
     let state = scratch.path("state/freshness.json");
@@ -793,11 +781,7 @@ async fn runs_started_together_on_one_state_file_post_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn configs_sharing_a_state_file_keep_each_others_checks() {
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&slack)
-        .await;
+    let slack = slack_webhook_ok().await;
     let scratch = Scratch::new();
     let state = scratch.path("shared.json");
     let configs: Vec<PathBuf> = (0..10)
@@ -820,11 +804,7 @@ async fn configs_sharing_a_state_file_keep_each_others_checks() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lock_held_by_a_killed_process_does_not_block_the_next_run() {
-    let slack = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&slack)
-        .await;
+    let slack = slack_webhook_ok().await;
     let scratch = Scratch::new();
     let config = failing_config(&scratch, "orders");
     let state = scratch.path("state.json");

@@ -310,11 +310,7 @@ fn slack_thread_dry_run_marks_the_replies_with_a_placeholder() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn slack_thread_with_a_webhook_exits_2_and_posts_nothing() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .mount(&server)
-        .await;
+    let server = slack_webhook_ok().await;
     let scratch = Scratch::new();
     let config = long_digest(&scratch);
     let mut cmd = vitals();

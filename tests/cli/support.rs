@@ -226,3 +226,13 @@ pub fn with_bigquery(cmd: &mut Command, base: &str) {
     cmd.env("VITALS_BIGQUERY_API_URL", format!("{base}/bigquery/v2"))
         .env("GOOGLE_OAUTH_ACCESS_TOKEN", "t0ken-for-the-stand-in");
 }
+
+/// A Slack stand-in that answers every POST as a webhook does ("ok") and records it.
+pub async fn slack_webhook_ok() -> wiremock::MockServer {
+    let slack = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&slack)
+        .await;
+    slack
+}
