@@ -32,6 +32,9 @@ pub enum HttpError {
     RateLimited(chrono::DateTime<chrono::Utc>),
     #[error("{0}")]
     Transport(String),
+    /// Asking again would download it again: never retried.
+    #[error("the reply is larger than {}", crate::fs::size(MAX_REPLY_BYTES as u64))]
+    ReplyTooLarge,
 }
 
 /// Largest reply read: API pages are kilobytes; a reply that does not end is refused here.
@@ -217,10 +220,7 @@ pub async fn attempt(
     let response = match result {
         Ok(response) => response,
         Err(ReadError::TooLarge) => {
-            let error = HttpError::Transport(format!(
-                "the reply is larger than {}",
-                crate::fs::size(MAX_REPLY_BYTES as u64)
-            ));
+            let error = HttpError::ReplyTooLarge;
             tracing::info!("{method} {target} -> {error} (attempt {attempt}, {ms} ms) {what}");
             return Attempt::Fail(error);
         }

@@ -135,6 +135,23 @@ fn redact_fragments(text: &str, registry: &Registry) -> String {
     out
 }
 
+/// A JSON document with every string (keys too) cleaned: redaction that cannot break the
+/// document's escapes, as cleaning its serialised text could.
+pub fn clean_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(clean(text)),
+        Value::Array(items) => Value::Array(items.iter().map(clean_json).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, value)| (clean(key), clean_json(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Text from elsewhere (an upstream's error body, a value from a file) made fit to print: secrets
 /// redacted, on one line, and cut to `max` characters, with `…` saying it was cut.
 pub fn excerpt(text: &str, max: usize) -> String {
@@ -153,6 +170,17 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_is_cleaned_string_by_string_and_stays_json() {
+        register("jsonSECRETvalue-0123");
+        // A fragment right after an escape: cleaning the serialised text could cut the escape.
+        let doc = serde_json::json!({"text": "a\nb jsonSECRETvalue-0123\n", "n": [1, "x SECRETvalue-01"]});
+        let clean = clean_json(&doc);
+        let text = clean.to_string();
+        assert!(!text.contains("SECRETvalue"), "{text}");
+        assert_eq!(clean["n"][0], 1);
+    }
 
     #[test]
     fn urls_are_redacted_whole_and_in_parts() {

@@ -29,9 +29,12 @@ pub struct Deadlines {
 /// The longest one attempt may take, whatever the budget.
 pub const MAX_ATTEMPT: Duration = Duration::from_secs(60);
 
+/// The run's network budget when neither `--timeout` nor `[network] timeout` sets it.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
 impl Default for Deadlines {
     fn default() -> Self {
-        Deadlines::from_timeout(Duration::from_secs(600))
+        Deadlines::from_timeout(DEFAULT_TIMEOUT)
     }
 }
 

@@ -69,7 +69,8 @@ fn selected(ctx: &Context, args: &DigestArgs) -> Result<Vec<&'static dyn Entry>>
             .collect();
         return Err(Error::Usage(match &ctx.config.path {
             None => format!(
-                "digest: no config (./{} does not exist): run `vitals init` to write one, then                  `vitals config check`, or pass --config PATH",
+                "digest: no config (./{} does not exist): run `vitals init` to write one, then \
+                 `vitals config check`, or pass --config PATH",
                 crate::config::DEFAULT_PATH
             ),
             Some(path) if only_or_skip(args) => format!(
@@ -77,7 +78,8 @@ fn selected(ctx: &Context, args: &DigestArgs) -> Result<Vec<&'static dyn Entry>>
                 path.display()
             ),
             Some(path) => format!(
-                "digest: {} has none of {}: add one (`vitals init --path example.toml` writes                  a commented example)",
+                "digest: {} has none of {}: add one (`vitals init --path example.toml` writes \
+                 a commented example)",
                 path.display(),
                 tables.join(", ")
             ),

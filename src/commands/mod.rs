@@ -29,9 +29,6 @@ pub fn parse_positive_duration(text: &str) -> std::result::Result<std::time::Dur
         .ok_or_else(|| format!("{text:?} must be longer than zero"))
 }
 
-/// The run's network budget when neither `--timeout` nor `[network] timeout` sets it.
-pub const DEFAULT_NETWORK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
-
 use crate::cli::{Format, GlobalArgs};
 use crate::config::Config;
 use crate::error::{ExitCode, Result};
@@ -85,7 +82,7 @@ impl Context {
                 file.network.as_ref().and_then(|n| n.timeout.as_ref()),
             )
             .parse(parse_positive_duration)?
-            .unwrap_or(DEFAULT_NETWORK_TIMEOUT);
+            .unwrap_or(crate::retry::DEFAULT_TIMEOUT);
         crate::retry::set_deadlines(crate::retry::Deadlines::from_timeout(timeout));
         let ctx = Context {
             now,

@@ -74,13 +74,17 @@ pub fn nice_step(raw: f64) -> f64 {
 /// Tolerance for "on a tick" comparisons, relative to the step.
 const EPS: f64 = 1e-9;
 
+/// More ticks than this on one axis means the scale is not one `nice` made.
+const MAX_TICKS: i64 = 1000;
+
 impl Scale {
     /// An axis covering `values` with about `target` intervals, rounded out to whole steps and
     /// held within `domain`.
     pub fn nice(values: impl IntoIterator<Item = f64>, domain: Domain, target: usize) -> Scale {
         let (mut lo, mut hi) = values
             .into_iter()
-            .filter(|v| v.is_finite())
+            // Values past 1e100 (a corrupt input) would overflow the axis arithmetic.
+            .filter(|v| v.is_finite() && v.abs() < 1e100)
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             });
@@ -116,6 +120,10 @@ impl Scale {
     pub fn ticks(&self) -> Vec<f64> {
         let first = (self.lo / self.step - EPS).ceil() as i64;
         let last = (self.hi / self.step + EPS).floor() as i64;
+        // A scale from `nice` has a handful of steps; anything else gets its two ends only.
+        if last.saturating_sub(first) > MAX_TICKS {
+            return vec![self.lo, self.hi];
+        }
         (first..=last).map(|k| k as f64 * self.step).collect()
     }
 
@@ -323,6 +331,19 @@ mod tests {
 
     fn at(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn absurd_values_neither_overflow_the_axis_nor_make_endless_ticks() {
+        let scale = Scale::nice([1.0, 1.7e308, 3.0], Domain::NON_NEGATIVE, 5);
+        assert!(scale.lo.is_finite() && scale.hi.is_finite() && scale.step.is_finite());
+        assert!(scale.ticks().len() <= 12, "{:?}", scale);
+        let odd = Scale {
+            lo: 0.0,
+            hi: 1e30,
+            step: 1.0,
+        };
+        assert_eq!(odd.ticks(), vec![0.0, 1e30]);
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl Outputs {
             target.write(bytes)?;
         }
         if let Some((summary, markdown)) = &summary {
-            summary.append(markdown)?;
+            summary.append(&crate::redact::clean(markdown))?;
         }
         print_stdout(&stdout);
         if self.annotations {

@@ -164,13 +164,13 @@ fn to_check(
     })
 }
 
-/// `FILE:LINE: FIELD: message` (the line left out when unknown).
 /// A dbt YAML file's text, within the YAML size limit (see [`crate::sources::yaml`]).
 pub(crate) fn read_yaml(file: &Path) -> Result<String, SourceError> {
     crate::fs::read_input(file, super::yaml::MAX_BYTES as u64)
         .map_err(|why| SourceError::Input(format!("{}: {why}", file.display())))
 }
 
+/// `FILE:LINE: FIELD: message` (the line left out when unknown).
 pub(crate) fn input_error(file: &Path, line: usize, field: &str, message: &str) -> SourceError {
     if line == 0 {
         SourceError::Input(format!("{}: {field}: {message}", file.display()))

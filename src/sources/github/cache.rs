@@ -51,6 +51,10 @@ impl Cache {
     /// Stores the entry; a cache that cannot be written only costs requests next time.
     pub fn store(&self, entry: &Entry) -> Result<(), String> {
         let text = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+        // `load` reads entries up to the small-file limit; a larger one would always miss.
+        if text.len() as u64 > crate::fs::MAX_SMALL_BYTES {
+            return Ok(());
+        }
         write_atomically(&self.dir.join(file_name(&entry.url)), &text)
             .map_err(|e| format!("{}: cannot write the cache: {e}", self.dir.display()))
     }

@@ -39,19 +39,34 @@ pub fn is_prometheus(kind: &str) -> bool {
     kind.eq_ignore_ascii_case("prometheus")
 }
 
-/// A server's base URL: http or https, with a host. A password in it is a secret from now on.
+/// A server's base URL: http or https, with a host. A password in it is a secret from now on,
+/// and no error shows it.
 pub fn parse_url(text: &str) -> Result<Url, String> {
+    let shown = without_userinfo(text.trim());
     let url = Url::parse(text.trim())
-        .map_err(|e| format!("{text:?} is not a URL ({e}); e.g. http://prometheus:9090"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!(
-            "{text:?} is not an http(s) URL; e.g. http://prometheus:9090"
-        ));
-    }
+        .map_err(|e| format!("{shown:?} is not a URL ({e}); e.g. http://prometheus:9090"))?;
     if let Some(password) = url.password() {
         redact::register(password);
     }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{shown:?} is not an http(s) URL; e.g. http://prometheus:9090"
+        ));
+    }
     Ok(url)
+}
+
+/// A URL as an error may show it: credentials before an `@` of its authority are dropped.
+fn without_userinfo(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), text),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}[redacted]@{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
 }
 
 /// One query to run against one server.
@@ -181,6 +196,19 @@ pub async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_error_never_shows_its_password() {
+        for text in [
+            "ftp://user:hunter2hunter2@prom:9090",
+            "user:hunter2hunter2@prom:9090/x",
+            "http://user:hunter2hunter2@",
+        ] {
+            let error = parse_url(text).unwrap_err();
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(error.contains("[redacted]@"), "{error}");
+        }
+    }
 
     fn source(spec: Value, connection: Value) -> ResolvedSource {
         let map = |v: Value| match v {

@@ -100,13 +100,7 @@ pub async fn post(
         return Err(OutputError::Setup(THREAD_NEEDS_BOT.into()));
     }
     // Posts are output too: nothing registered as a secret leaves in them.
-    let messages: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            serde_json::from_str(&crate::redact::clean(&m.to_string()))
-                .unwrap_or_else(|_| m.clone())
-        })
-        .collect();
+    let messages: Vec<Value> = messages.iter().map(crate::redact::clean_json).collect();
     let mut posted = Posted::default();
     for (i, message) in messages.iter().enumerate() {
         let call = format!("({what} message {}/{})", i + 1, messages.len());
