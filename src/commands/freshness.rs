@@ -2,7 +2,7 @@
 //! domain → reports, the dbt artifact, and Slack alerts filtered by the state file.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -349,32 +349,51 @@ async fn measure(
 }
 
 /// Where this run's checks live in a shared state file: the config it was given and the dbt
-/// inputs named on the command line, as absolute paths.
-fn state_scope(ctx: &Context, args: &FreshnessArgs) -> String {
-    let absolute = |p: &Path| {
-        std::path::absolute(p)
-            .unwrap_or_else(|_| p.to_path_buf())
-            .display()
-            .to_string()
+/// inputs named on the command line, each named relative to the state file's folder, so a
+/// checkout moved elsewhere together with its state (another CI workspace) keeps its scope.
+fn state_scope(ctx: &Context, args: &FreshnessArgs, state: Option<&Path>) -> String {
+    let state_dir = state
+        .and_then(|p| std::path::absolute(p).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let name = |p: &Path| {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        match &state_dir {
+            Some(dir) => relative_path(dir, &absolute).display().to_string(),
+            None => absolute.display().to_string(),
+        }
     };
     let mut parts = Vec::new();
     if let Some(path) = &ctx.config.path {
-        parts.push(format!("config {}", absolute(path)));
+        parts.push(format!("config {}", name(path)));
     }
     if let Some(path) = &args.dbt_manifest {
-        parts.push(format!("dbt manifest {}", absolute(path)));
+        parts.push(format!("dbt manifest {}", name(path)));
     }
     if let Some(path) = &args.dbt_project {
-        parts.push(format!("dbt project {}", absolute(path)));
+        parts.push(format!("dbt project {}", name(path)));
     }
     for path in &args.dbt_sources {
-        parts.push(format!("dbt sources {}", absolute(path)));
+        parts.push(format!("dbt sources {}", name(path)));
     }
     if parts.is_empty() {
         "default".into()
     } else {
         parts.join(", ")
     }
+}
+
+/// `to` as seen from the folder `from` (both absolute): `../vitals.toml`.
+fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let (from, to): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let shared = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in shared..from.len() {
+        path.push("..");
+    }
+    for part in &to[shared..] {
+        path.push(part);
+    }
+    path
 }
 
 /// `vitals freshness`.
@@ -425,13 +444,14 @@ impl Section for Freshness {
         let dbt_artifact =
             FileTarget::optional(flag_path("--write-dbt-artifact", &args.write_dbt_artifact))?;
         let checks = collect_checks(ctx, args, section)?;
+        let scope = state_scope(ctx, args, state.as_ref().map(|t| t.path.as_path()));
         Ok(FreshnessPlan {
             checks,
             concurrency,
             timeout,
             remind_every,
             state,
-            scope: state_scope(ctx, args),
+            scope,
             dbt_artifact,
         })
     }
@@ -522,5 +542,24 @@ impl Digestible for Freshness {
             "local files; BigQuery tables with {}",
             onboarding::google_credentials()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_named_from_the_state_files_folder() {
+        let rel = |from: &str, to: &str| relative_path(Path::new(from), Path::new(to));
+        assert_eq!(
+            rel("/w/repo/.vitals", "/w/repo/vitals.toml"),
+            Path::new("../vitals.toml")
+        );
+        assert_eq!(
+            rel("/w/repo", "/w/repo/ops/vitals.toml"),
+            Path::new("ops/vitals.toml")
+        );
+        assert_eq!(rel("/a/b", "/c/d.toml"), Path::new("../../c/d.toml"));
     }
 }

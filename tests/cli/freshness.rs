@@ -241,7 +241,11 @@ async fn the_state_file_posts_changes_and_reminders_only() {
     run_async(at("2026-11-22T06:00:00Z")).await;
     assert_eq!(posts().await, 2, "still failing after 6h: a reminder");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    let scope = format!("config {}", config.display());
+    // Named from the state file's folder, so a moved checkout keeps its alerts.
+    let scope = format!(
+        "config ../{}",
+        config.file_name().unwrap().to_str().unwrap()
+    );
     assert_eq!(
         saved["scopes"][&scope]["checks"]["source.data.csv"]["status"], "warn",
         "{saved}"
