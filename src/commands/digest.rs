@@ -3,17 +3,13 @@
 //! section that fails upstream is a value in the report, not the end of the run; a section
 //! whose input is bad ends it with exit 2 before anything is printed or posted.
 //!
-//! Adding a section to the digest is one line in [`SECTIONS`].
+//! The sections come from [`SECTIONS`] (commands/registry.rs): adding one needs no edit here.
 
 use futures::StreamExt;
 use serde_json::{json, Value};
 
 use crate::cli::DigestArgs;
-use crate::commands::autoscale::Simulate;
-use crate::commands::crash_free::CrashFree;
-use crate::commands::four_keys::FourKeys;
-use crate::commands::freshness::Freshness;
-use crate::commands::slo::Slo;
+use crate::commands::registry::SECTIONS;
 use crate::commands::{Context, Entry};
 use crate::domain::rfc3339;
 use crate::error::{outcome_code, Error, ExitCode, Result};
@@ -21,9 +17,6 @@ use crate::report::output::github::{self, StepSummary};
 use crate::report::view::Tone;
 use crate::report::views::digest::SectionView;
 use crate::report::{views, Annotation, AnnotationLevel, Outputs, Report, Verdict};
-
-/// The digest's sections, in report order.
-pub const SECTIONS: &[&dyn Entry] = &[&CrashFree, &Slo, &Freshness, &Simulate, &FourKeys];
 
 /// Sections executing at once. They mostly wait on services, and their CPU work runs on the
 /// blocking pool, so a few at a time keep a 2-core runner busy without piling every section's

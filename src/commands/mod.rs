@@ -9,6 +9,7 @@ pub mod four_keys;
 pub mod freshness;
 pub mod gate;
 pub mod onboarding;
+pub mod registry;
 mod section;
 pub mod slo;
 pub mod slo_rules;
@@ -92,7 +93,7 @@ impl Context {
             config,
         };
         // A section's `link` is checked with the rest of the config, before anything runs.
-        for entry in digest::SECTIONS {
+        for entry in registry::SECTIONS {
             ctx.section_link(entry.table())?;
         }
         Ok(ctx)
@@ -166,7 +167,7 @@ pub async fn run<S: Section>(ctx: &Context, outputs: Outputs, args: &S::Args) ->
         .as_str()
         .unwrap_or_default()
         .to_string();
-    if let Some(entry) = digest::SECTIONS.iter().find(|e| e.kind() == kind) {
+    if let Some(entry) = registry::SECTIONS.iter().find(|e| e.kind() == kind) {
         report.view.links.extend(ctx.section_link(entry.table())?);
     }
     outputs.deliver(&report).await?;

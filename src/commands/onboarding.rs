@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::commands::{digest, Context};
+use crate::commands::{registry, Context};
 use crate::error::{Error, ExitCode, Result};
 use crate::report::output::print_stdout;
 
@@ -154,7 +154,7 @@ pub fn check(ctx: &Context) -> Result<ExitCode> {
                 .to_string())
     )];
     lines.push(format!("time zone: {}", ctx.tz.name()));
-    for section in digest::SECTIONS {
+    for section in registry::SECTIONS {
         if section.configured(file) {
             lines.push(format!("{}: ok — {}", section.table(), section.check(ctx)?));
         }
