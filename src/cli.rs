@@ -100,9 +100,9 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// Network time limit, e.g. 30s, 5m. Every call that fetches data (BigQuery, CloudWatch,
-    /// ECS, GitHub; each freshness check) ends within this of the start, retries and polling
-    /// included, and Slack posting within this of its first post: a run waits on networks at
-    /// most twice this. Each attempt is cut at a minute (or at this, if shorter)
+    /// ECS, GitHub; each BigQuery freshness check) ends within this of the start, retries and
+    /// polling included, and Slack posting within this of its first post: a run waits on
+    /// networks at most twice this. Each attempt is cut at a minute (or at this, if shorter)
     /// [default: 10m; config: network.timeout]
     #[arg(long, global = true, value_name = "DURATION")]
     pub timeout: Option<String>,

@@ -289,8 +289,9 @@ fn job_ids(job: &Job) -> Vec<usize> {
     }
 }
 
-/// Measures every check, `concurrency` jobs at a time, each within `timeout` and what is left
-/// of the run's network budget (`--timeout`).
+/// Measures every check, `concurrency` jobs at a time, each within `timeout`; a BigQuery job
+/// also within what is left of the run's network budget (`--timeout`), which local files,
+/// bounded by the line and size limits, do not spend.
 async fn measure(
     ctx: &Context,
     checks: &[CheckSpec],
@@ -313,7 +314,10 @@ async fn measure(
             let bq = bq.as_ref();
             let progress = &progress;
             async move {
-                let left = crate::retry::remaining();
+                let left = match job {
+                    Job::Files(_) => Duration::MAX,
+                    Job::Metadata(_) | Job::Max(_) => crate::retry::remaining(),
+                };
                 let done =
                     match tokio::time::timeout(timeout.min(left), run_job(job, checks, bq)).await {
                         Ok(done) => done,
