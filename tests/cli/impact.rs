@@ -64,18 +64,17 @@ fn inputs(scratch: &Scratch) -> (PathBuf, PathBuf) {
     (spec, incidents)
 }
 
+/// `vitals four-keys` at [`NOW`] over the last `since`.
+fn four_keys_since(since: &str) -> assert_cmd::Command {
+    let mut cmd = vitals();
+    cmd.args(["four-keys", "--now", NOW, "--since", since]);
+    cmd
+}
+
 fn four_keys(source: &[&str], spec: &Path, incidents: &Path, extra: &[&str]) -> Value {
     let (code, doc, stderr) = run_json(
-        vitals()
-            .args([
-                "four-keys",
-                "--now",
-                NOW,
-                "--since",
-                "7d",
-                "--format",
-                "json",
-            ])
+        four_keys_since("7d")
+            .args(["--format", "json"])
             .args(source)
             .arg("--incidents")
             .arg(incidents)
@@ -346,17 +345,8 @@ fn a_release_below_its_crash_free_slo_makes_its_deploy_suspect() {
         "timezone = \"UTC\"\n[slo]\nspecs = [\"api.yaml\"]\n[crash_free]\nevents = [\"events.ndjson\"]\n[four_keys]\nversion_from_tag = \"^deploy/v(.+)$\"\n",
     );
     let (code, doc, stderr) = run_json(
-        vitals()
-            .args([
-                "four-keys",
-                "--now",
-                NOW,
-                "--since",
-                "28d",
-                "--format",
-                "json",
-                "--impact",
-            ])
+        four_keys_since("28d")
+            .args(["--format", "json", "--impact"])
             .arg("--git")
             .arg(&repo)
             .arg("--config")
@@ -379,16 +369,8 @@ fn a_release_below_its_crash_free_slo_makes_its_deploy_suspect() {
     assert!(other.get("crash_free").is_none());
     assert_eq!(other["suspect"], false);
     // The table says why.
-    let out = vitals()
-        .args([
-            "four-keys",
-            "--now",
-            NOW,
-            "--since",
-            "28d",
-            "--impact",
-            "--git",
-        ])
+    let out = four_keys_since("28d")
+        .args(["--impact", "--git"])
         .arg(&repo)
         .arg("--config")
         .arg(&config)
@@ -406,17 +388,8 @@ fn the_deployments_list_comes_with_json_and_impact_only_with_impact() {
     let scratch = Scratch::new();
     let repo = repository(&scratch, &DEPLOYS);
     let (code, doc, stderr) = run_json(
-        vitals()
-            .args([
-                "four-keys",
-                "--now",
-                NOW,
-                "--since",
-                "7d",
-                "--format",
-                "json",
-                "--git",
-            ])
+        four_keys_since("7d")
+            .args(["--format", "json", "--git"])
             .arg(&repo),
     );
     assert_eq!(code, 0, "{stderr}");
@@ -435,16 +408,8 @@ fn the_table_has_a_row_per_deployment_and_the_digest_line() {
     let scratch = Scratch::new();
     let repo = repository(&scratch, &DEPLOYS);
     let (spec, incidents) = inputs(&scratch);
-    let out = vitals()
-        .args([
-            "four-keys",
-            "--now",
-            NOW,
-            "--since",
-            "7d",
-            "--impact",
-            "--git",
-        ])
+    let out = four_keys_since("7d")
+        .args(["--impact", "--git"])
         .arg(&repo)
         .arg("--incidents")
         .arg(&incidents)
@@ -606,22 +571,14 @@ async fn crash_free_by_release_from_bigquery_matches_the_files() {
     let base = emulator.base.clone();
     let (local, remote) = tokio::task::spawn_blocking(move || {
         let run = |config: &Path| {
-            let mut cmd = vitals();
+            let mut cmd = four_keys_since("28d");
             with_bigquery(&mut cmd, &base);
             let (code, doc, stderr) = run_json(
-                cmd.args([
-                    "four-keys",
-                    "--now",
-                    NOW,
-                    "--since",
-                    "28d",
-                    "--format",
-                    "json",
-                ])
-                .arg("--git")
-                .arg(&repo)
-                .arg("--config")
-                .arg(config),
+                cmd.args(["--format", "json"])
+                    .arg("--git")
+                    .arg(&repo)
+                    .arg("--config")
+                    .arg(config),
             );
             assert_eq!(code, 0, "{stderr}");
             doc
