@@ -407,7 +407,7 @@ impl Digestible for Simulate {
         config.autoscale.is_some()
     }
 
-    fn describe(_ctx: &Context, plan: &SimulatePlan) -> String {
+    fn describe(plan: &SimulatePlan) -> String {
         match &plan.simulation.trace {
             TraceSource::File(_) => "the trace and policy files".into(),
             TraceSource::CloudWatch { service, .. } => format!(

@@ -348,7 +348,7 @@ impl Digestible for CrashFree {
         config.crash_free.is_some()
     }
 
-    fn describe(_ctx: &Context, plan: &CrashFreePlan) -> String {
+    fn describe(plan: &CrashFreePlan) -> String {
         match plan.input {
             Input::BigQuery(_) => format!("BigQuery with {}", onboarding::google_credentials()),
             Input::Files(_) => "local GA4 export files".into(),

@@ -388,7 +388,7 @@ impl ImpactPlan {
             return Ok(vec![None; deployments.len()]);
         };
         let data_from = earliest - before_window();
-        let fetched = self.specs.fetch(ctx, data_from).await?;
+        let fetched = self.specs.fetch(ctx, Some(data_from)).await?;
         let releases = match &self.releases {
             Some(plan) => Some(plan.health(ctx, deployments, &assessed, names).await?),
             None => None,
@@ -549,12 +549,12 @@ impl Digestible for FourKeys {
         config.four_keys.is_some()
     }
 
-    fn describe(_ctx: &Context, plan: &FourKeysPlan) -> String {
+    fn describe(plan: &FourKeysPlan) -> String {
         match &plan.source {
             Source::GitHub(query) => format!(
                 "GitHub {} with {}",
                 query.repo,
-                if std::env::var("GITHUB_TOKEN").is_ok_and(|v| !v.trim().is_empty()) {
+                if query.token.is_some() {
                     "GITHUB_TOKEN"
                 } else {
                     "no token (GITHUB_TOKEN unset: public repositories only, 60 requests an hour)"

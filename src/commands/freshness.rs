@@ -541,7 +541,7 @@ impl Digestible for Freshness {
         config.freshness.is_some()
     }
 
-    fn describe(_ctx: &Context, _plan: &FreshnessPlan) -> String {
+    fn describe(_plan: &FreshnessPlan) -> String {
         format!(
             "local files; BigQuery tables with {}",
             onboarding::google_credentials()

@@ -109,21 +109,6 @@ pub fn google_credentials() -> String {
     }
 }
 
-/// How a Prometheus call would authenticate.
-pub fn prometheus_credentials() -> String {
-    if set(crate::sources::prometheus::TOKEN_VARIABLE) {
-        format!(
-            "with a bearer token ({})",
-            crate::sources::prometheus::TOKEN_VARIABLE
-        )
-    } else {
-        format!(
-            "without credentials ({} unset)",
-            crate::sources::prometheus::TOKEN_VARIABLE
-        )
-    }
-}
-
 /// Which AWS credentials an AWS call would use.
 pub fn aws_credentials() -> String {
     if set("AWS_ACCESS_KEY_ID") {

@@ -50,7 +50,7 @@ pub trait Digestible: Section + Sync + 'static {
 
     /// `vitals config check`'s account of the planned section: what it reads, and with
     /// which credentials.
-    fn describe(ctx: &Context, plan: &Self::Plan) -> String;
+    fn describe(plan: &Self::Plan) -> String;
 }
 
 /// A registered [`Digestible`], object-safe: what the digest and `config check` loop over.
@@ -88,6 +88,6 @@ impl<S: Digestible> Entry for S {
 
     fn check(&self, ctx: &Context) -> Result<String> {
         let plan = S::plan(ctx, &S::Args::default())?;
-        Ok(S::describe(ctx, &plan))
+        Ok(S::describe(&plan))
     }
 }

@@ -142,7 +142,7 @@ impl SloSpecs {
 
     /// Where data is needed from for evaluating every objective at `now`: its window's
     /// start, and the longest burn window (burn rates look back 3 days even early in a period).
-    pub fn needed_since(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    fn needed_since(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
         let mut earliest = now - BurnWindow::LONGEST.length();
         for &(i, j) in &self.objectives {
             let o = &self.slos[i].objectives[j].objective;
@@ -152,9 +152,13 @@ impl SloSpecs {
         Ok(earliest)
     }
 
-    /// Fetches each objective's data from `since` to now (`since` no later than
-    /// [`SloSpecs::needed_since`]), in report order.
-    pub async fn fetch(&self, ctx: &Context, since: DateTime<Utc>) -> Result<Vec<ObjectiveData>> {
+    /// Fetches each objective's data up to now, in report order: from what evaluating it at
+    /// now needs ([`SloSpecs::needed_since`]), or from `since` when that is earlier.
+    pub async fn fetch(
+        &self,
+        ctx: &Context,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ObjectiveData>> {
         let needs_bigquery = self.slos.iter().any(|s| {
             source_kinds(s)
                 .iter()
@@ -165,7 +169,8 @@ impl SloSpecs {
         } else {
             None
         };
-        let since = since.min(self.needed_since(ctx.now)?);
+        let needed = self.needed_since(ctx.now)?;
+        let since = since.map_or(needed, |since| since.min(needed));
         let mut metrics = Metrics::new(bq.as_ref(), since, ctx.now)
             .with_prometheus_url(self.prometheus_url.clone());
         let mut fetched = Vec::with_capacity(self.objectives.len());
@@ -209,8 +214,7 @@ impl SloSpecs {
 impl SloPlan {
     /// Fetches the data and evaluates every objective at now: the typed `slo` document.
     pub async fn report(&self, ctx: &Context) -> Result<SloReport> {
-        let since = self.specs.needed_since(ctx.now)?;
-        let fetched = self.specs.fetch(ctx, since).await?;
+        let fetched = self.specs.fetch(ctx, None).await?;
         let now = ctx.now;
         let results = blocking(move || fetched.iter().map(|o| o.evaluate(now)).collect()).await?;
         Ok(SloReport::new(ctx.now, results))
@@ -268,7 +272,7 @@ impl Digestible for Slo {
         config.slo.is_some()
     }
 
-    fn describe(_ctx: &Context, _plan: &SloPlan) -> String {
+    fn describe(_plan: &SloPlan) -> String {
         format!(
             "CSV files; CloudWatch sources with {}; BigQuery sources with {}",
             onboarding::aws_credentials(),
