@@ -270,25 +270,44 @@ pub fn paths_in_no_tree(
     deployments: &[Deployment],
     prefixes: &[String],
 ) -> Result<Vec<String>, SourceError> {
+    let wanted: Vec<(&String, &str)> = prefixes
+        .iter()
+        .map(|prefix| (prefix, crate::domain::four_keys::normalize_prefix(prefix)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    // No `--path` (the usual run): nothing to open or load.
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
     let repo = open(path)?;
-    let mut trees = Vec::new();
+    let tree_of = |commit: &str| -> Result<git2::Tree<'_>, SourceError> {
+        let id = git2::Oid::from_str(commit).map_err(|e| git_error(path, e))?;
+        let commit = repo.find_commit(id).map_err(|e| git_error(path, e))?;
+        commit.tree().map_err(|e| git_error(path, e))
+    };
+    // Newest first, loaded only as far as needed: a path that exists at all usually exists now.
     let mut seen = std::collections::HashSet::new();
-    // Newest first: a path that exists at all usually exists now.
-    for d in deployments.iter().rev() {
-        if seen.insert(d.commit.as_str()) {
-            let id = git2::Oid::from_str(&d.commit).map_err(|e| git_error(path, e))?;
-            let commit = repo.find_commit(id).map_err(|e| git_error(path, e))?;
-            trees.push(commit.tree().map_err(|e| git_error(path, e))?);
+    let mut commits = deployments
+        .iter()
+        .rev()
+        .map(|d| d.commit.as_str())
+        .filter(|c| seen.insert(*c));
+    let mut trees = Vec::new();
+    let mut missing = Vec::new();
+    for (prefix, p) in wanted {
+        let p = Path::new(p);
+        let mut found = trees.iter().any(|t: &git2::Tree| t.get_path(p).is_ok());
+        while !found {
+            let Some(commit) = commits.next() else { break };
+            let tree = tree_of(commit)?;
+            found = tree.get_path(p).is_ok();
+            trees.push(tree);
+        }
+        if !found {
+            missing.push(prefix.clone());
         }
     }
-    Ok(prefixes
-        .iter()
-        .filter(|prefix| {
-            let p = crate::domain::four_keys::normalize_prefix(prefix);
-            !p.is_empty() && !trees.iter().any(|t| t.get_path(Path::new(p)).is_ok())
-        })
-        .cloned()
-        .collect())
+    Ok(missing)
 }
 
 /// Paths a commit changed against its first parent (all its files for a root commit).
