@@ -92,15 +92,29 @@ pub fn checks(inputs: &Inputs) -> Result<Vec<CheckSpec>, SourceError> {
         tables.extend(manifest::read(path)?);
     }
     let project = inputs.project.as_ref().map(project::load).transpose()?;
-    let mut files = inputs.sources.clone();
-    if files.is_empty() {
-        if let Some(project) = &project {
-            files = project.source_files()?;
-        }
-    }
+    // Files named on the command line are read as their turn comes; a project's were read
+    // while finding them.
+    let files: Vec<(PathBuf, Option<String>)> = match &project {
+        Some(project) if inputs.sources.is_empty() => project
+            .source_files()?
+            .into_iter()
+            .map(|(file, text)| (file, Some(text)))
+            .collect(),
+        _ => inputs.sources.iter().map(|f| (f.clone(), None)).collect(),
+    };
     let cli_vars = project::parse_cli_vars(&inputs.cli_vars)?;
-    for file in &files {
-        tables.extend(sources_file::read(file, project.as_ref(), &cli_vars, &env)?);
+    for (file, text) in files {
+        let text = match text {
+            Some(text) => text,
+            None => read_yaml(&file)?,
+        };
+        tables.extend(sources_file::read(
+            &file,
+            &text,
+            project.as_ref(),
+            &cli_vars,
+            &env,
+        )?);
     }
     tables
         .into_iter()
@@ -161,6 +175,16 @@ fn to_check(
         unique_id: table.unique_id,
         criteria: table.criteria,
         target,
+    })
+}
+
+/// A dbt YAML file's text parsed into a tree, errors naming `path` and the position.
+pub(crate) fn parse_tree(path: &Path, text: &str) -> Result<tree::Node, SourceError> {
+    tree::parse(text).map_err(|e| match e.at {
+        Some((line, column)) => {
+            SourceError::Input(format!("{}:{line}:{column}: {}", path.display(), e.message))
+        }
+        None => SourceError::Input(format!("{}: {}", path.display(), e.message)),
     })
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json};
 
 use super::jinja::{Renderer, Scope};
-use super::tree::{self, Node, Yaml};
+use super::tree::{Node, Yaml};
 use super::{input_error, render_error};
 use crate::sources::SourceError;
 
@@ -68,7 +68,6 @@ pub struct Project {
     pub target: Option<ProfileTarget>,
     /// `dbt_project.yml`'s rendered `sources:` config tree.
     pub source_configs: Json,
-    pub env: BTreeMap<String, String>,
 }
 
 /// `--dbt-var KEY=VALUE`: the value is read as YAML, as dbt reads `--vars`.
@@ -90,13 +89,7 @@ pub fn parse_cli_vars(pairs: &[String]) -> Result<Map<String, Json>, SourceError
 }
 
 fn read_tree(path: &Path) -> Result<Node, SourceError> {
-    let text = super::read_yaml(path)?;
-    tree::parse(&text).map_err(|e| match e.at {
-        Some((line, column)) => {
-            SourceError::Input(format!("{}:{line}:{column}: {}", path.display(), e.message))
-        }
-        None => SourceError::Input(format!("{}: {}", path.display(), e.message)),
-    })
+    super::parse_tree(path, &super::read_yaml(path)?)
 }
 
 /// Renders every string of a subtree (the parts of `dbt_project.yml` / `profiles.yml` dbt
@@ -338,14 +331,13 @@ pub fn load(options: &ProjectOptions) -> Result<Project, SourceError> {
         vars,
         target,
         source_configs,
-        env: options.env.clone(),
     })
 }
 
 impl Project {
     /// The project's schema files that declare `sources:` (`.yml` / `.yaml` under the model
-    /// paths), sorted.
-    pub fn source_files(&self) -> Result<Vec<PathBuf>, SourceError> {
+    /// paths), sorted, each with its text (read once, for this and for the reading proper).
+    pub fn source_files(&self) -> Result<Vec<(PathBuf, String)>, SourceError> {
         let mut files = Vec::new();
         for dir in &self.model_paths {
             walk(dir, 0, &mut files);
@@ -355,7 +347,7 @@ impl Project {
         for file in files {
             let text = super::read_yaml(&file)?;
             if text.lines().any(|l| l.starts_with("sources:")) {
-                with_sources.push(file);
+                with_sources.push((file, text));
             }
         }
         Ok(with_sources)

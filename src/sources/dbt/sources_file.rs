@@ -9,8 +9,8 @@ use serde_json::{Map, Value as Json};
 
 use super::jinja::{Renderer, Scope};
 use super::project::Project;
-use super::tree::{self, Node, Yaml};
-use super::{input_error, read_yaml, render_error, Table};
+use super::tree::{Node, Yaml};
+use super::{input_error, parse_tree, render_error, Table};
 use crate::domain::freshness::dbt::{self as rules, Block, Layer, LoadedAtSettings, Rule};
 use crate::domain::freshness::Period;
 use crate::sources::SourceError;
@@ -193,17 +193,12 @@ fn project_layer(file: &Path, configs: &Map<String, Json>) -> Result<Layer, Sour
 /// The tables of one file that dbt would check.
 pub(crate) fn read(
     file: &Path,
+    text: &str,
     project: Option<&Project>,
     cli_vars: &Map<String, Json>,
     env: &BTreeMap<String, String>,
 ) -> Result<Vec<Table>, SourceError> {
-    let text = read_yaml(file)?;
-    let root = tree::parse(&text).map_err(|e| match e.at {
-        Some((line, column)) => {
-            SourceError::Input(format!("{}:{line}:{column}: {}", file.display(), e.message))
-        }
-        None => SourceError::Input(format!("{}: {}", file.display(), e.message)),
-    })?;
+    let root = parse_tree(file, text)?;
     let Some(sources) = root.get("sources") else {
         return Err(SourceError::Input(format!(
             "{}: no `sources:` list: is this a dbt sources.yml?",
@@ -222,8 +217,8 @@ pub(crate) fn read(
     let target_kind = target
         .and_then(|t| t.fields.get("type"))
         .and_then(Json::as_str);
-    let mut vars = project.map(|p| p.vars.clone()).unwrap_or_default();
-    vars.extend(cli_vars.clone());
+    // A project's vars already end with the command line's (project::load).
+    let vars = project.map_or_else(|| cli_vars.clone(), |p| p.vars.clone());
     let reader = Reader {
         file,
         renderer: Renderer::new(Scope {
@@ -416,9 +411,11 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        read(&path, None, &vars, &BTreeMap::new()).map_err(|e| {
-            SourceError::Input(e.to_string().replace(&path.display().to_string(), "s.yml"))
-        })
+        super::super::read_yaml(&path)
+            .and_then(|text| read(&path, &text, None, &vars, &BTreeMap::new()))
+            .map_err(|e| {
+                SourceError::Input(e.to_string().replace(&path.display().to_string(), "s.yml"))
+            })
     }
 
     fn hours(count: u64) -> Option<Threshold> {
