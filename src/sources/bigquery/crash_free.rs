@@ -2,6 +2,7 @@
 //! [`CrashCounts`] the local engine computes, so both paths render identical reports.
 
 use chrono::NaiveDate;
+use gcp_bigquery_client::model::table_row::TableRow;
 
 use super::{BigQuery, Cells, Columns, DatasetId, Param};
 use crate::domain::crash_free::{
@@ -50,14 +51,7 @@ pub async fn fetch(
     let (sql, params) = query(dataset, range, crash);
     let mut counts = CrashCounts::default();
     bq.query_pages(&dataset.project, &sql, &params, |columns, page| {
-        for row in page {
-            let row = Row {
-                columns,
-                cells: columns.cells(row)?,
-            };
-            add_row(dataset, &mut counts, &row)?;
-        }
-        Ok(())
+        each_row(columns, page, |row| add_row(dataset, &mut counts, row))
     })
     .await?;
     Ok(counts)
@@ -89,11 +83,7 @@ pub async fn fetch_release(
     let (sql, params) = release_query(dataset, window, crash);
     let mut release = Vec::new();
     bq.query_pages(&dataset.project, &sql, &params, |columns, page| {
-        for row in page {
-            let row = Row {
-                columns,
-                cells: columns.cells(row)?,
-            };
+        each_row(columns, page, |row| {
             let platform = match Platform::from_export(row.field("platform").unwrap_or_default()) {
                 Some(Ok(p)) => p,
                 _ => {
@@ -102,16 +92,27 @@ pub async fn fetch_release(
                     ))
                 }
             };
-            let counts = Counts {
-                users: row.number("users")?,
-                crashed_users: row.number("crashed_users")?,
-            };
-            release.push((platform, counts));
-        }
-        Ok(())
+            release.push((platform, row.counts()?));
+            Ok(())
+        })
     })
     .await?;
     Ok(release)
+}
+
+/// Runs `add` over one page's rows, each with where its columns are.
+fn each_row(
+    columns: &Columns,
+    page: Vec<TableRow>,
+    mut add: impl FnMut(&Row) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    for row in page {
+        add(&Row {
+            columns,
+            cells: columns.cells(row)?,
+        })?;
+    }
+    Ok(())
 }
 
 /// One result row and where its columns are.
@@ -131,6 +132,14 @@ impl Row<'_> {
             .ok_or_else(|| {
                 SourceError::Upstream(format!("BigQuery: result column `{name}` is not a count"))
             })
+    }
+
+    /// The row's users and crashed users.
+    fn counts(&self) -> Result<Counts, SourceError> {
+        Ok(Counts {
+            users: self.number("users")?,
+            crashed_users: self.number("crashed_users")?,
+        })
     }
 }
 
@@ -155,10 +164,7 @@ fn add_row(dataset: &DatasetId, counts: &mut CrashCounts, row: &Row) -> Result<(
             )))
         }
     };
-    let c = Counts {
-        users: row.number("users")?,
-        crashed_users: row.number("crashed_users")?,
-    };
+    let c = row.counts()?;
     let window = match scope {
         "day" => {
             let day = row
