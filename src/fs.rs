@@ -48,6 +48,11 @@ pub fn check_input(path: &Path) -> Result<Metadata, String> {
 /// Opens an input after [`check_input`]. The open itself never blocks (a FIFO swapped in
 /// after the check opens non-blocking and is refused on the opened handle's metadata).
 pub fn open_input(path: &Path) -> Result<File, String> {
+    open_checked(path).map(|(file, _)| file)
+}
+
+/// [`open_input`], with the opened file's metadata.
+fn open_checked(path: &Path) -> Result<(File, Metadata), String> {
     check_input(path)?;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -61,7 +66,7 @@ pub fn open_input(path: &Path) -> Result<File, String> {
         .open(path)
         .map_err(|e| format!("cannot read: {e}"))?;
     match file.metadata() {
-        Ok(m) if m.is_file() => Ok(file),
+        Ok(m) if m.is_file() => Ok((file, m)),
         Ok(_) => Err("not a regular file (a FIFO, socket or device)".into()),
         Err(e) => Err(format!("cannot read: {e}")),
     }
@@ -70,9 +75,9 @@ pub fn open_input(path: &Path) -> Result<File, String> {
 /// The whole input as bytes, refused when larger than `max` (checked on the size before
 /// reading, and while reading for a file that grows). A UTF-8 byte order mark is dropped.
 pub fn read_input_bytes(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    let file = open_input(path)?;
+    let (file, metadata) = open_checked(path)?;
     let too_large = || format!("larger than {}, the limit for this input", size(max));
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = metadata.len();
     if len > max {
         return Err(too_large());
     }
@@ -93,8 +98,8 @@ pub fn read_input_bytes(path: &Path, max: u64) -> Result<Vec<u8>, String> {
 /// what they keep, not the file): [`open_input`], refused when larger than `max`, a UTF-8 byte
 /// order mark skipped.
 pub fn open_input_stream(path: &Path, max: u64) -> Result<impl io::BufRead, String> {
-    let file = open_input(path)?;
-    if file.metadata().map(|m| m.len()).unwrap_or(0) > max {
+    let (file, metadata) = open_checked(path)?;
+    if metadata.len() > max {
         return Err(format!(
             "larger than {}, the limit for this input",
             size(max)
@@ -147,6 +152,16 @@ impl LineTooLong {
     /// it is.
     pub fn within(error: &io::Error) -> Option<&LineTooLong> {
         error.get_ref()?.downcast_ref::<LineTooLong>()
+    }
+
+    /// `file:line: longer than 1 MiB, the line limit`.
+    pub fn in_file(&self, path: &Path) -> String {
+        format!(
+            "{}:{}: longer than {}, the line limit",
+            path.display(),
+            self.line,
+            size(self.limit as u64)
+        )
     }
 }
 

@@ -26,34 +26,31 @@ pub struct Progress {
 impl Progress {
     /// A bar over `total` bytes, shown only when stderr is a terminal and not `quiet`.
     pub fn bytes(message: &str, total: u64, quiet: bool) -> Progress {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Progress::hidden();
-        }
-        let bar = bars().add(ProgressBar::new(total));
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.set_message(message.to_string());
-        Progress { bar }
+        Progress::bar(
+            message,
+            total,
+            "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            quiet,
+        )
     }
 
     /// A bar over `total` items with the time left, for work whose size is known (the
     /// policies `tune` simulates, the SLOs fetched, the sources checked). Within 80 columns.
     pub fn items(message: &str, total: u64, unit: &str, quiet: bool) -> Progress {
+        let template = format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} · ETA {{eta}}");
+        Progress::bar(message, total, &template, quiet)
+    }
+
+    /// A bar over `total` drawn with `template`, hidden when `quiet` or off a terminal.
+    fn bar(message: &str, total: u64, template: &str, quiet: bool) -> Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress::hidden();
         }
         let bar = bars().add(ProgressBar::new(total));
         bar.set_style(
-            ProgressStyle::with_template(&format!(
-                "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit} · ETA {{eta}}"
-            ))
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
         bar.set_message(message.to_string());
         Progress { bar }

@@ -97,12 +97,7 @@ pub type CsvReader = csv::Reader<crate::fs::LineLimited<std::fs::File>>;
 pub fn csv_error(path: &Path, line: u64, error: &csv::Error) -> SourceError {
     if let csv::ErrorKind::Io(io) = error.kind() {
         if let Some(long) = crate::fs::LineTooLong::within(io) {
-            return SourceError::Input(format!(
-                "{}:{}: longer than {}, the line limit",
-                path.display(),
-                long.line,
-                crate::fs::size(long.limit as u64)
-            ));
+            return SourceError::Input(long.in_file(path));
         }
     }
     let line = error.position().map_or(line, |p| p.line());
@@ -271,12 +266,7 @@ pub mod freshness {
                 Ok(_) => number += 1,
                 Err(e) => {
                     return Err(match crate::fs::LineTooLong::within(&e) {
-                        Some(long) => format!(
-                            "{}:{}: longer than {}, the line limit",
-                            path.display(),
-                            long.line,
-                            crate::fs::size(long.limit as u64)
-                        ),
+                        Some(long) => long.in_file(path),
                         None => format!("{}: cannot read: {e}", path.display()),
                     })
                 }
