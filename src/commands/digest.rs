@@ -13,7 +13,6 @@ use crate::commands::registry::SECTIONS;
 use crate::commands::{Context, Entry};
 use crate::domain::rfc3339;
 use crate::error::{outcome_code, Error, ExitCode, Result};
-use crate::report::output::github::{self, StepSummary};
 use crate::report::view::Tone;
 use crate::report::views::digest::SectionView;
 use crate::report::{views, Annotation, AnnotationLevel, Outputs, Report, Verdict};
@@ -90,10 +89,7 @@ pub async fn run(ctx: &Context, mut outputs: Outputs, args: &DigestArgs) -> Resu
     if args.slack_charts {
         outputs.upload_charts("--slack-charts")?;
     }
-    outputs.github(
-        StepSummary::from_env(args.github_summary)?,
-        args.annotations || github::in_actions(),
-    );
+    Context::github_flags(&mut outputs, args.github_summary, args.annotations)?;
     // Plan everything first: a config mistake anywhere stops the run before any work.
     let plans = sections
         .iter()

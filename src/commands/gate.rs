@@ -15,7 +15,6 @@ use crate::config::GateSection;
 use crate::domain::crash_free::RELEASE_DAYS;
 use crate::domain::gate::{decide, GateRules, Outcome};
 use crate::error::{Error, ExitCode, Result};
-use crate::report::output::github::{self, StepSummary};
 use crate::report::{views, Outputs, Report, Verdict};
 
 /// `vitals gate`.
@@ -147,10 +146,7 @@ impl Plan for GatePlan {
 /// with the blocked verdict delivered, or exit 2 with nothing delivered when its input was
 /// bad.
 pub async fn run(ctx: &Context, mut outputs: Outputs, args: &GateArgs) -> Result<ExitCode> {
-    outputs.github(
-        StepSummary::from_env(args.github_summary)?,
-        args.annotations || github::in_actions(),
-    );
+    Context::github_flags(&mut outputs, args.github_summary, args.annotations)?;
     let plan = Gate::plan(ctx, args)?;
     let (report, failure) = plan.decide(ctx).await?;
     match failure {

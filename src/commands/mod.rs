@@ -139,6 +139,18 @@ impl Context {
         Ok(outputs)
     }
 
+    /// `--github-summary` / `--annotations` (digest, gate) on top of what [`Context::outputs`]
+    /// set up from the environment: only a flag that is given changes anything.
+    pub fn github_flags(outputs: &mut Outputs, summary: bool, annotations: bool) -> Result<()> {
+        if summary || annotations {
+            outputs.github(
+                StepSummary::from_env(summary)?,
+                annotations || github::in_actions(),
+            );
+        }
+        Ok(())
+    }
+
     /// The `link` of a section's config table, checked (exit 2 on a URL that is not one).
     pub fn section_link(&self, table: &str) -> Result<Option<Link>> {
         let Some(setting) = self.config.file.section_link(table) else {
