@@ -163,9 +163,9 @@ pub fn slo_findings(r: &SloResult, rules: GateRules) -> (Vec<Finding>, Vec<Findi
         };
         block.push(finding(format!(
             "page alert: burn {} {}, {} {} ≥ {threshold}",
-            window_label(long),
+            long.label(),
             rate(long),
-            window_label(short),
+            short.label(),
             rate(short)
         )));
     }
@@ -190,19 +190,6 @@ fn at_risk_why(r: &SloResult) -> String {
             at.format("%Y-%m-%d %H:%M UTC")
         ),
         (None, None) => "the budget runs out before the window ends".into(),
-    }
-}
-
-fn window_label(w: crate::domain::slo::BurnWindow) -> &'static str {
-    use crate::domain::slo::BurnWindow::*;
-    match w {
-        M5 => "5m",
-        M30 => "30m",
-        H1 => "1h",
-        H2 => "2h",
-        H6 => "6h",
-        D1 => "1d",
-        D3 => "3d",
     }
 }
 

@@ -74,15 +74,32 @@ pub struct ReleaseHealth {
     pub users_7d: u64,
     /// `null` without users.
     pub crash_free_rate_7d: Option<f64>,
-    /// The platform's SLO, for the verdict (not in the JSON).
+    /// The verdict against the platform's SLO (not in the JSON).
     #[serde(skip)]
-    pub slo: f64,
+    misses_slo: bool,
 }
 
 impl ReleaseHealth {
+    /// The figures, judged against the platform's `slo` once, here.
+    pub fn new(
+        platform: Platform,
+        version: String,
+        users_7d: u64,
+        crash_free_rate_7d: Option<f64>,
+        slo: f64,
+    ) -> ReleaseHealth {
+        ReleaseHealth {
+            platform,
+            version,
+            users_7d,
+            crash_free_rate_7d,
+            misses_slo: crash_free_rate_7d.is_some_and(|r| r < slo),
+        }
+    }
+
     /// The rate is known and below the platform's SLO.
     pub fn misses_slo(&self) -> bool {
-        self.crash_free_rate_7d.is_some_and(|r| r < self.slo)
+        self.misses_slo
     }
 }
 
@@ -104,13 +121,13 @@ pub fn release_health(
                 .get(&(index, platform))
                 .copied()
                 .unwrap_or_default();
-            ReleaseHealth {
+            ReleaseHealth::new(
                 platform,
-                version: window.version.clone(),
-                users_7d: c.users,
-                crash_free_rate_7d: crash_free_rate(c),
-                slo: slo.get(platform),
-            }
+                window.version.clone(),
+                c.users,
+                crash_free_rate(c),
+                slo.get(platform),
+            )
         })
         .collect()
 }

@@ -18,10 +18,9 @@ use super::window::Window;
 /// A deployment before `now`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shipped {
-    /// Its position in the input, for data that came alongside it (impact assessments).
+    /// Its position in the input: its id and commit, and data that came alongside it
+    /// (impact assessments).
     pub input: usize,
-    pub id: String,
-    pub commit: String,
     pub at: DateTime<Utc>,
     /// Lead time in seconds of each change it first shipped that passes the path filter.
     /// Adapters list first-shipped changes (reachable from no earlier deployment, however far
@@ -80,8 +79,6 @@ impl History {
             .iter()
             .map(|&(input, d)| Shipped {
                 input,
-                id: d.id.clone(),
-                commit: d.commit.clone(),
                 at: d.deployed_at,
                 lead_times: d
                     .changes

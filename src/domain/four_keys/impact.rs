@@ -92,7 +92,7 @@ pub fn slo_impact(
 ) -> SloImpact {
     let end = (t + options.window).min(now);
     let after = track.ledger.spent(t, end);
-    let burn_rate_after = track.ledger.burn_rate(t, end);
+    let burn_rate_after = track.ledger.burn_rate_of(after);
     SloImpact {
         slo: track.slo.clone(),
         objective: track.objective.clone(),
@@ -337,13 +337,8 @@ mod tests {
     #[test]
     fn a_release_below_its_crash_free_slo_makes_the_deploy_suspect() {
         let now = minutes(24 * 60);
-        let health = |rate| ReleaseHealth {
-            platform: Platform::Android,
-            version: "5.13.0".into(),
-            users_7d: 1_000,
-            crash_free_rate_7d: Some(rate),
-            slo: 0.996,
-        };
+        let health =
+            |rate| ReleaseHealth::new(Platform::Android, "5.13.0".into(), 1_000, Some(rate), 0.996);
         let a = assess(
             deploy(),
             &[],

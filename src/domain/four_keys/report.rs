@@ -83,11 +83,12 @@ pub struct DeploymentEntry {
 }
 
 impl DeploymentEntry {
-    fn new(d: &Shipped, assessment: Option<&Assessment>) -> DeploymentEntry {
+    /// `source` is the input deployment `d` was made from.
+    fn new(d: &Shipped, source: &Deployment, assessment: Option<&Assessment>) -> DeploymentEntry {
         DeploymentEntry {
-            name: d.id.clone(),
+            name: source.id.clone(),
             time: d.at,
-            commit: d.commit.clone(),
+            commit: source.commit.clone(),
             changes: d.lead_times.len(),
             impact: assessment.map(|a| a.impact.clone()),
             crash_free: assessment.and_then(|a| a.crash_free.clone()),
@@ -131,7 +132,7 @@ pub fn evaluate_assessed(
     let entries = history
         .deployments_in(window)
         .iter()
-        .map(|d| DeploymentEntry::new(d, assessment(d)))
+        .map(|d| DeploymentEntry::new(d, &deployments[d.input], assessment(d)))
         .collect();
     let current = WindowMetrics::over(&history, window);
     let previous = WindowMetrics::over(&history, window.previous());

@@ -72,6 +72,19 @@ impl BurnWindow {
             BurnWindow::D3 => Duration::days(3),
         }
     }
+
+    /// The window as a PromQL duration in its largest whole unit: `5m`, `1h`, `3d`.
+    pub fn label(self) -> &'static str {
+        match self {
+            BurnWindow::M5 => "5m",
+            BurnWindow::M30 => "30m",
+            BurnWindow::H1 => "1h",
+            BurnWindow::H2 => "2h",
+            BurnWindow::H6 => "6h",
+            BurnWindow::D1 => "1d",
+            BurnWindow::D3 => "3d",
+        }
+    }
 }
 
 impl BurnRates {

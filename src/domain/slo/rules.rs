@@ -25,15 +25,6 @@ pub enum ErrorRatio {
 }
 
 impl ErrorRatio {
-    /// The templates it is made of.
-    pub fn templates(&self) -> Vec<&str> {
-        match self {
-            ErrorRatio::BadOverTotal { bad, total } => vec![bad, total],
-            ErrorRatio::GoodOverTotal { good, total } => vec![good, total],
-            ErrorRatio::Raw { ratio, .. } => vec![ratio],
-        }
-    }
-
     /// The error ratio over `window` (a PromQL duration such as `5m`).
     pub fn expr(&self, window: &str) -> String {
         let q = |template: &str| with_window(template.trim(), window);
@@ -96,10 +87,7 @@ pub enum Rule {
 
 /// The recorded error ratio over `window`, e.g. `slo:sli_error:ratio_rate5m`.
 pub fn recording_name(window: BurnWindow) -> String {
-    format!(
-        "slo:sli_error:ratio_rate{}",
-        promql_duration(window.length().num_seconds())
-    )
+    format!("slo:sli_error:ratio_rate{}", window.label())
 }
 
 /// The group of one objective: seven recordings, then the page and ticket alerts (in that
@@ -113,9 +101,7 @@ pub fn group(source: &RuleSource) -> RuleGroup {
         .into_iter()
         .map(|w| Rule::Recording {
             record: recording_name(w),
-            expr: source
-                .error_ratio
-                .expr(&promql_duration(w.length().num_seconds())),
+            expr: source.error_ratio.expr(w.label()),
             labels: labels.clone(),
         })
         .collect();
@@ -151,7 +137,7 @@ pub fn group(source: &RuleSource) -> RuleGroup {
             .map(|w| {
                 format!(
                     "{} {}",
-                    promql_duration(w.length().num_seconds()),
+                    w.label(),
                     burn_rate_template(&selector(source, w, '\''), &budget)
                 )
             })
@@ -162,8 +148,8 @@ pub fn group(source: &RuleSource) -> RuleGroup {
                 let (long, short, factor) = p.rule();
                 format!(
                     "{} and {} are above {}",
-                    promql_duration(long.length().num_seconds()),
-                    promql_duration(short.length().num_seconds()),
+                    long.label(),
+                    short.label(),
                     number(factor)
                 )
             })
@@ -221,7 +207,7 @@ pub fn to_yaml(file: &RuleFile, header: &str) -> Result<String, String> {
 /// `selector` quotes its label values with `'`, so the template's string needs no escapes.
 fn burn_rate_template(selector: &str, budget: &str) -> String {
     let query = format!("{selector} / {budget}");
-    let literal = format!("\"{}\"", query.replace('\\', "\\\\").replace('"', "\\\""));
+    let literal = promql_string(&query, '"');
     format!("{{{{ with query {literal} }}}}{{{{ . | first | value | printf \"%.1f\" }}}}{{{{ else }}}}n/a{{{{ end }}}}")
 }
 
@@ -494,6 +480,13 @@ mod tests {
             yaml.contains("alert: ApiAvailabilityErrorBudgetBurnPage"),
             "{yaml}"
         );
+    }
+
+    #[test]
+    fn burn_window_labels_are_their_lengths_as_promql_durations() {
+        for w in BurnWindow::ALL {
+            assert_eq!(w.label(), promql_duration(w.length().num_seconds()));
+        }
     }
 
     #[test]

@@ -130,15 +130,7 @@ pub fn counter_increases(samples: &[(DateTime<Utc>, f64)]) -> Vec<(DateTime<Utc>
     let mut previous: Option<f64> = None;
     samples
         .iter()
-        .map(|&(t, v)| {
-            let increase = match previous {
-                None => 0.0,
-                Some(p) if v < p => v,
-                Some(p) => v - p,
-            };
-            previous = Some(v);
-            (t, increase)
-        })
+        .map(|&(t, v)| (t, increase(previous.replace(v), v)))
         .collect()
 }
 
@@ -147,12 +139,23 @@ pub fn counter_increases(samples: &[(DateTime<Utc>, f64)]) -> Vec<(DateTime<Utc>
 pub fn ratio_counter_increases(
     rows: &[(DateTime<Utc>, f64, f64)],
 ) -> Vec<(DateTime<Utc>, f64, f64)> {
-    let n = counter_increases(&rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>());
-    let d = counter_increases(&rows.iter().map(|r| (r.0, r.2)).collect::<Vec<_>>());
-    n.into_iter()
-        .zip(d)
-        .map(|((t, n), (_, d))| (t, n, d))
+    let mut previous: Option<(f64, f64)> = None;
+    rows.iter()
+        .map(|&(t, n, d)| {
+            let (pn, pd) = previous.replace((n, d)).unzip();
+            (t, increase(pn, n), increase(pd, d))
+        })
         .collect()
+}
+
+/// One counter row's increase over the `previous` value: 0 for the first row (the
+/// baseline), the value itself after a drop (a reset), else the difference.
+fn increase(previous: Option<f64>, value: f64) -> f64 {
+    match previous {
+        None => 0.0,
+        Some(p) if value < p => value,
+        Some(p) => value - p,
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +181,26 @@ mod tests {
             [(at(0), 0.0), (at(1), 30.0), (at(2), 7.0), (at(3), 3.0)]
         );
         assert!(counter_increases(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_ratios_two_counters_reset_independently() {
+        let inc = ratio_counter_increases(&[
+            (at(0), 10.0, 100.0),
+            (at(1), 12.0, 130.0),
+            (at(2), 3.0, 140.0),
+            (at(3), 5.0, 20.0),
+        ]);
+        assert_eq!(
+            inc,
+            [
+                (at(0), 0.0, 0.0),
+                (at(1), 2.0, 30.0),
+                (at(2), 3.0, 10.0),
+                (at(3), 2.0, 20.0)
+            ]
+        );
+        assert!(ratio_counter_increases(&[]).is_empty());
     }
 
     #[test]

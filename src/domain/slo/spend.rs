@@ -51,7 +51,13 @@ impl SpendLedger {
 
     /// The burn rate over `[from, to)`: (bad / total) / (1 − target), `None` without data.
     pub fn burn_rate(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<f64> {
-        burn_rate(self.spent(from, to), self.complement)
+        self.burn_rate_of(self.spent(from, to))
+    }
+
+    /// The burn rate of a tally this ledger already gave (see [`spent`](Self::spent)):
+    /// (bad / total) / (1 − target), `None` without data.
+    pub fn burn_rate_of(&self, spent: Tally) -> Option<f64> {
+        burn_rate(spent, self.complement)
     }
 }
 
@@ -99,6 +105,7 @@ mod tests {
         assert_eq!((spent.bad(), spent.total), (10.0, 200.0));
         // 5 % bad against a 1 % allowance.
         assert_eq!(ledger.burn_rate(at(10, 0), at(11, 0)), Some(5.0));
+        assert_eq!(ledger.burn_rate_of(spent), Some(5.0));
         assert_eq!(ledger.burn_rate(at(11, 30), at(12, 0)), None, "no rows");
     }
 
