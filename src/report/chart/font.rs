@@ -14,27 +14,27 @@ pub const FAMILY: &str = "Inter";
 pub const CSS_FAMILIES: &str = "Inter, 'Helvetica Neue', Arial, sans-serif";
 
 /// The width `text` takes at `size` pixels (advance widths, no kerning: a little wide, which
-/// only adds slack).
+/// only adds slack): the sum of its [`advances`].
 pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
-    let data = if bold { BOLD } else { REGULAR };
-    let Ok(font) = FontRef::new(data) else {
-        return fallback_width(text, size);
-    };
-    let charmap = font.charmap();
-    let metrics = font.glyph_metrics(Size::new(size as f32), LocationRef::default());
-    text.chars()
-        .map(|c| {
-            charmap
-                .map(c)
-                .and_then(|g| metrics.advance_width(g))
-                .map_or(size * 0.62, f64::from)
-        })
-        .sum()
+    advances(text, size, bold).sum()
 }
 
-/// A generous estimate for a font that cannot be read (never the case for the embedded one).
-fn fallback_width(text: &str, size: f64) -> f64 {
-    text.chars().count() as f64 * size * 0.62
+/// The advance width of each character of `text` at `size` pixels, in order.
+pub fn advances(text: &str, size: f64, bold: bool) -> impl Iterator<Item = f64> + '_ {
+    let data = if bold { BOLD } else { REGULAR };
+    // Never `None` for the embedded fonts; a font that cannot be read gets a generous estimate.
+    let glyphs = FontRef::new(data).ok().map(|font| {
+        (
+            font.charmap(),
+            font.glyph_metrics(Size::new(size as f32), LocationRef::default()),
+        )
+    });
+    text.chars().map(move |c| {
+        glyphs
+            .as_ref()
+            .and_then(|(charmap, metrics)| charmap.map(c).and_then(|g| metrics.advance_width(g)))
+            .map_or(size * 0.62, f64::from)
+    })
 }
 
 #[cfg(test)]

@@ -145,13 +145,51 @@ pub fn png(panels: &[Panel]) -> Result<Vec<u8>, OutputError> {
 
 /// The chart as the file at `path` holds it.
 pub fn export(path: &Path, panels: &[Panel]) -> Result<Vec<u8>, OutputError> {
-    match ChartFormat::of(path) {
-        Some(ChartFormat::Svg) => Ok(svg(panels).into_bytes()),
-        Some(ChartFormat::Png) => png(panels),
-        None => Err(OutputError::Write(format!(
-            "{}: a chart is written as .svg or .png",
-            path.display()
-        ))),
+    Drawing::new(panels).export(path)
+}
+
+/// One chart for every destination (its file, a Slack upload): the SVG is drawn at most once,
+/// and the PNG rasterised from it at most once, when first asked for.
+pub struct Drawing<'a> {
+    panels: &'a [Panel],
+    svg: Option<String>,
+    png: Option<Vec<u8>>,
+}
+
+impl<'a> Drawing<'a> {
+    pub fn new(panels: &'a [Panel]) -> Drawing<'a> {
+        Drawing {
+            panels,
+            svg: None,
+            png: None,
+        }
+    }
+
+    /// As [`svg`].
+    pub fn svg(&mut self) -> &str {
+        let panels = self.panels;
+        self.svg.get_or_insert_with(|| svg::render(panels))
+    }
+
+    /// As [`png`].
+    pub fn png(&mut self) -> Result<&[u8], OutputError> {
+        let bytes = match self.png.take() {
+            Some(bytes) => bytes,
+            None => png::rasterise(self.svg())?,
+        };
+        Ok(self.png.insert(bytes))
+    }
+
+    /// As [`export`].
+    pub fn export(&mut self, path: &Path) -> Result<Vec<u8>, OutputError> {
+        match ChartFormat::of(path) {
+            Some(ChartFormat::Svg) => Ok(self.svg().as_bytes().to_vec()),
+            Some(ChartFormat::Png) => self.png().map(<[u8]>::to_vec),
+            None => Err(OutputError::Write(format!(
+                "{}: a chart is written as .svg or .png",
+                path.display()
+            ))),
+        }
     }
 }
 

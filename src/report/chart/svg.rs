@@ -8,7 +8,7 @@ use std::fmt::Write;
 use chrono::{Datelike, NaiveDateTime};
 
 use super::downsample::min_max;
-use super::font::{text_width, CSS_FAMILIES};
+use super::font::{advances, text_width, CSS_FAMILIES};
 use super::scale::{span_label, Scale, TimeStep};
 use super::{Panel, Series};
 
@@ -51,11 +51,22 @@ fn fit(text: &str, size: f64, bold: bool, max: f64) -> String {
     // No glyph is narrower than a fifth of the font size: a name thousands of characters long
     // (an input controls it) is cut to what could fit before measuring, so this stays cheap.
     let could_fit = (max / (size * 0.2)).max(0.0) as usize + 1;
-    let mut out: String = text.chars().take(could_fit).collect();
-    while !out.is_empty() && text_width(&format!("{out}…"), size, bold) > max {
-        out.pop();
+    let ellipsis = text_width("…", size, bold);
+    // The longest start that still fits with the `…` after it (widths only grow with length).
+    let mut width = 0.0;
+    let mut end = 0;
+    for ((i, c), advance) in text
+        .char_indices()
+        .zip(advances(text, size, bold))
+        .take(could_fit)
+    {
+        width += advance;
+        if width + ellipsis > max {
+            break;
+        }
+        end = i + c.len_utf8();
     }
-    format!("{}…", out.trim_end())
+    format!("{}…", text[..end].trim_end())
 }
 
 struct LegendItem {
@@ -83,7 +94,12 @@ struct Layout {
 }
 
 /// A panel's value axis and its labels.
-fn value_axis(panel: &Panel) -> (Scale, Vec<(f64, String)>) {
+struct ValueAxis {
+    scale: Scale,
+    labels: Vec<(f64, String)>,
+}
+
+fn value_axis(panel: &Panel) -> ValueAxis {
     let values = panel
         .series
         .iter()
@@ -95,23 +111,26 @@ fn value_axis(panel: &Panel) -> (Scale, Vec<(f64, String)>) {
         .into_iter()
         .map(|v| (v, scale.label(v, panel.y.unit)))
         .collect();
-    (scale, labels)
+    ValueAxis { scale, labels }
 }
 
 /// The left edge of the plots: room for the widest value label of any panel, so stacked
 /// panels line up.
-fn plot_left(panels: &[Panel]) -> f64 {
-    let widest = panels
+fn plot_left(axes: &[ValueAxis]) -> f64 {
+    let widest = axes
         .iter()
-        .flat_map(|p| value_axis(p).1)
-        .map(|(_, l)| text_width(&l, TICK_SIZE, false))
+        .flat_map(|a| &a.labels)
+        .map(|(_, l)| text_width(l, TICK_SIZE, false))
         .fold(0.0, f64::max);
     (EDGE + widest + 10.0).max(48.0).round()
 }
 
 impl Layout {
-    fn new(panel: &Panel, top: f64, left: f64) -> Layout {
-        let (scale, y_labels) = value_axis(panel);
+    fn new(panel: &Panel, axis: ValueAxis, top: f64, left: f64) -> Layout {
+        let ValueAxis {
+            scale,
+            labels: y_labels,
+        } = axis;
         let right = WIDTH - RIGHT;
 
         let entries = panel
@@ -261,8 +280,8 @@ fn line(out: &mut String, (x1, y1): (f64, f64), (x2, y2): (f64, f64), stroke: &s
     );
 }
 
-fn panel_svg(out: &mut String, panel: &Panel, top: f64, left: f64) {
-    let l = Layout::new(panel, top, left);
+fn panel_svg(out: &mut String, panel: &Panel, axis: ValueAxis, top: f64, left: f64) {
+    let l = Layout::new(panel, axis, top, left);
     let _ = writeln!(out, "<g>");
     let title = fit(&panel.title, TITLE_SIZE, true, WIDTH - l.left - EDGE);
     text(
@@ -419,9 +438,10 @@ pub fn render(panels: &[Panel]) -> String {
 <rect width="100%" height="100%" fill="white"/>
 "#
     );
-    let left = plot_left(panels);
-    for (i, panel) in panels.iter().enumerate() {
-        panel_svg(&mut out, panel, PANEL_HEIGHT * i as f64, left);
+    let axes: Vec<ValueAxis> = panels.iter().map(value_axis).collect();
+    let left = plot_left(&axes);
+    for (i, (panel, axis)) in panels.iter().zip(axes).enumerate() {
+        panel_svg(&mut out, panel, axis, PANEL_HEIGHT * i as f64, left);
     }
     out.push_str("</svg>\n");
     out

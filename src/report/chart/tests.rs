@@ -26,6 +26,19 @@ fn charts_are_svg_or_png_whatever_the_case() {
 }
 
 #[test]
+fn a_drawing_gives_its_file_and_its_upload_the_same_picture() {
+    let panels = [rate_panel(10)];
+    let mut drawing = Drawing::new(&panels);
+    let file = drawing.export(Path::new("chart.png")).unwrap();
+    assert_eq!(file, png(&panels).unwrap());
+    assert_eq!(drawing.png().unwrap(), &file[..]);
+    assert_eq!(
+        drawing.export(Path::new("chart.svg")).unwrap(),
+        svg(&panels).into_bytes()
+    );
+}
+
+#[test]
 fn instants_are_shown_in_the_report_time_zone() {
     let t = DateTime::parse_from_rfc3339("2026-11-21T15:30:00Z")
         .unwrap()

@@ -68,16 +68,16 @@ fn links(links: &[Link]) -> String {
         .join(" · ")
 }
 
-/// A view's body: its verdict, what needs attention, its blocks; headings one level below
-/// `level`.
-fn body(out: &mut String, view: &View, level: usize) {
+/// A view's body: its verdict (when `verdict`: a digest lists its sections' verdicts
+/// above them instead), what needs attention, its blocks; headings one level below `level`.
+fn body(out: &mut String, view: &View, level: usize, verdict: bool) {
     if !view.subtitle.is_empty() {
         out.push_str(&format!("_{}_\n\n", view.subtitle));
     }
-    if !view.headline.is_empty() {
+    if verdict && !view.headline.is_empty() {
         out.push_str(&format!("**{}**\n\n", view.headline));
     }
-    if !view.change.is_empty() {
+    if verdict && !view.change.is_empty() {
         out.push_str(&format!("{}\n\n", view.change));
     }
     if !view.highlights.is_empty() {
@@ -125,12 +125,12 @@ fn body(out: &mut String, view: &View, level: usize) {
 pub fn render_view(view: &View) -> String {
     let mut out = String::new();
     if view.title.is_empty() {
-        body(&mut out, view, 2);
+        body(&mut out, view, 2, true);
         return out;
     }
     if view.sections.is_empty() {
         out.push_str(&heading(2, view.tone.status_emoji(), &view.title));
-        body(&mut out, view, 2);
+        body(&mut out, view, 2, true);
     } else {
         out.push_str(&heading(1, view.tone.status_emoji(), &view.title));
         if !view.subtitle.is_empty() {
@@ -153,12 +153,7 @@ pub fn render_view(view: &View) -> String {
         out.push('\n');
         for s in &view.sections {
             out.push_str(&heading(2, s.tone.status_emoji(), &s.title));
-            let section = View {
-                headline: String::new(),
-                change: String::new(),
-                ..s.clone()
-            };
-            body(&mut out, &section, 2);
+            body(&mut out, s, 2, false);
         }
     }
     if !view.footer.is_empty() {

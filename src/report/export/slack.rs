@@ -245,7 +245,7 @@ fn verdict_blocks(view: &View, attention: bool) -> Vec<Value> {
             text.push_str(&links_suffix(&view.links));
         }
         if !text.trim().is_empty() {
-            blocks.push(section(text.trim().trim_start_matches(" · ").to_string()));
+            blocks.push(section(text.trim().to_string()));
         }
         if attention && !view.highlights.is_empty() {
             blocks.push(section(highlight_lines(view, 10).join("\n")));
@@ -277,25 +277,31 @@ fn verdict_blocks(view: &View, attention: bool) -> Vec<Value> {
     blocks
 }
 
-/// A section's details, as the messages of a thread (or of a full post) show them.
-fn detail_blocks(view: &View, with_header: bool) -> Vec<Value> {
+/// A view's details, as the messages of a thread (or of a full post) show them under their
+/// header: its highlights, then `body` (its [`body_blocks`]).
+fn detail_blocks(view: &View, body: Vec<Value>) -> Vec<Value> {
     let mut blocks = Vec::new();
-    if with_header {
-        blocks.push(header(&title(view)));
-        let mut about = escape(&view.subtitle);
-        about.push_str(&links_suffix(&view.links));
-        let about = about.trim().trim_start_matches(" · ").to_string();
-        if !about.is_empty() {
-            blocks.push(context(about));
-        }
-        if !view.verdict().is_empty() {
-            blocks.push(section(escape(&view.verdict())));
-        }
-    }
     if !view.highlights.is_empty() {
         blocks.push(section(highlight_lines(view, 20).join("\n")));
     }
-    blocks.extend(body_blocks(view));
+    blocks.extend(body);
+    blocks
+}
+
+/// A digest section's details: what it covers and its verdict first, as the channel message
+/// did not show them.
+fn section_details(view: &View) -> Vec<Value> {
+    let mut blocks = Vec::new();
+    let mut about = escape(&view.subtitle);
+    about.push_str(&links_suffix(&view.links));
+    let about = about.trim().to_string();
+    if !about.is_empty() {
+        blocks.push(context(about));
+    }
+    if !view.verdict().is_empty() {
+        blocks.push(section(escape(&view.verdict())));
+    }
+    blocks.extend(detail_blocks(view, body_blocks(view)));
     blocks
 }
 
@@ -345,16 +351,14 @@ pub fn messages(view: &View, layout: &Layout) -> Vec<Value> {
         // Plain text (a dry run's estimate): its blocks, nothing more.
         return split("vitals", body_blocks(view), "");
     }
-    let details: Vec<Vec<Value>> = if view.sections.is_empty() {
-        vec![detail_blocks(view, false)]
-            .into_iter()
+    // A view without sections: its own blocks, which a summary may carry inline.
+    let own_body = view.sections.is_empty().then(|| body_blocks(view));
+    let details: Vec<Vec<Value>> = match &own_body {
+        Some(body) => Some(detail_blocks(view, body.clone()))
             .filter(|b| !b.is_empty())
-            .collect()
-    } else {
-        view.sections
-            .iter()
-            .map(|s| detail_blocks(s, true))
-            .collect()
+            .into_iter()
+            .collect(),
+        None => view.sections.iter().map(section_details).collect(),
     };
     let footer = {
         let mut parts = vec![escape(&view.footer)];
@@ -375,45 +379,32 @@ pub fn messages(view: &View, layout: &Layout) -> Vec<Value> {
     let fits = |extra: usize| {
         first.len() + extra + usize::from(footer_block.is_some()) <= MAX_VERDICT_BLOCKS
     };
+    // Inline, the highlights are already in the verdict blocks: the body only.
     let inline = !layout.thread
-        && view.sections.is_empty()
         && details.len() == 1
-        && fits(details[0].len() - usize::from(!view.highlights.is_empty()));
+        && own_body.as_ref().is_some_and(|body| fits(body.len()));
     if inline {
-        let skip = usize::from(!view.highlights.is_empty());
-        first.extend(details[0].iter().skip(skip).cloned());
+        first.extend(own_body.into_iter().flatten());
     }
     first.extend(footer_block);
     let mut out =
         vec![json!({"text": truncate(&fallback(view), MAX_SECTION_TEXT), "blocks": first})];
     let send_details = layout.thread || layout.detail == Detail::Full;
     if send_details && !inline {
-        for body in details {
-            if view.sections.is_empty() {
-                out.extend(split(
-                    &format!("{} · details", title(view)),
-                    body,
-                    &view.verdict(),
-                ));
-            } else {
-                // A section's details open with its own header block.
-                let mut chunks = split_with_own_header(body);
-                out.append(&mut chunks);
+        if view.sections.is_empty() {
+            let head = format!("{} · details", title(view));
+            for body in details {
+                out.extend(split(&head, body, &view.verdict()));
+            }
+        } else {
+            for (s, body) in view.sections.iter().zip(details) {
+                // Each section's messages are headed by its title, cut as a header cuts it.
+                let head = truncate(&title(s), MAX_HEADER_TEXT);
+                out.extend(split(&head, body, "details"));
             }
         }
     }
     out
-}
-
-/// A section's detail blocks (already opened by its header) split to Slack's limits.
-fn split_with_own_header(body: Vec<Value>) -> Vec<Value> {
-    let title = body
-        .first()
-        .and_then(|b| b["text"]["text"].as_str())
-        .unwrap_or("details")
-        .to_string();
-    let rest: Vec<Value> = body.into_iter().skip(1).collect();
-    split(&title, rest, "details")
 }
 
 /// Stands in for the first message's `ts` in `--slack-dry-run` output.

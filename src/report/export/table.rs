@@ -86,6 +86,16 @@ impl TableExporter {
     /// A view's blocks and its links. (Highlights are for compact posts: the terminal shows
     /// the blocks they summarise.)
     fn body(&self, out: &mut String, view: &View) {
+        // Sparklines of one view line up, label under label.
+        let label_width = view
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Sparkline { label, .. } => Some(label.chars().count()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
         for block in &view.blocks {
             match block {
                 Block::Heading { text, tone } => {
@@ -104,17 +114,7 @@ impl TableExporter {
                     }
                 }
                 Block::Sparkline { label, line } => {
-                    // Sparklines of one view line up, label under label.
-                    let width = view
-                        .blocks
-                        .iter()
-                        .filter_map(|b| match b {
-                            Block::Sparkline { label, .. } => Some(label.chars().count()),
-                            _ => None,
-                        })
-                        .max()
-                        .unwrap_or(0);
-                    let pad = " ".repeat(width - label.chars().count());
+                    let pad = " ".repeat(label_width - label.chars().count());
                     out.push_str(&format!("{label}{pad}  {line}\n"));
                 }
                 Block::Table(grid) => {

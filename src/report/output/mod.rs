@@ -15,6 +15,7 @@ use std::io::Write;
 
 pub use file::FileTarget;
 
+use super::chart::Drawing;
 use super::export::slack::{self as slack_export, Detail, Layout, SlackExporter};
 use super::export::{exporter_for, markdown, Exporter, Format, Style};
 use super::{OutputError, Report};
@@ -68,17 +69,12 @@ impl Outputs {
             SlackRequest::Off | SlackRequest::DryRun => None,
         };
         if settings.slack_thread {
-            match (&settings.slack, &slack) {
-                (SlackRequest::Off, _) => {
-                    return Err(OutputError::Setup(
-                        "--slack-thread: needs --slack (or --slack-dry-run)".into(),
-                    ))
-                }
-                (_, Some(Destination::Webhook { .. })) => {
-                    return Err(OutputError::Setup(slack::THREAD_NEEDS_BOT.into()))
-                }
-                _ => {}
-            }
+            needs_slack_bot(
+                "--slack-thread",
+                settings.slack,
+                slack.as_ref(),
+                slack::THREAD_NEEDS_BOT,
+            )?;
         }
         Ok(Outputs {
             format: settings.format,
@@ -98,17 +94,12 @@ impl Outputs {
 
     /// Also uploads the report's charts (PNG) where its Slack post lands (needs a bot token).
     pub fn upload_charts(&mut self, flag: &str) -> Result<(), OutputError> {
-        match (self.slack_request, &self.slack) {
-            (SlackRequest::Off, _) => {
-                return Err(OutputError::Setup(format!(
-                    "{flag}: needs --slack (or --slack-dry-run)"
-                )))
-            }
-            (_, Some(Destination::Webhook { .. })) => {
-                return Err(OutputError::Setup(slack::CHARTS_NEED_BOT.into()))
-            }
-            _ => {}
-        }
+        needs_slack_bot(
+            flag,
+            self.slack_request,
+            self.slack.as_ref(),
+            slack::CHARTS_NEED_BOT,
+        )?;
         self.upload_charts = true;
         Ok(())
     }
@@ -118,11 +109,6 @@ impl Outputs {
     pub fn github(&mut self, summary: Option<github::StepSummary>, annotations: bool) {
         self.step_summary = summary;
         self.annotations = annotations;
-    }
-
-    /// Whether a Slack post is made this run (`--slack`).
-    pub fn posts_to_slack(&self) -> bool {
-        self.slack.is_some()
     }
 
     fn stdout_exporter(&self) -> Box<dyn Exporter + Send + Sync> {
@@ -145,11 +131,16 @@ impl Outputs {
     pub async fn deliver(&self, report: &Report) -> Result<(), OutputError> {
         // Everything rendered first: a failure here leaves no file written and nothing posted.
         let stdout = self.stdout_exporter().export(report)?;
+        // Each chart drawn once, for its file and its upload alike.
+        let mut drawings: Vec<Drawing> = report
+            .charts
+            .iter()
+            .map(|c| Drawing::new(&c.panels))
+            .collect();
         let mut files = Vec::new();
-        for chart in &report.charts {
+        for (chart, drawing) in report.charts.iter().zip(&mut drawings) {
             if let Some(target) = &chart.file {
-                let bytes = super::chart::export(&target.path, &chart.panels)?;
-                files.push((target, bytes, false));
+                files.push((target, drawing.export(&target.path)?, false));
             }
         }
         for artifact in &report.artifacts {
@@ -164,7 +155,7 @@ impl Outputs {
             .as_ref()
             .map(|s| (s, markdown::render_view(&report.view)));
         let uploads = if self.upload_charts {
-            chart_uploads(report)?
+            chart_uploads(report, &mut drawings)?
         } else {
             Vec::new()
         };
@@ -229,17 +220,36 @@ impl Outputs {
     }
 }
 
-/// Each chart with panels as a PNG file, titled where Slack shares it.
-fn chart_uploads(report: &Report) -> Result<Vec<SlackFile>, OutputError> {
+/// `flag` needs Slack (`--slack` or `--slack-dry-run`) and, to post, a bot token: a webhook
+/// gets `webhook_error`.
+fn needs_slack_bot(
+    flag: &str,
+    request: SlackRequest,
+    destination: Option<&Destination>,
+    webhook_error: &str,
+) -> Result<(), OutputError> {
+    match (request, destination) {
+        (SlackRequest::Off, _) => Err(OutputError::Setup(format!(
+            "{flag}: needs --slack (or --slack-dry-run)"
+        ))),
+        (_, Some(Destination::Webhook { .. })) => Err(OutputError::Setup(webhook_error.into())),
+        _ => Ok(()),
+    }
+}
+
+/// Each chart with panels as a PNG file, titled where Slack shares it; `drawings` are the
+/// report's charts, in order.
+fn chart_uploads(report: &Report, drawings: &mut [Drawing]) -> Result<Vec<SlackFile>, OutputError> {
     report
         .charts
         .iter()
-        .filter(|c| !c.panels.is_empty())
-        .map(|c| {
+        .zip(drawings)
+        .filter(|(c, _)| !c.panels.is_empty())
+        .map(|(c, drawing)| {
             Ok(SlackFile {
                 filename: format!("{}.png", c.name),
                 title: c.title.clone(),
-                bytes: super::chart::png(&c.panels)?,
+                bytes: drawing.png()?.to_vec(),
             })
         })
         .collect()

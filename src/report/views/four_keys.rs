@@ -8,7 +8,7 @@ use crate::domain::four_keys::{
     SloImpact,
 };
 use crate::report::chart::{Panel, Series, TimeAxis, YAxis};
-use crate::report::format::{local_date, local_time};
+use crate::report::format::{local_date, local_time, percent};
 use crate::report::sparkline::sparkline;
 use crate::report::view::{Align, Block, Cell, Grid, Highlight, Tone, View};
 
@@ -69,6 +69,11 @@ fn change_line(c: &Comparison, days: i64) -> String {
     format!("vs the previous {days} days: {}", parts.join("; "))
 }
 
+/// A rate as a percentage to one decimal, `12.5 %`; `—` for none.
+fn percent_of(ratio: Option<f64>) -> String {
+    ratio.map_or("—".into(), |r| format!("{:.1} %", r * 100.0))
+}
+
 /// A DORA level is a grade, not a pass or fail: it reads as performance.
 fn level_highlight(metric: &str, value: String, level: Option<Level>) -> Option<Highlight> {
     match level {
@@ -108,9 +113,7 @@ pub fn view(r: &FourKeysReport, tz: Tz) -> View {
         vec![
             Cell::new("Change failure rate"),
             Cell::new(
-                m.change_failure_rate
-                    .ratio
-                    .map_or("—".into(), |r| format!("{:.1} %", r * 100.0))
+                percent_of(m.change_failure_rate.ratio)
                     + failures_from_note(m.change_failure_rate.failures_from),
             ),
             level(m.change_failure_rate.level),
@@ -128,11 +131,7 @@ pub fn view(r: &FourKeysReport, tz: Tz) -> View {
         ],
         vec![
             Cell::new("Rework rate"),
-            Cell::new(
-                m.deployment_rework_rate
-                    .ratio
-                    .map_or("—".into(), |r| format!("{:.1} %", r * 100.0)),
-            ),
+            Cell::new(percent_of(m.deployment_rework_rate.ratio)),
             Cell::new(""),
             Cell::new(trend(&c.deployment_rework_rate)),
         ],
@@ -158,8 +157,6 @@ pub fn view(r: &FourKeysReport, tz: Tz) -> View {
         },
     ];
     blocks.extend(impact_blocks(r));
-    let percent_of =
-        |ratio: Option<f64>| ratio.map_or("—".into(), |r| format!("{:.1} %", r * 100.0));
     let mut highlights: Vec<Highlight> = [
         level_highlight(
             "deployment frequency",
@@ -454,9 +451,9 @@ fn impact_blocks(r: &FourKeysReport) -> Vec<Block> {
             .iter()
             .map(|h| match h.crash_free_rate_7d {
                 Some(rate) => format!(
-                    "{} {:.3} % of {} users{}",
+                    "{} {} of {} users{}",
                     h.platform,
-                    rate * 100.0,
+                    percent(Some(rate)),
                     h.users_7d,
                     if h.misses_slo() {
                         " (below its SLO)"

@@ -16,6 +16,11 @@ fn subject(f: &Finding) -> String {
     }
 }
 
+/// `api-availability · 99.9 % of requests succeed: …`: a finding and why, on one line.
+fn finding_line(f: &Finding) -> String {
+    format!("{}: {}", subject(f), f.why)
+}
+
 /// The name, and the objective too where one SLO has findings about several.
 fn short_subject(f: &Finding, all: &[Finding]) -> String {
     let several = all
@@ -103,11 +108,11 @@ pub fn view(d: &GateDecision, tz: Tz) -> View {
         highlights: d
             .reasons
             .iter()
-            .map(|f| Highlight::new(Tone::Bad, format!("{}: {}", subject(f), f.why)))
+            .map(|f| Highlight::new(Tone::Bad, finding_line(f)))
             .chain(
                 d.warnings
                     .iter()
-                    .map(|f| Highlight::new(Tone::Warn, format!("{}: {}", subject(f), f.why))),
+                    .map(|f| Highlight::new(Tone::Warn, finding_line(f))),
             )
             .collect(),
         blocks,
@@ -132,7 +137,7 @@ pub fn annotations(d: &GateDecision) -> Vec<Annotation> {
     let annotation = |level, f: &Finding| Annotation {
         level,
         title: format!("gate: {}", f.check.as_str()),
-        text: format!("{}: {}", subject(f), f.why),
+        text: finding_line(f),
     };
     d.reasons
         .iter()
